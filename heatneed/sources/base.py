@@ -1,0 +1,95 @@
+"""The one shape every forecast source returns (DESIGN §2 "forecast").
+
+An ``xarray.Dataset`` with dims ``(district, time, member)``:
+
+- ``temp_c``   [°C]   air temperature at 2 m
+- ``wind_kmh`` [km/h] wind speed at 10 m (NaN where the source has none)
+- ``is_forecast`` [bool] True for model/forecast values, False for observations
+
+coords ``district`` (str codes), ``time`` (datetime64, UTC, tz-naive), ``member`` (int,
+0 = control/deterministic); attrs ``source`` (str) and ``issued_at`` (ISO 8601 UTC string).
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+DIMS = ("district", "time", "member")
+
+
+class ForecastSource(Protocol):
+    """A live or file forecast source."""
+
+    name: str
+
+    def fetch(self, districts: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> xr.Dataset:
+        """Forecast for ``districts`` (columns district_code, lat, lon) over [start, end] UTC."""
+        ...
+
+
+def utc_naive(times) -> pd.DatetimeIndex:
+    """Times as a tz-naive UTC DatetimeIndex (aware inputs are converted, naive taken as UTC)."""
+    idx = pd.DatetimeIndex(pd.to_datetime(times, utc=True))
+    return idx.tz_convert("UTC").tz_localize(None)
+
+
+def iso_utc(ts) -> str:
+    """``2026-02-01T06:00:00Z`` for a timestamp (naive = UTC)."""
+    t = pd.Timestamp(ts)
+    if t.tzinfo is not None:
+        t = t.tz_convert("UTC").tz_localize(None)
+    return t.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def forecast_dataset(
+    temp_c: np.ndarray,
+    wind_kmh: np.ndarray | None,
+    districts,
+    times,
+    members=None,
+    *,
+    source: str,
+    issued_at=None,
+    is_forecast: np.ndarray | bool = True,
+) -> xr.Dataset:
+    """Build the canonical forecast Dataset from arrays shaped (district, time, member).
+
+    ``issued_at`` defaults to the first time step when the source does not say.
+    """
+    temp_c = np.asarray(temp_c, dtype=float)
+    if temp_c.ndim == 2:
+        temp_c = temp_c[:, :, None]
+    times = utc_naive(times)
+    members = np.arange(temp_c.shape[2]) if members is None else np.asarray(members, dtype=int)
+    wind = np.full(temp_c.shape, np.nan) if wind_kmh is None else np.asarray(wind_kmh, dtype=float)
+    if wind.ndim == 2:
+        wind = wind[:, :, None]
+    flag = np.broadcast_to(np.asarray(is_forecast, dtype=bool), temp_c.shape)
+    ds = xr.Dataset(
+        {
+            "temp_c": (DIMS, temp_c, {"units": "degC", "long_name": "air temperature at 2 m"}),
+            "wind_kmh": (DIMS, np.broadcast_to(wind, temp_c.shape).copy(),
+                         {"units": "km/h", "long_name": "wind speed at 10 m"}),
+            "is_forecast": (DIMS, flag.copy()),
+        },
+        coords={
+            "district": np.asarray([str(d) for d in districts], dtype=object),
+            "time": times.values,
+            "member": members,
+        },
+    )
+    ds.attrs["source"] = source
+    ds.attrs["issued_at"] = iso_utc(issued_at if issued_at is not None else times[0])
+    return ds
+
+
+def to_tidy(ds: xr.Dataset) -> pd.DataFrame:
+    """Long table ``district_code, time (tz-aware UTC), member, temp_c, wind_kmh, is_forecast``."""
+    df = ds[["temp_c", "wind_kmh", "is_forecast"]].to_dataframe().reset_index()
+    df = df.rename(columns={"district": "district_code"})
+    df["time"] = pd.to_datetime(df["time"]).dt.tz_localize("UTC")
+    return df[["district_code", "time", "member", "temp_c", "wind_kmh", "is_forecast"]]
