@@ -93,3 +93,60 @@ def to_tidy(ds: xr.Dataset) -> pd.DataFrame:
     df = df.rename(columns={"district": "district_code"})
     df["time"] = pd.to_datetime(df["time"]).dt.tz_localize("UTC")
     return df[["district_code", "time", "member", "temp_c", "wind_kmh", "is_forecast"]]
+
+
+#: Interior gaps up to this many hours are filled by linear interpolation in time; longer gaps are refused.
+MAX_GAP_HOURS = 3
+#: Plausible 2 m air temperature [°C]; values outside suggest Kelvin or another unit.
+TEMP_RANGE_C = (-90.0, 60.0)
+WIND_RANGE_KMH = (0.0, 400.0)
+
+
+def conform(ds: xr.Dataset, districts: pd.DataFrame, name: str) -> xr.Dataset:
+    """Check a forecast against the district registry and the physical ranges.
+
+    Returns the forecast reordered to the registry's district order, with interior gaps of up to
+    ``MAX_GAP_HOURS`` filled linearly in time. Raises InputError naming the file (``name``),
+    the district and the time of any problem: districts missing, unknown districts, longer gaps,
+    values out of range.
+    """
+    from ..errors import InputError, located
+
+    codes = [str(c) for c in districts["district_code"]]
+    present = [str(d) for d in ds["district"].values]
+    problems = []
+    unknown = sorted(set(present) - set(codes))
+    if unknown:
+        problems.append(located(name, f"district_code {unknown[0]!r} is not in the districts file"
+                                      + (f" (and {len(unknown) - 1} more)" if len(unknown) > 1 else ""),
+                                column="district_code"))
+    missing = [c for c in codes if c not in set(present)]
+    if missing:
+        problems.append(located(name, f"no forecast for district {missing[0]!r}"
+                                      + (f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""),
+                                column="district_code"))
+    if problems:
+        raise InputError(problems)
+    ds = ds.sel(district=codes)
+    for var, (lo, hi), unit in (("temp_c", TEMP_RANGE_C, "°C"), ("wind_kmh", WIND_RANGE_KMH, "km/h")):
+        values = ds[var]
+        bad = ((values < lo) | (values > hi)).any("member")
+        if bool(bad.any()):
+            d, t = (int(i[0]) for i in np.nonzero(bad.values))
+            value = float(values.isel(district=d, time=t).max() if float(values.isel(district=d, time=t).max()) > hi
+                          else values.isel(district=d, time=t).min())
+            hint = " — is it in Kelvin or Fahrenheit?" if var == "temp_c" else ""
+            problems.append(located(name, f"{var} {value:g} {unit} at {iso_utc(ds.time.values[t])} for "
+                                          f"district {codes[d]!r} is outside {lo:g}..{hi:g}{hint}", column=var))
+    if problems:
+        raise InputError(problems)
+    temp = ds["temp_c"]
+    if bool(temp.isnull().any()):
+        filled = temp.interpolate_na("time", method="linear", max_gap=pd.Timedelta(hours=MAX_GAP_HOURS + 1))
+        if bool(filled.isnull().any()):
+            d, t, _ = (int(i[0]) for i in np.nonzero(filled.isnull().values))
+            raise InputError(located(name, f"temp_c missing at {iso_utc(ds.time.values[t])} for district "
+                                           f"{codes[d]!r} (gaps over {MAX_GAP_HOURS} h, or at the start or "
+                                           "end, are not filled)", column="temp_c"))
+        ds = ds.assign(temp_c=filled)
+    return ds

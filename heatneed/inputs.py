@@ -1,0 +1,320 @@
+"""Reading and validating the input tables of DESIGN §2 (districts, unheated, outages).
+
+Files come from Excel in a Ukrainian locale: ``;`` separators, decimal commas, a BOM, Cyrillic
+names, sometimes legacy cp1251 or UTF-16. ``read_table`` reads them all into text columns;
+the pandera schemas below declare what each column must hold. Every problem becomes one line
+naming the file, the row as Excel shows it (header = row 1) and the column.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pandera.pandas as pa
+
+from .errors import InputError, located
+
+OUTAGE_STATUSES = ("none", "scheduled", "emergency")
+MAX_PROBLEMS_SHOWN = 20
+
+
+# --------------------------------------------------------------------------- schemas
+
+def _num(*checks, required=True, unique=False) -> dict:
+    return {"kind": "number", "required": required, "checks": list(checks), "unique": unique}
+
+
+def _text(*checks, required=True, unique=False) -> dict:
+    return {"kind": "text", "required": required, "checks": list(checks), "unique": unique}
+
+
+def _time(required=True) -> dict:
+    return {"kind": "time", "required": required, "checks": [], "unique": False}
+
+
+GE0 = pa.Check.ge(0, error="must be ≥ 0")
+SPEC: dict[str, dict[str, dict]] = {
+    "districts": {
+        "district_code": _text(unique=True),
+        "district_name": _text(),
+        "admin1_code": _text(),
+        "lat": _num(pa.Check.in_range(-90, 90, error="must be a latitude between -90 and 90")),
+        "lon": _num(pa.Check.in_range(-180, 180, error="must be a longitude between -180 and 180")),
+        "population": _num(GE0),
+        "district_name_uk": _text(required=False),
+        "buildings_residential": _num(GE0, required=False),
+        "tau_hours": _num(pa.Check.gt(0, error="must be > 0 hours"), required=False),
+        "share_65plus": _num(pa.Check.in_range(0, 1, error="must be a share between 0 and 1"), required=False),
+        "warming_places": _num(GE0, required=False),
+    },
+    "unheated": {
+        "district_code": _text(),
+        "reported_at": _time(),
+        "unheated_buildings": _num(GE0),
+        "residents": _num(GE0, required=False),
+        "unheated_since": _time(required=False),
+    },
+    "outages": {
+        "district_code": _text(),
+        "status": _text(pa.Check.isin(OUTAGE_STATUSES, error="must be one of none, scheduled, emergency")),
+        "hours_off_per_day": _num(pa.Check.in_range(0, 24, error="must be between 0 and 24 hours"),
+                                  required=False),
+        "reported_at": _time(),
+    },
+}
+#: Columns that may be empty in a row (others must be filled when the column exists).
+NULLABLE = {
+    "districts": {"district_name_uk", "buildings_residential", "tau_hours", "share_65plus", "warming_places"},
+    "unheated": {"residents", "unheated_since"},
+    "outages": {"hours_off_per_day"},
+}
+
+
+def schema(kind: str) -> pa.DataFrameSchema:
+    """The pandera schema of an input kind (after text→number/time conversion)."""
+    columns = {}
+    for name, spec in SPEC[kind].items():
+        dtype = {"number": float, "text": str, "time": "datetime64[ns, UTC]"}[spec["kind"]]
+        checks = list(spec["checks"])
+        if spec["kind"] == "number":
+            checks.append(pa.Check(lambda s: np.isfinite(s) | s.isna(), element_wise=False,
+                                   error="must be a finite number"))
+        columns[name] = pa.Column(dtype, checks=checks, nullable=name in NULLABLE[kind],
+                                  unique=spec["unique"], required=spec["required"], coerce=False)
+    return pa.DataFrameSchema(columns, strict=False)
+
+
+# --------------------------------------------------------------------------- raw reading
+
+_CYRILLIC = re.compile(r"[\u0400-\u04FF]")
+
+
+def _decode(raw: bytes, name: str) -> str:
+    """Text of a CSV file: UTF-8 (BOM tolerated), UTF-16 with BOM, or cp1251 when clearly Cyrillic."""
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return raw.decode("utf-16")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    text = raw.decode("cp1251", errors="replace")
+    non_ascii = [c for c in text if ord(c) > 127]
+    cyrillic = sum(bool(_CYRILLIC.match(c)) for c in non_ascii)
+    if non_ascii and cyrillic / len(non_ascii) > 0.9 and "\ufffd" not in text:
+        return text  # legacy Windows-1251 export: nearly all non-ASCII bytes are Cyrillic letters
+    raise InputError(located(name, "cannot tell the text encoding; save the file as 'CSV UTF-8'"))
+
+
+def _sniff_delimiter(header: str) -> str:
+    counts = {d: header.count(d) for d in (";", ",", "\t")}
+    return max(counts, key=counts.get) if max(counts.values()) else ","
+
+
+@dataclass
+class RawTable:
+    """Text cells of a file plus the Excel row number of each data row."""
+
+    frame: pd.DataFrame
+    rows: np.ndarray
+    name: str
+    decimal_comma: bool
+
+
+def read_table(source: str | Path | bytes, name: str | None = None) -> RawTable:
+    """Read a CSV (any of the tolerated dialects) or Parquet file into text cells."""
+    if isinstance(source, (str, Path)):
+        path = Path(source)
+        name = name or path.name
+        try:
+            raw = path.read_bytes()
+        except OSError as exc:
+            raise InputError(located(name, f"cannot read file ({exc.strerror})")) from None
+        is_parquet = path.suffix.lower() == ".parquet"
+    else:
+        raw, name = source, name or "upload"
+        is_parquet = Path(name).suffix.lower() == ".parquet"
+    if is_parquet or raw[:4] == b"PAR1":
+        try:
+            frame = pd.read_parquet(io.BytesIO(raw))
+        except Exception as exc:  # pyarrow raises many types for damaged files
+            raise InputError(located(name, f"not a readable Parquet file ({type(exc).__name__})")) from None
+        frame.columns = [str(c).strip().lower() for c in frame.columns]
+        return RawTable(frame, np.arange(len(frame)) + 2, name, decimal_comma=False)
+    text = _decode(raw, name)
+    if not text.strip():
+        raise InputError(located(name, "the file is empty"))
+    delimiter = _sniff_delimiter(text.splitlines()[0])
+    try:
+        frame = pd.read_csv(io.StringIO(text), sep=delimiter, dtype=str, keep_default_na=False,
+                            skipinitialspace=True, skip_blank_lines=False)
+    except (pd.errors.ParserError, ValueError) as exc:
+        raise InputError(located(name, f"not a readable CSV table ({str(exc).splitlines()[0]})")) from None
+    frame.columns = [str(c).strip().lstrip("\ufeff").lower() for c in frame.columns]
+    rows = np.arange(len(frame)) + 2
+    if len(frame) and all(str(v).strip().startswith("#") or not str(v).strip() for v in frame.iloc[0]):
+        frame, rows = frame.iloc[1:], rows[1:]  # an HXL hashtag row under the header
+    blank = frame.apply(lambda col: col.str.strip() == "").all(axis=1)
+    frame, rows = frame[~blank.to_numpy()], rows[~blank.to_numpy()]
+    return RawTable(frame.reset_index(drop=True), rows, name, decimal_comma=delimiter != ",")
+
+
+def _to_number(cells: pd.Series, decimal_comma: bool) -> pd.Series:
+    text = cells.astype(str).str.strip().str.replace(r"[\s\u00a0\u202f]", "", regex=True)
+    if decimal_comma:
+        text = text.str.replace(",", ".", regex=False)
+    text = text.mask(text.str.lower().isin(["", "nan", "na", "n/a"]))
+    return pd.to_numeric(text, errors="coerce")
+
+
+def _to_time(cells: pd.Series) -> pd.Series:
+    text = cells.astype(str).str.strip().mask(cells.astype(str).str.strip() == "")
+    return pd.to_datetime(text, utc=True, errors="coerce", format="ISO8601")
+
+
+def _problems_from(exc: pa.errors.SchemaErrors, table: RawTable) -> list[tuple]:
+    """(row, column, message) for every failure pandera found."""
+    out = []
+    for case in exc.failure_cases.itertuples(index=False):
+        column = case.column if isinstance(case.column, str) else None
+        if case.check == "column_in_dataframe":
+            out.append((None, str(case.failure_case), "required column is missing"))
+            continue
+        row = None if pd.isna(case.index) else int(table.rows[int(case.index)])
+        check = {"field_uniqueness": "duplicate value; each must appear once",
+                 "not_nullable": "must not be empty"}.get(str(case.check), str(case.check))
+        value = "" if pd.isna(case.failure_case) else f" (got {case.failure_case!r})"
+        out.append((row, column, check + value))
+    return out
+
+
+def parse_table(table: RawTable, kind: str) -> tuple[pd.DataFrame, list[str]]:
+    """Convert text cells to typed columns and check them; returns (frame, problems)."""
+    frame = table.frame.copy()
+    problems: list[tuple] = []
+    for column, spec in SPEC[kind].items():
+        if column not in frame.columns:
+            continue
+        cells = frame[column]
+        if spec["kind"] == "text":
+            frame[column] = cells.astype(str).str.strip().where(cells.notna(), None)
+            frame.loc[frame[column] == "", column] = None
+            continue
+        if spec["kind"] == "number":
+            if pd.api.types.is_numeric_dtype(cells):
+                values = cells.astype(float)
+            else:
+                values = _to_number(cells, table.decimal_comma).astype(float)
+            what = "a number"
+        else:
+            values = _to_time(cells) if not pd.api.types.is_datetime64_any_dtype(cells) else \
+                pd.to_datetime(cells, utc=True)
+            values = values.dt.as_unit("ns")
+            what = "an ISO 8601 date or date-time (e.g. 2026-02-01 or 2026-02-01T06:00Z)"
+        unparsed = values.isna() & cells.notna() & (cells.astype(str).str.strip() != "")
+        if spec["kind"] == "number":
+            unparsed &= ~cells.astype(str).str.strip().str.lower().isin(["nan", "na", "n/a"])
+        for i in np.flatnonzero(unparsed.to_numpy()):
+            problems.append((int(table.rows[i]), column, f"must be {what} (got {cells.iloc[i]!r})"))
+        frame[column] = values
+    try:
+        schema(kind).validate(frame, lazy=True)
+    except pa.errors.SchemaErrors as exc:
+        flagged = {(row, column) for row, column, _ in problems}
+        problems += [p for p in _problems_from(exc, table) if (p[0], p[1]) not in flagged]
+    problems.sort(key=lambda p: (p[0] or 0, p[1] or ""))
+    frame["_row"] = table.rows
+    return frame, [located(table.name, message, row, column) for row, column, message in problems]
+
+
+def detect_kind(columns) -> str | None:
+    """Which input a table is, from its columns (None if unknown)."""
+    columns = set(columns)
+    if {"temp_c", "time"} <= columns:
+        return "forecast"
+    if "unheated_buildings" in columns:
+        return "unheated"
+    if "status" in columns and "hours_off_per_day" in columns or "status" in columns and "reported_at" in columns:
+        return "outages"
+    if {"population", "lat", "lon"} <= columns:
+        return "districts"
+    return None
+
+
+# --------------------------------------------------------------------------- per-kind loaders
+
+def _fail(problems: list[str]) -> None:
+    if problems:
+        raise InputError(problems)
+
+
+def load_table(source, kind: str, name: str | None = None) -> pd.DataFrame:
+    """Read and validate one input file of ``kind``; raises InputError listing every problem."""
+    frame, problems = parse_table(read_table(source, name), kind)
+    _fail(problems)
+    return frame
+
+
+def _latest(frame: pd.DataFrame) -> pd.DataFrame:
+    """The latest report per district (ties: the later row in the file wins)."""
+    ordered = frame.sort_values(["reported_at", "_row"], kind="stable")
+    return ordered.groupby("district_code", sort=False).tail(1).set_index("district_code")
+
+
+def check_outages(frame: pd.DataFrame, name: str) -> list[str]:
+    """Status and hours must agree; ``scheduled`` needs its hours (no silent default)."""
+    problems = []
+    for r in frame.itertuples():
+        hours = r.hours_off_per_day if "hours_off_per_day" in frame.columns else np.nan
+        if r.status == "scheduled" and pd.isna(hours):
+            problems.append(located(name, "status 'scheduled' needs hours_off_per_day", r._row, "hours_off_per_day"))
+        if r.status == "none" and not pd.isna(hours) and hours > 0:
+            problems.append(located(name, f"status 'none' but {hours:g} hours off per day", r._row,
+                                    "hours_off_per_day"))
+    return problems
+
+
+def unknown_codes(frame: pd.DataFrame, registry: pd.Index, name: str) -> list[str]:
+    """Rows whose district_code is not in the district registry (an error, never dropped)."""
+    bad = ~frame["district_code"].isin(registry)
+    return [located(name, f"district_code {code!r} is not in the districts file", int(row), "district_code")
+            for code, row in zip(frame.loc[bad, "district_code"], frame.loc[bad, "_row"])]
+
+
+def sha256_of(source) -> str:
+    data = Path(source).read_bytes() if isinstance(source, (str, Path)) else bytes(source)
+    return hashlib.sha256(data).hexdigest()
+
+
+@dataclass
+class Inputs:
+    """Validated inputs, one row per district (latest report wins) plus the forecast."""
+
+    districts: pd.DataFrame  # index district_code, registry order
+    unheated: pd.DataFrame  # index district_code (subset of districts)
+    outages: pd.DataFrame  # index district_code (subset of districts)
+    forecast: "object"  # xarray.Dataset (district, time, member)
+    files: dict[str, str] = field(default_factory=dict)  # role -> file name
+    hashes: dict[str, str] = field(default_factory=dict)  # role -> sha256
+
+
+def load_districts(source, name=None) -> pd.DataFrame:
+    frame = load_table(source, "districts", name)
+    return frame.set_index("district_code", drop=False).rename_axis(None)
+
+
+def load_reports(source, kind: str, districts: pd.DataFrame, name=None) -> pd.DataFrame:
+    """Unheated or outage reports checked against the registry; the latest per district."""
+    table = read_table(source, name)
+    frame, problems = parse_table(table, kind)
+    if not problems:
+        problems += unknown_codes(frame, districts.index, table.name)
+        if kind == "outages":
+            problems += check_outages(frame, table.name)
+    _fail(problems)
+    return _latest(frame)
