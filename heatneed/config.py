@@ -72,16 +72,16 @@ def _validated(p: ModelParams, origin) -> ModelParams:
                  "vulnerability_full_share_65plus", "warming_place_target_share"):
         value = getattr(p, name)
         if not isinstance(value, (int, float)) or not value > 0:
-            problems.append(located(origin, f"must be a number > 0 (got {value!r})", column=name))
+            problems.append(located(origin, f"{name} must be a number > 0 (got {value!r})"))
     for name in ("initial_indoor_c", "internal_gain_k", "heater_gain_k"):
         if not isinstance(getattr(p, name), (int, float)):
-            problems.append(located(origin, "must be a number", column=name))
+            problems.append(located(origin, f"{name} must be a number"))
     if not (p.minimal_c > p.low_c > p.moderate_c > p.high_c > p.very_high_c):
         problems.append(located(origin, "health thresholds must decrease: minimal > low > moderate > high > very_high"))
     if len(p.severity_cuts) != 4 or list(p.severity_cuts) != sorted(p.severity_cuts):
-        problems.append(located(origin, "severity_cuts must be 4 increasing numbers", column="severity_cuts"))
+        problems.append(located(origin, "severity_cuts must be 4 increasing numbers"))
     if len(p.severity_labels) != 5:
-        problems.append(located(origin, "severity_labels must be 5 names", column="severity_labels"))
+        problems.append(located(origin, "severity_labels must be 5 names"))
     if problems:
         raise InputError(problems)
     return p
@@ -106,7 +106,7 @@ def model_params(config: dict | None = None, **overrides: Any) -> ModelParams:
     config = load_config() if config is None else config
     flat = _flatten_model(config, "config")
     flat.update({k: v for k, v in overrides.items() if v is not None})
-    return _validated(ModelParams(**flat), "config")
+    return _validated(ModelParams(**flat), "settings")
 
 
 def default_params() -> ModelParams:

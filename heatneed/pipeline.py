@@ -55,7 +55,8 @@ def load_inputs(districts=None, unheated=None, outages=None, forecast=None, scen
     """Validated inputs; each one not given comes from ``scenario`` or the embedded Kyiv scenario.
 
     Each argument is a path, raw bytes (``names`` then gives the file name for messages), or for
-    ``forecast`` an already fetched ``xarray.Dataset``.
+    ``forecast`` an already fetched ``xarray.Dataset`` or a callable that fetches one for the
+    validated district registry (live sources).
     """
     base = scenario_files(scenario or EMBEDDED_SCENARIO)
     given = {"districts": districts, "unheated": unheated, "outages": outages, "forecast": forecast}
@@ -68,6 +69,8 @@ def load_inputs(districts=None, unheated=None, outages=None, forecast=None, scen
     unheated_df = load_reports(chosen["unheated"], "unheated", registry, names.get("unheated"))
     outages_df = load_reports(chosen["outages"], "outages", registry, names.get("outages"))
     fc = chosen["forecast"]
+    if callable(fc):
+        fc = fc(registry)
     if isinstance(fc, xr.Dataset):
         from .sources.base import conform
 
@@ -219,8 +222,15 @@ def _completeness(a: pd.DataFrame, p: ModelParams) -> pd.Series:
     return pd.Series(notes, index=a.index)
 
 
-def rank(inputs: Inputs, p: ModelParams, *, sensitivity: bool = False) -> RankResult:
-    """Rank the districts of ``inputs`` by cold-exposure risk under parameters ``p``."""
+def rank(inputs: Inputs, p: ModelParams, *, sensitivity: bool = False, scheduler: str | None = None) -> RankResult:
+    """Rank the districts of ``inputs`` by cold-exposure risk under parameters ``p``.
+
+    ``scheduler``: address of a dask.distributed scheduler to run the model on (DESIGN §7).
+    """
+    if scheduler:
+        from .errors import SourceError
+
+        raise SourceError("running on a dask.distributed cluster is not available yet")
     forecast, dt = _horizon(inputs.forecast, p.horizon_hours)
     t0 = pd.Timestamp(forecast["time"].values[0])
     a = _district_arrays(inputs, p, t0)

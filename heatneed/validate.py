@@ -1,0 +1,70 @@
+"""``validate FILE…``: check input files and report every problem found, not just the first."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .errors import InputError, located
+from .inputs import check_outages, detect_kind, load_districts, parse_table, read_table, unknown_codes
+
+FORECAST_SUFFIXES = {".nc", ".nc4", ".netcdf", ".cdf", ".json", ".grib", ".grib2", ".grb", ".grb2"}
+
+
+def _kind_of(path: Path):
+    """(kind, raw table or None) for a file; forecasts in binary/JSON formats have no raw table."""
+    if path.suffix.lower() in FORECAST_SUFFIXES:
+        return "forecast", None
+    table = read_table(path)
+    kind = detect_kind(table.frame.columns)
+    if kind is None:
+        raise InputError(located(path.name, "cannot tell which input this is from its columns "
+                                            f"({', '.join(map(str, table.frame.columns[:8]))})"))
+    return kind, table
+
+
+def validate_files(files: list[str], districts_file: str | None = None) -> tuple[list[str], list[str]]:
+    """(one OK line per good file, every problem line) for ``files``.
+
+    District codes are checked against ``districts_file``, else a districts file among ``files``,
+    else the embedded Kyiv registry.
+    """
+    from .pipeline import EMBEDDED_SCENARIO
+
+    ok, problems, kinds = [], [], {}
+    for name in files:
+        try:
+            kinds[name] = _kind_of(Path(name))
+        except InputError as exc:
+            problems += exc.problems
+    registry_file = districts_file or next((f for f, (k, _) in kinds.items() if k == "districts"), None)
+    registry = None
+    try:
+        registry = load_districts(registry_file or EMBEDDED_SCENARIO / "districts.csv")
+    except InputError as exc:
+        if registry_file not in kinds:  # its own entry below reports the problems otherwise
+            problems += exc.problems
+    for name, (kind, table) in kinds.items():
+        found = _check(Path(name), kind, table, registry)
+        problems += found
+        if not found:
+            ok.append(f"{Path(name).name}: OK ({kind})")
+    return ok, problems
+
+
+def _check(path: Path, kind: str, table, registry) -> list[str]:
+    if kind == "forecast":
+        from .sources import read_forecast_file
+
+        if registry is None:
+            return []
+        try:
+            read_forecast_file(path, registry)
+        except InputError as exc:
+            return exc.problems
+        return []
+    frame, problems = parse_table(table, kind)
+    if kind in ("unheated", "outages") and registry is not None and "district_code" in frame:
+        problems += unknown_codes(frame.dropna(subset=["district_code"]), registry.index, table.name)
+    if kind == "outages" and {"status", "_row"} <= set(frame.columns):
+        problems += check_outages(frame.dropna(subset=["status"]), table.name)
+    return problems
