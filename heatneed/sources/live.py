@@ -1,0 +1,177 @@
+"""Live forecast with snapshot fallback: the one entry point for ``--forecast-source`` (DESIGN §6).
+
+``fetch_forecast(source_name, districts, start, end, settings, snapshot_dir, now=None)``:
+
+- ``"meteostat"`` (default) or ``"open-meteo"``: fetch live; on success save a snapshot
+  (``snapshot.save_snapshot``) and return the data with ``attrs["stale"] = False``,
+  ``attrs["stale_age_hours"] = 0.0``. On ``SourceError`` use the newest snapshot of the same
+  source younger than ``max_snapshot_age_hours`` that covers every district, with
+  ``attrs["stale"] = True`` and ``attrs["stale_age_hours"]`` its age [h]; if there is none,
+  raise ``SourceError`` naming the failure and the snapshot situation (exit 1).
+- ``"snapshot"``: no network; the newest snapshot of any source within the age limit, marked
+  stale with its age.
+
+A snapshot is cut to [start, end] and to the requested districts; it may end before ``end``.
+
+``settings`` is the ``[forecast]`` table of the TOML config (keys not listed are ignored):
+
+=========================  ===========  =====================================================
+key                        default      meaning
+=========================  ===========  =====================================================
+``max_snapshot_age_hours``  12          oldest snapshot used when the live source fails [h]
+``timeout_s``              10           per network request / socket operation [s]
+``max_retries``            1            extra attempts after a failed request
+``deadline_s``             25           meteostat: give up on the whole fetch after [s]
+``radius_km``              50           meteostat: stations searched around a centroid [km]
+``max_stations``           3            meteostat: stations per district (1..10)
+``method``                 interpolate  meteostat: ``interpolate`` (IDW) or ``nearest``
+``cache_ttl_s``            3600         meteostat: cache lifetime [s] (``MS_CACHE_TTL`` wins)
+``ensemble``               false        open-meteo: ensemble endpoint, members -> ``member``
+``models``                 (API's)      open-meteo: model name(s), e.g. ``ecmwf_ifs025``
+``open_meteo_url``         (by mode)    open-meteo: endpoint (a mirror or customer URL)
+``chunk_size``             50           open-meteo: districts per request
+``max_distance_km``        50           open-meteo: farthest grid cell accepted [km]
+=========================  ===========  =====================================================
+
+``MS_*`` environment variables override meteostat's settings (see ``sources.meteostat``).
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pandas as pd
+import xarray as xr
+
+from ..errors import InputError, SourceError
+from .base import utc_naive
+from .snapshot import latest_snapshot, list_snapshots, save_snapshot
+
+log = logging.getLogger(__name__)
+SOURCES = ("meteostat", "open-meteo", "snapshot")
+DEFAULT_SOURCE = "meteostat"
+DEFAULT_MAX_SNAPSHOT_AGE_HOURS = 12.0
+
+_KEYS = {  # key: (type, default)
+    "max_snapshot_age_hours": (float, DEFAULT_MAX_SNAPSHOT_AGE_HOURS),
+    "timeout_s": (float, 10.0), "max_retries": (int, 1), "deadline_s": (float, 25.0),
+    "radius_km": (float, 50.0), "max_stations": (int, 3), "method": (str, "interpolate"),
+    "cache_ttl_s": (int, 3600), "ensemble": (bool, False), "models": (None, None),
+    "open_meteo_url": (str, None), "chunk_size": (int, 50), "max_distance_km": (float, 50.0),
+}
+
+
+def forecast_settings(settings: dict | None) -> dict:
+    """Known keys of ``settings`` with defaults filled in and types checked (InputError)."""
+    settings = settings or {}
+    out = {}
+    for key, (kind, default) in _KEYS.items():
+        value = settings.get(key, default)
+        if value is None or kind is None:
+            out[key] = value
+        elif kind is bool and not isinstance(value, bool):
+            raise InputError(f"[forecast] {key} must be true or false, not {value!r}")
+        else:
+            try:
+                out[key] = kind(value)
+            except (TypeError, ValueError):
+                raise InputError(f"[forecast] {key} must be a {kind.__name__}, "
+                                 f"not {value!r}") from None
+            if kind in (int, float) and out[key] < 0:
+                raise InputError(f"[forecast] {key} must not be negative, not {value!r}")
+    return out
+
+
+def make_source(source_name: str, settings: dict, now=None):
+    """The live source object for a name, configured from checked ``settings``."""
+    if source_name == "meteostat":
+        from .meteostat import MeteostatSource
+
+        return MeteostatSource(radius_km=settings["radius_km"],
+                               max_stations=settings["max_stations"], method=settings["method"],
+                               timeout_s=settings["timeout_s"],
+                               max_retries=settings["max_retries"],
+                               cache_ttl_s=settings["cache_ttl_s"],
+                               deadline_s=settings["deadline_s"], now=now)
+    if source_name == "open-meteo":
+        from .open_meteo import OpenMeteoSource
+
+        return OpenMeteoSource(ensemble=settings["ensemble"], models=settings["models"],
+                               url=settings["open_meteo_url"], timeout_s=settings["timeout_s"],
+                               max_retries=settings["max_retries"],
+                               chunk_size=max(1, settings["chunk_size"]),
+                               max_distance_km=settings["max_distance_km"], now=now)
+    raise InputError(f"unknown forecast source {source_name!r}; expected one of "
+                     f"{', '.join(SOURCES)}")
+
+
+def fetch_forecast(source_name: str | None, districts: pd.DataFrame, start, end,
+                   settings: dict | None, snapshot_dir, now=None) -> xr.Dataset:
+    """Forecast from a live source, or a recent snapshot when it fails (see module docstring).
+
+    ``start``/``end``/``now`` are UTC (naive = UTC); ``snapshot_dir`` None disables snapshots.
+    """
+    source_name = source_name or DEFAULT_SOURCE
+    checked = forecast_settings(settings)
+    now = utc_naive([now if now is not None else pd.Timestamp.now(tz="UTC")])[0]
+    start, end = utc_naive([start, end])
+    max_age = checked["max_snapshot_age_hours"]
+    if source_name == "snapshot":
+        return _from_snapshot(None, districts, start, end, snapshot_dir, max_age, now,
+                              failure="forecast source 'snapshot'")
+    source = make_source(source_name, checked, now=now)
+    try:
+        ds = source.fetch(districts, start, end)
+    except SourceError as exc:
+        return _from_snapshot(source_name, districts, start, end, snapshot_dir, max_age, now,
+                              failure=str(exc))
+    if snapshot_dir is not None:
+        try:
+            save_snapshot(ds, snapshot_dir, source_name, now)
+        except Exception as exc:  # fresh data stays good; the operator is told
+            log.warning("could not save forecast snapshot in %s: %s", snapshot_dir, exc)
+    ds.attrs.update(stale=False, stale_age_hours=0.0)
+    return ds
+
+
+def _from_snapshot(source, districts, start, end, snapshot_dir, max_age, now, failure):
+    """The newest usable snapshot, marked stale, or SourceError saying why there is none."""
+    where = "no snapshot folder configured"
+    if snapshot_dir is not None:
+        snap = latest_snapshot(snapshot_dir, source, max_age, now)
+        ds = _cut(snap.dataset, districts, start, end) if snap else None
+        if ds is not None:
+            log.warning("%s; using the forecast snapshot %s, %.1f h old", failure,
+                        snap.path.name, snap.age_hours)
+            ds.attrs.update(stale=True, stale_age_hours=float(snap.age_hours),
+                            snapshot_file=snap.path.name)
+            return ds
+        where = _snapshot_situation(snapshot_dir, source, max_age, now, snap)
+    raise SourceError(f"{failure}; {where}")
+
+
+def _cut(ds: xr.Dataset, districts: pd.DataFrame, start, end) -> xr.Dataset | None:
+    """``ds`` for exactly these districts within [start, end], or None if it cannot serve."""
+    codes = districts["district_code"].astype(str).tolist()
+    if not set(codes) <= set(ds["district"].values.tolist()):
+        return None
+    cut = ds.sel(district=codes, time=slice(start, end))
+    return cut if cut.sizes["time"] else None
+
+
+def _snapshot_situation(snapshot_dir, source, max_age, now, usable) -> str:
+    """One phrase on why no snapshot could stand in."""
+    kind = f"{source} " if source else ""
+    found = list_snapshots(snapshot_dir, source)
+    if not found:
+        return f"no {kind}snapshot in {Path(snapshot_dir)}"
+    newest_at, newest = found[0]
+    age = (now - newest_at) / pd.Timedelta(hours=1)
+    if age > max_age:
+        return (f"newest {kind}snapshot {newest.name} is {age:.1f} h old "
+                f"(limit {max_age:g} h)")
+    if usable is not None:
+        return (f"snapshot {usable.path.name} ({usable.age_hours:.1f} h old) does not cover "
+                "these districts and this time window")
+    return f"no readable {kind}snapshot younger than {max_age:g} h in {Path(snapshot_dir)}"
