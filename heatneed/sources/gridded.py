@@ -78,7 +78,9 @@ def _open(path: Path, name: str, stack: contextlib.ExitStack) -> xr.Dataset:
             warnings.simplefilter("ignore")  # cfgrib's merge FutureWarning is not ours to fix
             parts = cfgrib.open_datasets(str(path), backend_kwargs={"indexpath": ""})
     except (OSError, ValueError, RuntimeError, KeyError, EOFError) as exc:
-        raise InputError(located(name, f"cannot read as a NetCDF/GRIB forecast grid ({exc})"))
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise InputError(located(name, f"cannot read as a NetCDF/GRIB forecast grid ({first})")
+                         ) from None
     for part in parts:
         stack.callback(part.close)
     return _merge_grib_parts(parts)

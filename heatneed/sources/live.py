@@ -119,7 +119,7 @@ def fetch_forecast(source_name: str | None, districts: pd.DataFrame, start, end,
     max_age = checked["max_snapshot_age_hours"]
     if source_name == "snapshot":
         return _from_snapshot(None, districts, start, end, snapshot_dir, max_age, now,
-                              failure="forecast source 'snapshot'")
+                              failure="forecast source 'snapshot' has nothing usable")
     source = make_source(source_name, checked, now=now)
     try:
         ds = source.fetch(districts, start, end)

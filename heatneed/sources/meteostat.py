@@ -18,8 +18,11 @@ one ``SourceError`` line. Not for concurrent use: one meteostat fetch runs at a 
 Configuration precedence: an operator's ``MS_*`` environment variable (read by meteostat at
 import: ``MS_CACHE_DIRECTORY``, ``MS_STATIONS_DB_FILE``, ``MS_HOURLY_ENDPOINT`` mirror,
 ``MS_NETWORK_TIMEOUT``, ...) always wins; otherwise heatneed sets ``network_timeout``,
-``network_max_retries``, ``cache_ttl`` (1 h instead of meteostat's 30 days, which would serve
-month-old forecasts) and ``stations_db_ttl`` for the duration of a fetch and restores them after.
+``network_max_retries``, ``cache_ttl`` and ``stations_db_ttl`` for the duration of a fetch and
+restores them after. meteostat keeps a cached file for max(its own TTL, ``cache_ttl``), 30 days by
+default, which would serve month-old forecast rows; with ``cache_ttl`` = 1 h a bulk hourly file
+lives 1 day (the provider's own TTL, about as often as the file is republished) and the first
+cached read in a process deletes cache files older than 1 h.
 A stations database that is due for refresh but cannot be downloaded is used as it is (stations
 do not move), so a deployment can be pre-seeded with ``MS_STATIONS_DB_FILE``.
 
@@ -134,7 +137,8 @@ class MeteostatSource:
     def _district_frame(self, ms, near: pd.DataFrame, row, times) -> pd.DataFrame:
         """Hourly ``temp``, ``wspd`` and ``temp_source`` on ``times`` for one district."""
         stations = [ms.Station(id=str(sid), latitude=float(s.latitude),
-                               longitude=float(s.longitude), elevation=int(s.elevation),
+                               longitude=float(s.longitude),
+                               elevation=None if pd.isna(s.elevation) else int(s.elevation),
                                timezone=s.timezone) for sid, s in near.iterrows()]
         ts = ms.hourly(stations, times[0].to_pydatetime(), times[-1].to_pydatetime(),
                        parameters=[ms.Parameter.TEMP, ms.Parameter.WSPD])

@@ -226,7 +226,7 @@ class OpenMeteoSource:
             try:
                 response = self.session.get(self.url, params=params, timeout=self.timeout_s)
             except requests.RequestException as exc:
-                last = f"{type(exc).__name__}: {exc}"
+                last = network_reason(exc)
                 continue
             except OSError as exc:
                 last = f"network error: {exc}"
@@ -242,6 +242,13 @@ class OpenMeteoSource:
             except ValueError:
                 raise SourceError("open-meteo: answer is not JSON") from None
         raise SourceError(f"open-meteo: no answer from {self.url} ({last})")
+
+
+def network_reason(exc: Exception) -> str:
+    """``ConnectionError: Failed to resolve 'host' (...)``: the cause without pool and URL."""
+    cause = getattr(exc.args[0], "reason", None) if exc.args else None
+    text = re.sub(r"^\w*Connection(Pool)?\([^)]*\):\s*", "", str(cause or exc))
+    return f"{type(exc).__name__}: {' '.join(text.split())}"
 
 
 def _reason(response) -> str:

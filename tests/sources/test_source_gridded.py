@@ -187,3 +187,12 @@ def test_axis_neighbours_wraps_a_global_longitude_axis():
     i0, i1, w = axis_neighbours(lons, [-45.0, 315.0, 585.0], "bilinear", period=360.0)
     assert i0.tolist() == [3, 3, 2] and i1.tolist() == [0, 0, 3]
     assert w == pytest.approx([0.5, 0.5, 0.5])
+
+
+@pytest.mark.parametrize("name", ["junk.nc", "junk.grib2"])
+def test_unreadable_file_is_an_input_error_naming_it(tmp_path, name):
+    path = tmp_path / name
+    path.write_bytes(b"this is not a forecast grid\n" * 20)
+    with pytest.raises(InputError) as err:
+        read_gridded(path, table(KYIV))
+    assert err.value.problems[0].startswith(f"{name}: ")

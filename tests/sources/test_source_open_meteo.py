@@ -78,6 +78,15 @@ def test_unit_and_time_zone_mismatches_are_refused(name, words):
     assert words in err.value.problems[0]
 
 
+def test_unix_time_format_is_read_as_utc():
+    payload = load("forecast_one.json")
+    payload["hourly_units"]["time"] = "unixtime"
+    payload["hourly"]["time"] = [1768262400 + 3600 * h for h in range(6)]  # 2026-01-13 00:00Z
+    ds = parse_open_meteo(payload, table(KYIV), "unix.json")
+    assert pd.DatetimeIndex(ds["time"].values)[[0, -1]].tolist() == [
+        pd.Timestamp("2026-01-13 00:00"), pd.Timestamp("2026-01-13 05:00")]
+
+
 def test_district_far_from_every_location_is_refused():
     with pytest.raises(InputError, match=r"no location within 50 km of district\(s\) UA63"):
         read_open_meteo_file(OM / "forecast_one.json", table(KYIV, KHARKIV))
@@ -178,7 +187,8 @@ def test_connection_failure_is_retried_then_a_source_error(monkeypatch):
 
 def test_real_requests_session_offline_fails_fast():
     began = time.monotonic()
-    with pytest.raises(SourceError, match="open-meteo: no answer"):
+    with pytest.raises(SourceError, match="open-meteo: no answer") as err:
         OpenMeteoSource(max_retries=0, timeout_s=2).fetch(
             table(KYIV), pd.Timestamp("2026-01-13"), pd.Timestamp("2026-01-14"))
     assert time.monotonic() - began < 5
+    assert "ConnectionError: " in str(err.value) and "latitude=" not in str(err.value)
