@@ -93,6 +93,7 @@ def schema(kind: str) -> pa.DataFrameSchema:
 # --------------------------------------------------------------------------- raw reading
 
 _CYRILLIC = re.compile(r"[\u0400-\u04FF]")
+_MIXED_SCRIPT = re.compile(r"[A-Za-z][\u0400-\u04FF]|[\u0400-\u04FF][A-Za-z]")
 
 
 def _decode(raw: bytes, name: str) -> str:
@@ -106,8 +107,10 @@ def _decode(raw: bytes, name: str) -> str:
     text = raw.decode("cp1251", errors="replace")
     non_ascii = [c for c in text if ord(c) > 127]
     cyrillic = sum(bool(_CYRILLIC.match(c)) for c in non_ascii)
-    if non_ascii and cyrillic / len(non_ascii) > 0.9 and "\ufffd" not in text:
-        return text  # legacy Windows-1251 export: nearly all non-ASCII bytes are Cyrillic letters
+    if non_ascii and cyrillic / len(non_ascii) > 0.9 and "\ufffd" not in text and not _MIXED_SCRIPT.search(text):
+        # Legacy Windows-1251 export: nearly all non-ASCII bytes are Cyrillic letters, in whole words.
+        # Latin-1 text also decodes to Cyrillic letters, but glued to Latin ones ("Cafй"): refused.
+        return text
     raise InputError(located(name, "cannot tell the text encoding; save the file as 'CSV UTF-8'"))
 
 
@@ -269,12 +272,12 @@ def _latest(frame: pd.DataFrame) -> pd.DataFrame:
 def check_outages(frame: pd.DataFrame, name: str) -> list[str]:
     """Status and hours must agree; ``scheduled`` needs its hours (no silent default)."""
     problems = []
-    for r in frame.itertuples():
-        hours = r.hours_off_per_day if "hours_off_per_day" in frame.columns else np.nan
-        if r.status == "scheduled" and pd.isna(hours):
-            problems.append(located(name, "status 'scheduled' needs hours_off_per_day", r._row, "hours_off_per_day"))
-        if r.status == "none" and not pd.isna(hours) and hours > 0:
-            problems.append(located(name, f"status 'none' but {hours:g} hours off per day", r._row,
+    hours = frame["hours_off_per_day"] if "hours_off_per_day" in frame else pd.Series(np.nan, index=frame.index)
+    for status, h, row in zip(frame["status"], hours, frame["_row"]):
+        if status == "scheduled" and pd.isna(h):
+            problems.append(located(name, "status 'scheduled' needs hours_off_per_day", int(row), "hours_off_per_day"))
+        if status == "none" and not pd.isna(h) and h > 0:
+            problems.append(located(name, f"status 'none' but {h:g} hours off per day", int(row),
                                     "hours_off_per_day"))
     return problems
 

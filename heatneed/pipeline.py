@@ -190,8 +190,10 @@ def _median_hours(hours: np.ndarray) -> np.ndarray:
 
 
 def _quantile_hours(hours: np.ndarray, q: float) -> np.ndarray:
-    v = np.quantile(np.where(np.isnan(hours), np.inf, hours), q, axis=-1, method="linear")
-    return np.where(np.isinf(v), np.nan, v)
+    """Quantile over members where 'never' (NaN) is later than any time; NaN if the quantile is 'never'."""
+    never = 1e12  # finite stand-in: linear interpolation with inf would give inf − inf
+    v = np.quantile(np.where(np.isnan(hours), never, hours), q, axis=-1, method="linear")
+    return np.where(v > never / 2, np.nan, v)
 
 
 def member_metrics(indoor, temp_eq, tau, dt, p: ModelParams) -> dict[str, np.ndarray]:
