@@ -56,3 +56,17 @@ def cli():
 @pytest.fixture(scope="session")
 def scenario_dir() -> Path:
     return SCENARIO
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A skipped test is a failed test (CI must not count it as passing).
+
+    For local work without, say, chromium, set HEATNEED_ALLOW_SKIP=1.
+    """
+    outcome = yield
+    report = outcome.get_result()
+    if report.skipped and not os.environ.get("HEATNEED_ALLOW_SKIP") and not hasattr(report, "wasxfail"):
+        report.outcome = "failed"
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        report.longrepr = f"skipped tests count as failures: {reason} (HEATNEED_ALLOW_SKIP=1 to allow locally)"
