@@ -1,0 +1,357 @@
+"""heatneed app: which districts need heating help first, how soon, and for how many people.
+
+Thin layer: widgets -> heatneed functions -> display. Run: ``streamlit run app.py``.
+It opens on the latest published list (``$HEATNEED_OUTPUT_DIR``, as the refresh job writes it)
+when there is one, else on the embedded scenario. Every number comes from ``heatneed.pipeline``
+(the code the command line runs); the CSV download is ``heatneed.export.priority_bytes`` of the
+same list, so it equals the CLI's file byte for byte.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from heatneed import app_support as support
+from heatneed import i18n, pipeline, store
+from heatneed.config import load_config, model_params
+from heatneed.errors import InputError, SourceError
+from heatneed.inputs import OUTAGE_STATUSES
+
+st.set_page_config(page_title="heatneed", page_icon="🌡️", layout="wide")
+ss = st.session_state
+
+
+# --------------------------------------------------------------------------- cached calls into heatneed
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def cached_forecast(key: str, _upload):
+    """The forecast Dataset of an upload (or of the embedded scenario), parsed once."""
+    return support.load_sources({"forecast": _upload} if _upload else {}).forecast
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def cached_inputs(key, _sources):
+    """Validated inputs for a set of uploads; raises InputError for a bad one."""
+    upload = _sources.get("forecast")
+    forecast = cached_forecast(upload.digest if upload else "", upload)
+    return support.load_sources({r: u for r, u in _sources.items() if r != "forecast"}, forecast=forecast)
+
+
+@st.cache_resource(max_entries=32, show_spinner=False)
+def cached_rank(key, params, _sources):
+    return pipeline.rank(cached_inputs(key, _sources), params, sensitivity=True)
+
+
+@st.cache_data(show_spinner=False)
+def defaults():
+    config = load_config()
+    return config, model_params(config), support.setting_sources()
+
+
+@st.cache_data(ttl="1m", show_spinner=False)
+def latest_published(output_dir: str):
+    return store.read_published(output_dir)
+
+
+def inputs_of(sources):
+    return cached_inputs(support.sources_key(sources), sources)
+
+
+# --------------------------------------------------------------------------- state and language
+
+ss.setdefault("sources", {})  # role -> Upload: the last good uploads (other roles: embedded scenario)
+ss.setdefault("generation", 0)  # bumped when the uploaded reports change: the editor starts afresh
+ss.setdefault("seen_uploads", {})  # role -> file_id already processed
+ss.setdefault("upload_errors", {})  # role -> (file name, problems) of the rejected upload
+ss.setdefault("edits", None)  # (generation, fingerprint, {role: Upload}) of the last good edit
+ss.setdefault("edit_errors", [])
+
+config, default_params, setting_sources = defaults()
+output_dir = store.default_output_dir()
+published = latest_published(str(output_dir))
+
+lang = st.sidebar.radio("Language · Мова", list(i18n.LANGUAGES), format_func=i18n.LANGUAGES.get,
+                        horizontal=True, key="lang")
+
+
+def t(key: str, **values) -> str:
+    return i18n.text(key, lang, **values)
+
+
+def to_model():
+    """Uploads, edits and settings are about the model here: show it."""
+    ss.view = "model"
+
+
+def problem_list(lines: list[str]) -> str:
+    return "\n".join(f"- {line}" for line in lines[:20])
+
+
+# --------------------------------------------------------------------------- sidebar: view and settings
+
+def reset_settings():
+    for field in support.SETTINGS:
+        ss.pop(f"set_{field}", None)
+
+
+with st.sidebar:
+    view = "model"
+    if published is not None:
+        view = st.radio(t("view"), ["published", "model"], key="view", help=t("view_help"),
+                        format_func=lambda v: t(f"view_{v}"))
+    st.header(t("settings"))
+    st.caption(t("settings_help"))
+    overrides = {}
+    for field, (low, high, step, fmt) in support.SETTINGS.items():
+        default = float(getattr(default_params, field))
+        overrides[field] = st.number_input(
+            t(f"set_{field}"), min_value=low, max_value=high, value=default, step=step, format=fmt,
+            key=f"set_{field}", on_change=to_model, help=t("default_source", value=f"{default:g}", source=setting_sources.get(field, "")))
+    st.button(t("reset_settings"), on_click=reset_settings, key="reset_settings")
+    try:
+        params = model_params(config, **overrides)
+    except InputError as exc:
+        st.error(t("settings_rejected") + "\n\n" + problem_list(exc.problems))
+        params = default_params
+
+header = st.container()
+tab_list, tab_map, tab_inputs, tab_about = st.tabs([t("tab_list"), t("tab_map"), t("tab_inputs"), t("tab_about")])
+
+
+# --------------------------------------------------------------------------- inputs tab
+
+def take_upload(role: str, uploaded) -> None:
+    """Validate a newly chosen file; keep it only if the whole input set still validates."""
+    if uploaded is None or ss.seen_uploads.get(role) == uploaded.file_id:
+        return
+    ss.seen_uploads[role] = uploaded.file_id
+    candidate = {**ss.sources, role: support.Upload.of(role, uploaded.name, uploaded.getvalue())}
+    try:
+        inputs_of(candidate)
+    except InputError as exc:
+        ss.upload_errors[role] = (candidate[role].name, exc.problems)
+        return
+    ss.upload_errors.pop(role, None)
+    ss.sources = candidate
+    if role != "forecast":
+        ss.generation += 1
+
+
+def back_to_embedded():
+    ss.sources, ss.upload_errors, ss.edits, ss.edit_errors = {}, {}, None, []
+    ss.generation += 1
+
+
+with tab_inputs:
+    st.caption(t("inputs_intro"))
+    for column, role in zip(st.columns(len(support.UPLOAD_ROLES)), support.UPLOAD_ROLES):
+        with column:
+            take_upload(role, st.file_uploader(t(f"upload_{role}"), type=support.UPLOAD_TYPES[role],
+                                               help=t("upload_help"), key=f"upload_{role}", on_change=to_model))
+            if role in ss.upload_errors:
+                name, problems = ss.upload_errors[role]
+                st.error(t("upload_rejected", name=name) + "\n\n" + problem_list(problems))
+            if role in ss.sources:
+                st.caption(t("in_use_upload", name=ss.sources[role].name))
+            elif ss.edits and role in ss.edits[2]:
+                st.caption(t("in_use_edited"))
+            else:
+                st.caption(t("in_use_embedded", name=pipeline.EMBEDDED_SCENARIO.name))
+    if ss.sources:
+        st.button(t("reset_inputs"), on_click=back_to_embedded, key="reset_inputs")
+
+    st.subheader(t("editor_title"))
+    st.caption(t("editor_help"))
+    base_inputs = inputs_of(ss.sources)
+    base_table = support.editable_reports(base_inputs)
+    edited = st.data_editor(
+        base_table.assign(district=support.district_names(base_inputs.districts, lang))[
+            ["district", *support.EDIT_COLUMNS]],
+        key=f"editor_{ss.generation}", on_change=to_model, hide_index=True, num_rows="fixed",
+        disabled=["district"],
+        column_config={
+            "district": st.column_config.TextColumn(t("col_district")),
+            "unheated_buildings": st.column_config.NumberColumn(t("col_buildings"), min_value=0, step=1),
+            "residents": st.column_config.NumberColumn(t("col_residents_known"), min_value=0, step=1),
+            "outage_status": st.column_config.SelectboxColumn(t("col_status"), options=list(OUTAGE_STATUSES)),
+            "hours_off_per_day": st.column_config.NumberColumn(t("col_hours_off"), min_value=0, max_value=24,
+                                                               step=0.5),
+        })
+    edited.index = base_table.index
+    changed = support.changed_rows(base_table, edited)
+    if changed.empty:
+        ss.edits, ss.edit_errors = None, []
+    else:
+        fingerprint = edited.loc[changed, support.EDIT_COLUMNS].to_csv()
+        if not ss.edits or ss.edits[:2] != (ss.generation, fingerprint):
+            candidate = support.edited_sources(base_inputs, ss.sources, edited, pd.Timestamp.now(tz="UTC"))
+            try:
+                inputs_of(candidate)
+                ss.edits = (ss.generation, fingerprint, {r: candidate[r] for r in ("unheated", "outages")})
+                ss.edit_errors = []
+            except InputError as exc:
+                ss.edit_errors = exc.problems
+    if ss.edit_errors:
+        st.error(t("edit_rejected") + "\n\n" + problem_list(ss.edit_errors))
+    if ss.edits and ss.edits[0] == ss.generation:
+        for role, upload in ss.edits[2].items():
+            st.download_button(upload.name, upload.data, upload.name, "text/csv", key=f"download_{role}_edited",
+                               on_click="ignore")
+
+sources = dict(ss.sources)
+if ss.edits and ss.edits[0] == ss.generation:
+    sources.update(ss.edits[2])
+inputs = inputs_of(sources)
+names = support.district_names(inputs.districts, lang)
+if view == "published":
+    shown = support.published_listing(published)
+else:
+    shown = support.model_listing(cached_rank(support.sources_key(sources), params, sources))
+priority, result = shown.priority, shown.result
+
+
+# --------------------------------------------------------------------------- header
+
+with header:
+    st.title(t("title"))
+    st.caption(t("subtitle"))
+    if shown.published is not None:
+        age = t("age_hours", hours=support.age_text(published.age_hours))
+        st.info(t("source_published", folder=str(output_dir), age=age,
+                  published=support.local_time(published.published_at, "%Y-%m-%d %H:%M")))
+        if published.stale:
+            st.error(t("published_stale", age=age))
+    elif sources:
+        st.info(t("source_files", files=", ".join(u.name for u in sources.values())))
+    else:
+        st.warning(t("source_embedded"))
+    as_of, issued, source = st.columns(3)
+    as_of.markdown(f"**{t('data_as_of')}:** {support.local_time(priority['data_as_of'].iloc[0], '%Y-%m-%d %H:%M')}")
+    issued.markdown(f"**{t('forecast_issued')}:** {support.local_time(shown.issued_at, '%Y-%m-%d %H:%M')} "
+                    f"({shown.issued_at})")
+    source.markdown(f"**{t('forecast_source')}:** `{shown.forecast_source}` · {t('times_note')}")
+    if shown.stale and shown.published is None:
+        st.error(t("stale"))
+    kf = support.key_figures(priority, result.forecast if result else None)
+    m1, m2, m3, m4 = st.columns(4)
+    m1.metric(t("kf_residents"), f"{kf.residents_unheated:,}".replace(",", " "), help=t("kf_residents_help"))
+    m2.metric(t("kf_severe"), t("kf_severe_value", count=kf.severe_districts, total=kf.districts))
+    m3.metric(t("kf_coldest"), "–" if kf.coldest_c is None else f"{kf.coldest_c:.1f} °C",
+              " · ".join(filter(None, [support.local_time(kf.coldest_time), names.get(kf.coldest_district, "")]))
+              or None, delta_color="off", delta_arrow="off", help=t("kf_coldest_help"))
+    if kf.earliest_hours is None:
+        earliest = t("none_exposed") if kf.residents_unheated == 0 else t("not_within", hours=f"{params.horizon_hours:g}")
+    elif kf.earliest_hours == 0:
+        earliest = t("already")
+    elif kf.earliest_time is not None:
+        earliest = support.local_time(kf.earliest_time)
+    else:
+        earliest = t("after_hours", hours=f"{kf.earliest_hours:.1f}")
+    m4.metric(t("kf_earliest"), earliest, names.get(kf.earliest_district) if kf.earliest_district else None,
+              delta_color="off", delta_arrow="off", help=t("kf_earliest_help"))
+
+
+# --------------------------------------------------------------------------- priority list + detail
+
+def choose_row():
+    rows = ss[ss.table_key].selection.rows
+    if rows:
+        ss.district = ss.table_codes[rows[0]]
+
+
+with tab_list:
+    table = support.priority_view(priority, names, lang)
+    ss.table_codes = list(table.index)
+    ss.table_key = f"table_{hash(tuple(table.index))}"  # a new order starts with no row selected
+    st.caption(t("table_help"))
+    st.dataframe(
+        support.styled_priority(table), hide_index=True, key=ss.table_key, on_select=choose_row,
+        selection_mode="single-row", placeholder="—",
+        column_config={
+            "rank": st.column_config.NumberColumn(t("col_rank"), width="small"),
+            "district": st.column_config.TextColumn(t("col_district")),
+            "severity": st.column_config.NumberColumn(t("col_severity"), width="small"),
+            "severity_label": st.column_config.TextColumn(""),
+            "risk_score": st.column_config.ProgressColumn(t("col_risk"), min_value=0, max_value=10, format="%.1f"),
+            "residents_unheated": st.column_config.NumberColumn(t("col_residents"), format="localized"),
+            "unheated_buildings": st.column_config.NumberColumn(t("col_buildings")),
+            "outage_status": st.column_config.TextColumn(t("col_outage")),
+            "hours_off_per_day": st.column_config.NumberColumn(t("col_hours_off"), format="%.1f"),
+            "min_temp_c": st.column_config.NumberColumn(t("col_min_temp"), format="%.1f"),
+            "min_wind_chill_c": st.column_config.NumberColumn(t("col_min_chill"), format="%.1f"),
+            "min_indoor_c": st.column_config.NumberColumn(t("col_min_indoor"), format="%.1f"),
+            "hours_to_12c": st.column_config.NumberColumn(t("col_hours_12"), format="%.1f"),
+            "hours_to_5c": st.column_config.NumberColumn(t("col_hours_5"), format="%.1f"),
+            "p_indoor_below_12c": st.column_config.NumberColumn(t("col_p12"), format="%.2f"),
+            "main_driver": st.column_config.TextColumn(t("col_driver")),
+            "completeness": st.column_config.TextColumn(t("col_completeness")),
+        })
+    d1, d2 = st.columns(2)
+    d1.download_button(t("download_csv"), shown.csv, support.export_file_name(shown.issued_at, False), "text/csv",
+                       key="download_csv", help=t("download_help"), on_click="ignore")
+    d2.download_button(t("download_hxl"), shown.hxl, support.export_file_name(shown.issued_at, True), "text/csv",
+                       key="download_hxl", help=t("download_help"), on_click="ignore")
+
+    st.subheader(t("detail_title"))
+    if ss.get("district") not in ss.table_codes:
+        ss.pop("district", None)
+    code = st.selectbox(t("district"), ss.table_codes, key="district",
+                        format_func=lambda c: f"{table.at[c, 'rank']}. {support.both_names(inputs.districts, c, lang)}")
+    row = table.loc[code]
+    st.markdown(f"### {support.both_names(inputs.districts, code, lang)} — "
+                f"{t('col_severity').lower()} {row['severity']}: {row['severity_label']}")
+    if result is None:
+        st.info(t("detail_published", model=t("view_model")))
+        try:
+            history = store.read_history(output_dir, district=code)
+        except SourceError as exc:
+            st.warning(str(exc))
+            history = pd.DataFrame()
+        if len(history) > 1:
+            st.markdown(f"**{t('history_title')}**")
+            st.altair_chart(support.history_chart(history, lang), width="stretch")
+    else:
+        hours = support.threshold_hours(result, code)
+        start = pd.Timestamp(result.forecast["time"].values[0])
+        fmt = lambda h: t("never") if pd.isna(h) else f"{h:.1f}"  # noqa: E731
+        st.caption(t("thresholds_title"))
+        st.dataframe(pd.DataFrame({
+            t("th_threshold"): [t(k, c=f"{c:g}") for k, c in zip(("th_18", "th_12", "th_5"), hours.index)],
+            t("th_median"): [fmt(h) for h in hours["median"]],
+            t("th_when"): ["" if pd.isna(h) else support.local_time(start + pd.Timedelta(hours=h))
+                           for h in hours["median"]],
+            t("th_ensemble"): [f"{fmt(a)} – {fmt(b)}" for a, b in zip(hours["p10"], hours["p90"])],
+            t("th_tau", low=f"{params.tau_low_hours:g}", high=f"{params.tau_high_hours:g}"):
+                [f"{fmt(a)} … {fmt(b)}" for a, b in zip(hours["tau_low"], hours["tau_high"])],
+        }), hide_index=True)
+        series = support.district_series(result, code)
+        c1, c2 = st.columns(2)
+        c1.markdown(f"**{t('chart_outdoor')}**")
+        c1.altair_chart(support.outdoor_chart(series, lang), width="stretch")
+        c2.markdown(f"**{t('chart_indoor')}**")
+        c2.altair_chart(support.indoor_chart(series, params, float(result.detail.at[code, "tau_hours"]), lang),
+                        width="stretch")
+
+
+# --------------------------------------------------------------------------- map
+
+with tab_map:
+    points = support.map_points(priority, inputs.districts, names, lang)
+    if points.empty:
+        st.info(t("map_no_coords"))
+    else:
+        st.pydeck_chart(support.map_deck(points, lang), height=560, width="stretch", alt=t("map_caption"))
+        st.caption(t("map_caption"))
+        st.altair_chart(support.severity_legend(params.severity_labels, lang), width="content")
+
+
+# --------------------------------------------------------------------------- about
+
+with tab_about:
+    st.markdown(t("about"))
+    if shown.published is not None:
+        files = shown.published.manifest.get("inputs", {})
+        st.caption(t("published_inputs", files=", ".join(f"{r}: {v.get('file')}" for r, v in files.items())))
+    else:
+        st.code(support.cli_command(params, default_params, sources), language="bash")

@@ -1,0 +1,600 @@
+"""What the Streamlit app needs besides widgets: inputs from uploads and edits, display tables,
+per-district series, map and chart specifications. No Streamlit here, so all of it is testable.
+
+Everything numeric comes from ``pipeline`` (the same code the command line runs); this module
+only selects, reshapes and labels it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import io
+import math
+import re
+import unicodedata
+from collections.abc import Mapping
+from pathlib import Path
+
+import altair as alt
+import numpy as np
+import pandas as pd
+import pydeck as pdk
+
+from . import i18n, indices, physics, pipeline, store
+from .config import DEFAULTS_FILE, ModelParams
+from .export import priority_bytes
+from .inputs import Inputs, OUTAGE_STATUSES
+from .sources.base import iso_utc
+
+DISPLAY_TZ = "Europe/Kyiv"
+#: Inputs the app lets users replace; the district registry always comes from the scenario.
+UPLOAD_ROLES = ("unheated", "outages", "forecast")
+UPLOAD_TYPES = {
+    "unheated": ["csv", "txt", "parquet"],
+    "outages": ["csv", "txt", "parquet"],
+    "forecast": ["csv", "txt", "parquet", "nc", "nc4", "json", "grib", "grib2"],
+}
+#: Severity 0 (unknown) … 5, pale yellow to dark red after the JIAF severity scale's colour ramp.
+SEVERITY_COLOURS = {0: "#bdbdbd", 1: "#f7e9a0", 2: "#f5c542", 3: "#f08a24", 4: "#d7301f", 5: "#7f0000"}
+#: Model settings offered in the app: ModelParams field -> (min, max, step, display format) of the widget.
+SETTINGS = {
+    "horizon_hours": (12.0, 384.0, 6.0, "%.0f"),
+    "tau_hours": (12.0, 400.0, 1.0, "%.0f"),
+    "tau_low_hours": (6.0, 400.0, 1.0, "%.0f"),
+    "tau_high_hours": (6.0, 600.0, 1.0, "%.0f"),
+    "initial_indoor_c": (5.0, 30.0, 0.5, "%.1f"),
+    "internal_gain_k": (0.0, 15.0, 0.1, "%.1f"),
+    "heater_gain_k": (0.0, 30.0, 0.5, "%.1f"),
+    "residents_per_building": (1.0, 2000.0, 10.0, "%.0f"),
+    "warming_place_target_share": (0.05, 1.0, 0.05, "%.2f"),
+}
+
+
+# --------------------------------------------------------------------------- inputs
+
+@dataclasses.dataclass(frozen=True)
+class Upload:
+    """One replacement input: its bytes and the name shown in messages (never used as a path)."""
+
+    role: str
+    name: str
+    data: bytes = dataclasses.field(repr=False)
+    digest: str = ""
+
+    @classmethod
+    def of(cls, role: str, name: str, data: bytes) -> "Upload":
+        return cls(role, display_name(name), bytes(data), hashlib.sha256(data).hexdigest())
+
+
+def display_name(name: str) -> str:
+    """A file name safe to show: last path part, printable characters only, at most 80 long.
+
+    Keeps the suffix, which tells the readers a file's format.
+    """
+    base = re.split(r"[\\/]", str(name))[-1]
+    base = "".join(c for c in base if unicodedata.category(c)[0] not in "CZ" or c == " ").strip()
+    if len(base) > 80:
+        suffix = Path(base).suffix[:10]
+        base = base[: 80 - len(suffix)] + suffix
+    return base or "upload"
+
+
+def sources_key(sources: Mapping[str, Upload]) -> tuple[tuple[str, str], ...]:
+    """A small hashable key for a set of uploads (role and content hash)."""
+    return tuple(sorted((role, up.digest) for role, up in sources.items()))
+
+
+def load_sources(sources: Mapping[str, Upload], forecast=None) -> Inputs:
+    """Validated inputs: the uploads given, the embedded scenario for the rest (raises InputError).
+
+    ``forecast``: an already parsed forecast Dataset to use instead of parsing the file again.
+    """
+    given = {role: up.data for role, up in sources.items()}
+    if forecast is not None:
+        given["forecast"] = forecast
+    return pipeline.load_inputs(**given, names={role: up.name for role, up in sources.items()})
+
+
+# --------------------------------------------------------------------------- editing reports in place
+
+EDIT_COLUMNS = ["unheated_buildings", "residents", "outage_status", "hours_off_per_day"]
+
+
+def editable_reports(inputs: Inputs) -> pd.DataFrame:
+    """The latest report per district, one row each in registry order (the data editor's table)."""
+    uh = inputs.unheated.reindex(inputs.districts.index)
+    out = inputs.outages.reindex(inputs.districts.index)
+    table = pd.DataFrame(index=inputs.districts.index)
+    table["unheated_buildings"] = uh["unheated_buildings"].astype(float)
+    table["residents"] = uh["residents"].astype(float) if "residents" in uh else np.nan
+    table["outage_status"] = out["status"].astype(object).where(out["status"].notna(), None)
+    hours = out["hours_off_per_day"] if "hours_off_per_day" in out else pd.Series(np.nan, index=out.index)
+    table["hours_off_per_day"] = hours.astype(float)
+    return table
+
+
+def changed_rows(base: pd.DataFrame, edited: pd.DataFrame) -> pd.Index:
+    """District codes whose row differs between the two tables (NaN equals NaN)."""
+    edited = edited.reindex(base.index)[EDIT_COLUMNS]
+    base = base[EDIT_COLUMNS]
+    same = (base == edited) | (base.isna() & edited.isna())
+    return base.index[~same.all(axis=1)]
+
+
+def edited_sources(inputs: Inputs, sources: Mapping[str, Upload], edited: pd.DataFrame,
+                   now: pd.Timestamp) -> dict[str, Upload]:
+    """``sources`` with unheated/outage files rebuilt from the edited table.
+
+    Changed rows become reports made at ``now``; the other districts keep their latest report.
+    A status changed to ``none`` without new hours gets 0 hours (the only consistent value).
+    """
+    base = editable_reports(inputs)
+    changed = changed_rows(base, edited)
+    if changed.empty:
+        return dict(sources)
+    edited = edited.reindex(base.index)
+    stamp = iso_utc(now)
+    new = dict(sources)
+
+    uh = inputs.unheated.reindex(base.index)
+    rows = []
+    for code in base.index:
+        row = edited.loc[code] if code in changed else base.loc[code]
+        if pd.isna(row["unheated_buildings"]) and pd.isna(row["residents"]):
+            continue  # no report for this district, before or after the edit
+        since = uh.at[code, "unheated_since"] if "unheated_since" in uh else pd.NaT
+        rows.append({"district_code": code,
+                     "reported_at": stamp if code in changed else _iso_or_empty(uh.at[code, "reported_at"]),
+                     "unheated_buildings": _number(row["unheated_buildings"]),
+                     "residents": _number(row["residents"]),
+                     "unheated_since": _iso_or_empty(since)})
+    new["unheated"] = Upload.of("unheated", "unheated-edited-in-app.csv", _csv(rows))
+
+    out = inputs.outages.reindex(base.index)
+    rows = []
+    for code in base.index:
+        row = edited.loc[code] if code in changed else base.loc[code]
+        status = row["outage_status"]
+        if not isinstance(status, str) or not status:
+            continue
+        hours = row["hours_off_per_day"]
+        if code in changed and status == "none" and hours == base.at[code, "hours_off_per_day"]:
+            hours = 0.0
+        rows.append({"district_code": code, "status": status, "hours_off_per_day": _number(hours),
+                     "reported_at": stamp if code in changed else _iso_or_empty(out.at[code, "reported_at"])})
+    new["outages"] = Upload.of("outages", "outages-edited-in-app.csv", _csv(rows))
+    return new
+
+
+def _iso_or_empty(ts) -> str:
+    return "" if pd.isna(ts) else iso_utc(ts)
+
+
+def _number(value) -> str:
+    return "" if pd.isna(value) else f"{float(value):g}"
+
+
+def _csv(rows: list[dict]) -> bytes:
+    return pd.DataFrame(rows).to_csv(index=False, lineterminator="\n").encode("utf-8")
+
+
+# --------------------------------------------------------------------------- settings
+
+def setting_sources(path: Path = DEFAULTS_FILE) -> dict[str, str]:
+    """The comment above each key of ``defaults.toml``: where its default comes from.
+
+    A comment block applies to every key that follows it up to the next blank line or comment.
+    """
+    sources, block, inherit = {}, [], ""
+    for line in Path(path).read_text(encoding="utf-8").splitlines():
+        stripped = line.strip()
+        if stripped.startswith("#"):
+            block.append(stripped.lstrip("#").strip())
+        elif "=" in stripped and not stripped.startswith("["):
+            if block:
+                inherit, block = " ".join(block), []
+            sources[stripped.split("=", 1)[0].strip()] = inherit
+        else:
+            block, inherit = [], ""
+    return sources
+
+
+# --------------------------------------------------------------------------- what the page shows
+
+@dataclasses.dataclass(frozen=True)
+class Listing:
+    """A priority list with its provenance: ranked here (``result``) or published (``published``)."""
+
+    priority: pd.DataFrame  # DESIGN §5 columns
+    csv: bytes  # the download: the CLI's bytes for ``result``, the published file for ``published``
+    issued_at: str
+    forecast_source: str
+    stale: bool
+    result: pipeline.RankResult | None = None
+    published: store.Published | None = None
+
+    @property
+    def hxl(self) -> bytes:
+        return priority_bytes(self.priority, "csv", hxl=True)
+
+
+def model_listing(result: pipeline.RankResult) -> Listing:
+    return Listing(result.priority, priority_bytes(result.priority, "csv"), result.forecast.attrs.get("issued_at", ""),
+                   result.forecast.attrs.get("source", ""), result.stale, result=result)
+
+
+def published_listing(published: store.Published) -> Listing:
+    """The published list; its download is the published file itself when it is still there."""
+    forecast = published.manifest.get("forecast", {})
+    name = f"{store.LATEST}/{store.PRIORITY_FILE}"
+    try:
+        data = (published.run_dir / store.PRIORITY_FILE).read_bytes()
+        if store.sha256_hex(data) != published.manifest["files"][name]["sha256"]:
+            raise ValueError("replaced since it was read")
+    except (OSError, KeyError, ValueError):  # pruned or replaced by a refresh since: the list as read
+        data = priority_bytes(published.priority, "csv")
+    return Listing(published.priority, data, forecast.get("issued_at") or "", forecast.get("source") or "",
+                   published.stale, published=published)
+
+
+# --------------------------------------------------------------------------- display tables
+
+def district_names(districts: pd.DataFrame, lang: str) -> pd.Series:
+    """District name per code in ``lang`` (Ukrainian from ``district_name_uk`` where given)."""
+    names = districts["district_name"].astype(str)
+    if lang == "uk" and "district_name_uk" in districts:
+        names = districts["district_name_uk"].where(districts["district_name_uk"].notna(), names).astype(str)
+    return names
+
+
+def both_names(districts: pd.DataFrame, code: str, lang: str) -> str:
+    """``Святошинський / Sviatoshynskyi``: the chosen language first, the other after it."""
+    first = district_names(districts, lang).get(code, code)
+    second = district_names(districts, "en" if lang == "uk" else "uk").get(code, code)
+    return first if first == second else f"{first} / {second}"
+
+
+def priority_view(priority: pd.DataFrame, names: pd.Series, lang: str) -> pd.DataFrame:
+    """The priority list for the screen: localised names and labels, index district_code."""
+    view = pd.DataFrame(index=pd.Index(priority["district_code"], name="district_code"))
+    values = priority.set_index("district_code")
+    view["rank"] = values["rank"]
+    view["district"] = [names.get(code, values.at[code, "district_name"]) for code in view.index]
+    view["severity"] = values["severity"].astype(int)
+    view["severity_label"] = [i18n.severity_label(s, lang) for s in values["severity_label"]]
+    view["risk_score"] = values["risk_score"]
+    view["residents_unheated"] = values["residents_unheated"]
+    for col in ("hours_to_12c", "hours_to_5c", "min_indoor_c"):
+        view[col] = values[col]
+    view["main_driver"] = [i18n.driver(d, lang) for d in values["main_driver"].fillna("")]
+    view["outage_status"] = [i18n.outage_status(s, lang) for s in values["outage_status"]]
+    for col in ("hours_off_per_day", "unheated_buildings", "min_temp_c", "min_wind_chill_c", "p_indoor_below_12c"):
+        view[col] = values[col]
+    view["completeness"] = [i18n.completeness(c, lang) for c in values["completeness"].fillna("")]
+    return view
+
+
+def severity_cell_style(severity: int) -> str:
+    """CSS for a severity cell: its colour, with light text on the dark reds."""
+    colour = SEVERITY_COLOURS.get(int(severity), SEVERITY_COLOURS[0])
+    text = "#ffffff" if int(severity) >= 4 else "#1b1f24"
+    return f"background-color: {colour}; color: {text}"
+
+
+def styled_priority(view: pd.DataFrame):
+    """The view as a pandas Styler with the severity columns coloured."""
+    colours = view["severity"].map(severity_cell_style)
+    return view.style.apply(lambda _: colours.to_numpy(), subset=["severity"]).apply(
+        lambda _: colours.to_numpy(), subset=["severity_label"])
+
+
+# --------------------------------------------------------------------------- key figures
+
+@dataclasses.dataclass
+class KeyFigures:
+    residents_unheated: int
+    severe_districts: int
+    districts: int
+    coldest_c: float | None = None
+    coldest_time: pd.Timestamp | None = None  # UTC
+    coldest_district: str | None = None
+    earliest_hours: float | None = None  # from forecast start; None: nobody exposed / never
+    earliest_time: pd.Timestamp | None = None
+    earliest_district: str | None = None
+    horizon_hours: float | None = None
+
+
+def key_figures(priority: pd.DataFrame, forecast=None, horizon_hours: float | None = None) -> KeyFigures:
+    """Header figures from the priority list (and the forecast, for the coldest hour and times)."""
+    exposed = priority[priority["residents_unheated"].fillna(0) > 0]
+    kf = KeyFigures(residents_unheated=int(priority["residents_unheated"].fillna(0).sum()),
+                    severe_districts=int((priority["severity"] >= 4).sum()), districts=len(priority),
+                    horizon_hours=horizon_hours)
+    start = None
+    if forecast is not None:
+        median = forecast["temp_c"].median("member")
+        flat = median.argmin(dim=("district", "time"))
+        kf.coldest_c = float(median.isel(flat))
+        kf.coldest_time = pd.Timestamp(median["time"].values[int(flat["time"])])
+        kf.coldest_district = str(median["district"].values[int(flat["district"])])
+        start = pd.Timestamp(forecast["time"].values[0])
+    elif priority["min_temp_c"].notna().any():
+        row = priority.loc[priority["min_temp_c"].idxmin()]
+        kf.coldest_c, kf.coldest_district = float(row["min_temp_c"]), row["district_code"]
+    hours = exposed["hours_to_12c"].dropna()
+    if not hours.empty:
+        row = exposed.loc[hours.idxmin()]
+        kf.earliest_hours, kf.earliest_district = float(row["hours_to_12c"]), row["district_code"]
+        if start is not None:
+            kf.earliest_time = start + pd.Timedelta(hours=kf.earliest_hours)
+    return kf
+
+
+def local_time(ts, fmt: str = "%d.%m %H:%M") -> str:
+    """A UTC time (naive = UTC) in Kyiv time, e.g. ``01.02 06:00``; empty for missing."""
+    if ts is None or (not isinstance(ts, str) and pd.isna(ts)) or ts == "":
+        return ""
+    t = pd.Timestamp(ts)
+    t = t.tz_localize("UTC") if t.tzinfo is None else t
+    return t.tz_convert(DISPLAY_TZ).strftime(fmt)
+
+
+def age_text(hours: float) -> float:
+    """Age rounded for display: tenths under ten hours, whole hours above."""
+    return round(hours, 1) if hours < 10 else round(hours)
+
+
+# --------------------------------------------------------------------------- one district in detail
+
+def _step_hours(result: pipeline.RankResult) -> np.ndarray:
+    """Step lengths [h] the pipeline used, from the indoor series' step boundaries."""
+    bounds = result.indoor_c["time"].values
+    return np.diff(bounds).astype("timedelta64[s]").astype(float) / 3600.0
+
+
+def _simulate_one(result: pipeline.RankResult, code: str, tau_hours=None):
+    """Indoor temperature (member, time+1) and equilibrium (member, time) for one district."""
+    forecast = result.forecast.sel(district=[code])
+    indoor, temp_eq = pipeline.simulate(forecast, result.detail.loc[[code]], result.params,
+                                        _step_hours(result), tau_hours=tau_hours)
+    return indoor[0], temp_eq[0]
+
+
+def district_series(result: pipeline.RankResult, code: str) -> pd.DataFrame:
+    """Hourly series for one district's charts, index time (UTC) [°C].
+
+    Columns: outdoor median/P10/P90 and wind chill median (at step starts); indoor median/P10/P90
+    over ensemble members at the district's τ, and the member median at τ low and τ high (at step
+    boundaries).
+    """
+    temp = result.forecast["temp_c"].sel(district=code).transpose("member", "time").values
+    wind = result.forecast["wind_kmh"].sel(district=code).transpose("member", "time").values
+    felt = indices.apparent_cold_c(temp, wind)
+    outdoor = pd.DataFrame({
+        "outdoor_c": np.median(temp, axis=0),
+        "outdoor_c_p10": np.quantile(temp, 0.1, axis=0),
+        "outdoor_c_p90": np.quantile(temp, 0.9, axis=0),
+        "wind_chill_c": np.median(felt, axis=0),
+    }, index=pd.DatetimeIndex(result.forecast["time"].values, name="time"))
+    indoor = result.indoor_c.sel(district=code).transpose("member", "time").values
+    p = result.params
+    low, _ = _simulate_one(result, code, p.tau_low_hours)
+    high, _ = _simulate_one(result, code, p.tau_high_hours)
+    inside = pd.DataFrame({
+        "indoor_c": np.median(indoor, axis=0),
+        "indoor_c_p10": np.quantile(indoor, 0.1, axis=0),
+        "indoor_c_p90": np.quantile(indoor, 0.9, axis=0),
+        "indoor_c_tau_low": np.median(low, axis=0),
+        "indoor_c_tau_high": np.median(high, axis=0),
+    }, index=pd.DatetimeIndex(result.indoor_c["time"].values, name="time"))
+    return outdoor.join(inside, how="outer").astype(float)
+
+
+def threshold_hours(result: pipeline.RankResult, code: str) -> pd.DataFrame:
+    """Hours from forecast start until indoor temperature falls below 18, 12 and 5 °C [h].
+
+    Index: threshold [°C] (the WHO minimum, the exposure band and the very-high band of the
+    settings). Columns: ensemble median, P10, P90 at the district's τ; median at τ low and τ high.
+    NaN: not within the horizon (counted as later than any time for the median and quantiles).
+    """
+    p = result.params
+    dt = _step_hours(result)
+    tau = float(result.detail.at[code, "tau_hours"])
+    runs = {"": (tau, *_simulate_one(result, code)),
+            "tau_low": (p.tau_low_hours, *_simulate_one(result, code, p.tau_low_hours)),
+            "tau_high": (p.tau_high_hours, *_simulate_one(result, code, p.tau_high_hours))}
+    rows = {}
+    for threshold in (p.minimal_c, p.moderate_c, p.very_high_c):
+        row = {}
+        for tag, (tau_h, indoor, temp_eq) in runs.items():
+            hours = physics.first_crossing_hours(indoor, temp_eq, tau_h, dt, threshold)
+            if tag:
+                row[tag] = float(pipeline._median_hours(hours))
+            else:
+                row["median"] = float(pipeline._median_hours(hours))
+                row["p10"] = float(pipeline._quantile_hours(hours, 0.1))
+                row["p90"] = float(pipeline._quantile_hours(hours, 0.9))
+        rows[threshold] = row
+    return pd.DataFrame.from_dict(rows, orient="index")[["median", "p10", "p90", "tau_low", "tau_high"]]
+
+
+# --------------------------------------------------------------------------- charts
+
+def _long(series: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
+    frame = series[list(columns)].rename(columns=columns)
+    frame.index = frame.index.tz_localize("UTC").tz_convert(DISPLAY_TZ)
+    return frame.reset_index().melt("time", var_name="series", value_name="temp_c").dropna()
+
+
+def _band(series: pd.DataFrame, low: str, high: str, label: str) -> pd.DataFrame:
+    frame = series[[low, high]].dropna().rename(columns={low: "low", high: "high"})
+    frame.index = frame.index.tz_localize("UTC").tz_convert(DISPLAY_TZ)
+    return frame.reset_index().assign(series=label)
+
+
+def outdoor_chart(series: pd.DataFrame, lang: str) -> alt.LayerChart:
+    """Outdoor temperature (median line, P10–P90 band) and wind chill over the horizon."""
+    t = lambda key, **kw: i18n.text(key, lang, **kw)  # noqa: E731
+    lines = _long(series, {"outdoor_c": t("series_outdoor"), "wind_chill_c": t("series_wind_chill")})
+    band = _band(series, "outdoor_c_p10", "outdoor_c_p90", t("series_outdoor_band"))
+    colours = alt.Scale(domain=[t("series_outdoor"), t("series_wind_chill"), t("series_outdoor_band")],
+                        range=["#1f5fa8", "#6a3d9a", "#9ecae1"])
+    x = alt.X("time:T", title=t("axis_time"), axis=alt.Axis(format="%d.%m %H:%M"))
+    area = alt.Chart(band).mark_area(opacity=0.45).encode(
+        x=x, y=alt.Y("low:Q", title=t("axis_temp")), y2="high:Q",
+        color=alt.Color("series:N", scale=colours, title=None, legend=alt.Legend(orient="bottom", columns=2)))
+    line = alt.Chart(lines).mark_line().encode(
+        x=x, y="temp_c:Q", color=alt.Color("series:N", scale=colours, title=None),
+        tooltip=[alt.Tooltip("time:T", format="%d.%m %H:%M"), "series:N",
+                 alt.Tooltip("temp_c:Q", format=".1f")])
+    return (area + line).properties(height=260)
+
+
+def indoor_chart(series: pd.DataFrame, p: ModelParams, tau_hours: float, lang: str) -> alt.LayerChart:
+    """Indoor temperature: median line, ensemble P10–P90 band, τ band, and the 18/12/5 °C lines."""
+    t = lambda key, **kw: i18n.text(key, lang, **kw)  # noqa: E731
+    median_label = t("series_indoor", tau=f"{tau_hours:g}")
+    ens_label = t("series_indoor_band")
+    tau_label = t("series_tau_band", low=f"{p.tau_low_hours:g}", high=f"{p.tau_high_hours:g}")
+    colours = alt.Scale(domain=[median_label, ens_label, tau_label], range=["#b3261e", "#f4a582", "#fddbc7"])
+    x = alt.X("time:T", title=t("axis_time"), axis=alt.Axis(format="%d.%m %H:%M"))
+    color = alt.Color("series:N", scale=colours, title=None, legend=alt.Legend(orient="bottom", columns=2))
+    tau_band = alt.Chart(_band(series, "indoor_c_tau_low", "indoor_c_tau_high", tau_label)).mark_area(
+        opacity=0.6).encode(x=x, y=alt.Y("low:Q", title=t("axis_temp")), y2="high:Q", color=color)
+    ens_band = alt.Chart(_band(series, "indoor_c_p10", "indoor_c_p90", ens_label)).mark_area(
+        opacity=0.7).encode(x=x, y="low:Q", y2="high:Q", color=color)
+    line = alt.Chart(_long(series, {"indoor_c": median_label})).mark_line(strokeWidth=2.5).encode(
+        x=x, y="temp_c:Q", color=color,
+        tooltip=[alt.Tooltip("time:T", format="%d.%m %H:%M"), alt.Tooltip("temp_c:Q", format=".1f")])
+    rules = pd.DataFrame({"temp_c": [p.minimal_c, p.moderate_c, p.very_high_c],
+                          "label": [f"{p.minimal_c:g} °C", f"{p.moderate_c:g} °C", f"{p.very_high_c:g} °C"]})
+    rule = alt.Chart(rules).mark_rule(strokeDash=[5, 4], color="#444").encode(y="temp_c:Q")
+    text = alt.Chart(rules).mark_text(align="left", dx=4, dy=-6, color="#444").encode(
+        y="temp_c:Q", text="label:N", x=alt.value(0))
+    return (tau_band + ens_band + line + rule + text).properties(height=300)
+
+
+def history_chart(history: pd.DataFrame, lang: str) -> alt.Chart:
+    """Risk score (0–10) of one district over the published runs (``store.read_history``)."""
+    frame = history[["published_at", "risk_score"]].copy()
+    frame["published_at"] = frame["published_at"].dt.tz_convert(DISPLAY_TZ)
+    return alt.Chart(frame).mark_line(point=True, color="#b3261e").encode(
+        x=alt.X("published_at:T", title=i18n.text("axis_published", lang), axis=alt.Axis(format="%d.%m %H:%M")),
+        y=alt.Y("risk_score:Q", title=i18n.text("col_risk", lang), scale=alt.Scale(domain=[0, 10])),
+        tooltip=[alt.Tooltip("published_at:T", format="%d.%m %H:%M"), "risk_score:Q"],
+    ).properties(height=220)
+
+
+# --------------------------------------------------------------------------- map
+
+def _hex_rgb(colour: str, alpha: int = 220) -> list[int]:
+    return [int(colour[i:i + 2], 16) for i in (1, 3, 5)] + [alpha]
+
+
+def marker_radius_px(residents) -> np.ndarray:
+    """Marker radius [px] on a fixed square-root scale of residents exposed (6 px at none, ≤ 48 px)."""
+    r = np.sqrt(np.clip(np.nan_to_num(np.asarray(residents, dtype=float)), 0, None))
+    return np.minimum(6.0 + 0.12 * r, 48.0)
+
+
+def map_points(priority: pd.DataFrame, districts: pd.DataFrame, names: pd.Series, lang: str) -> pd.DataFrame:
+    """One row per district with coordinates: position, colour, radius and tooltip text."""
+    rows = priority.set_index("district_code").join(districts[["lat", "lon"]], how="inner")
+    rows = rows[rows["lat"].notna() & rows["lon"].notna()]
+    points = pd.DataFrame({
+        "district_code": rows.index,
+        "name": [names.get(c, c) for c in rows.index],
+        "lat": rows["lat"].astype(float).to_numpy(),
+        "lon": rows["lon"].astype(float).to_numpy(),
+        "rank": rows["rank"].astype(int).to_numpy(),
+        "severity": rows["severity"].astype(int).to_numpy(),
+        "severity_label": [i18n.severity_label(s, lang) for s in rows["severity_label"]],
+        "residents": rows["residents_unheated"].fillna(0).astype(int).to_numpy(),
+    })
+    points["colour"] = [_hex_rgb(SEVERITY_COLOURS.get(s, SEVERITY_COLOURS[0])) for s in points["severity"]]
+    points["radius_px"] = marker_radius_px(points["residents"])
+    return points.sort_values("residents", ascending=False)  # big markers first, small ones on top
+
+
+def view_state(points: pd.DataFrame, width_px: float = 900.0, height_px: float = 480.0) -> pdk.ViewState:
+    """A view that shows every point in a map of about ``width_px`` × ``height_px`` (Web Mercator)."""
+    lat = float(points["lat"].mean())
+    span_lon = max(float(points["lon"].max() - points["lon"].min()), 0.02)
+    span_lat = max(float(points["lat"].max() - points["lat"].min()), 0.02) / math.cos(math.radians(lat))
+    # deck.gl's world is 512 px wide at zoom 0: one degree spans 512·2^z/360 px (÷cos(lat) north–south).
+    zoom = min(math.log2(width_px * 360.0 / (512.0 * span_lon)), math.log2(height_px * 360.0 / (512.0 * span_lat)))
+    return pdk.ViewState(latitude=lat, longitude=float(points["lon"].mean()),
+                         zoom=float(np.clip(zoom - 0.4, 3.0, 12.0)))
+
+
+def map_deck(points: pd.DataFrame, lang: str) -> pdk.Deck:
+    """Severity-coloured markers sized by residents, and district names.
+
+    The layers need nothing from the network: when basemap tiles cannot load, markers and names
+    still draw on a plain background. (pydeck turns every string into a JavaScript expression, so
+    literal strings are quoted inside it.)
+    """
+    tooltip_text = {"en": "{rank}. {name}\nseverity {severity}: {severity_label}\n{residents} residents "
+                          "without heat",
+                    "uk": "{rank}. {name}\nтяжкість {severity}: {severity_label}\n{residents} мешканців "
+                          "без тепла"}[lang]
+    markers = pdk.Layer("ScatterplotLayer", data=points, id="districts", get_position=["lon", "lat"],
+                        get_fill_color="colour", get_radius="radius_px", radius_units="'pixels'",
+                        get_line_color=[40, 40, 40, 200], line_width_min_pixels=1, stroked=True,
+                        pickable=True)
+    labels = pdk.Layer("TextLayer", data=points, id="names", get_position=["lon", "lat"], get_text="name",
+                       get_size=14, get_color=[20, 20, 20, 255], get_pixel_offset="[0, -(radius_px + 9)]",
+                       character_set="'auto'", font_family="'Helvetica, Arial, sans-serif'",
+                       outline_width=3, outline_color=[255, 255, 255, 255], font_settings={"sdf": True})
+    return pdk.Deck(layers=[markers, labels], initial_view_state=view_state(points), map_style=None,
+                    tooltip={"text": tooltip_text})
+
+
+def severity_legend(labels, lang: str) -> alt.Chart:
+    """Colour key of the severity classes 1–5 with their labels."""
+    frame = pd.DataFrame({"severity": range(1, 6), "label": [f"{k} {i18n.severity_label(lab, lang)}"
+                                                               for k, lab in zip(range(1, 6), labels)]})
+    colours = alt.Scale(domain=list(range(1, 6)), range=[SEVERITY_COLOURS[k] for k in range(1, 6)])
+    x = alt.X("severity:O", axis=None)
+    boxes = alt.Chart(frame).mark_rect(height=18, width=110).encode(
+        x=x, color=alt.Color("severity:O", scale=colours, legend=None))
+    text = alt.Chart(frame).mark_text(dy=22, fontSize=12).encode(x=x, text="label:N")
+    return (boxes + text).properties(width=600, height=50)
+
+
+# --------------------------------------------------------------------------- export
+
+def export_file_name(issued_at: str, hxl: bool) -> str:
+    """``heatneed-priority_2026-02-01T0000Z.csv`` (``_hxl`` added): named by forecast issue time."""
+    try:
+        stamp = pd.Timestamp(issued_at).tz_convert("UTC").strftime("%Y-%m-%dT%H%MZ")
+    except (TypeError, ValueError):
+        stamp = re.sub(r"[^0-9TZ-]", "", str(issued_at or "")) or "unknown-issue-time"
+    return f"heatneed-priority_{stamp}{'_hxl' if hxl else ''}.csv"
+
+
+def cli_command(params: ModelParams, defaults: ModelParams, sources: Mapping[str, Upload]) -> str:
+    """The command line that writes the same priority list: flags, and a TOML file for the rest."""
+    from .cli import MODEL_FLAGS
+    from .config import load_config
+
+    flag_of = {field: flag for flag, (field, _) in MODEL_FLAGS.items()}
+    section_of = {key: section for section, values in load_config().items() if isinstance(values, dict)
+                  for key in values}
+    changed = {f.name: getattr(params, f.name) for f in dataclasses.fields(params)
+               if getattr(params, f.name) != getattr(defaults, f.name)}
+    command = ["python -m heatneed rank"]
+    command += [f"--{role} <{up.name}>" for role, up in sources.items()]
+    command += [f"{flag_of[k]} {v:g}" for k, v in changed.items() if k in flag_of]
+    in_toml = {k: v for k, v in changed.items() if k not in flag_of}
+    lines = []
+    if in_toml:
+        command.append("--config settings.toml")
+        lines.append("# settings.toml")
+        for section in dict.fromkeys(section_of[k] for k in in_toml):
+            lines.append(f"[{section}]")
+            lines += [f"{k} = {v!r}" for k, v in in_toml.items()
+                      if section_of[k] == section]
+        lines.append("")
+    return "\n".join(lines + [" ".join(command + ["--out priority.csv"])])
