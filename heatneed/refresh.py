@@ -65,6 +65,8 @@ class RefreshSettings:
             section.pop("forecast", None)
             section.pop("forecast_source", None)
         section.update(given)
+        if section.get("forecast") is not None and section.get("forecast_source") is not None:
+            raise InputError("give either --forecast FILE or --forecast-source NAME, not both")
         wait = section.get("wait", 0.0)
         wait_s = None if wait is True or (isinstance(wait, float) and math.isinf(wait)) else float(wait or 0)
         return cls(
@@ -138,8 +140,11 @@ def refresh(settings: RefreshSettings, config: dict | None = None, params: Model
         inputs = inputs_from(args, config, output_dir / store.SNAPSHOTS)
         fc = inputs.forecast.attrs
         stale = bool(fc.get("stale", False))
-        log.info("forecast from %s issued %s%s", fc.get("source"), fc.get("issued_at"),
-                 f" (STALE: snapshot {fc.get('stale_age_hours', 0):.1f} h old)" if stale else "")
+        if stale:  # published all the same, but the operator should know the source is failing
+            log.warning("forecast from %s issued %s is STALE: snapshot %s, %.1f h old", fc.get("source"),
+                        fc.get("issued_at"), fc.get("snapshot_file"), float(fc.get("stale_age_hours", 0)))
+        else:
+            log.info("forecast from %s issued %s", fc.get("source"), fc.get("issued_at"))
         result = pipeline.rank(inputs, params, scheduler=scheduler)
         log.info("ranked %d districts", len(result.priority))
         info = {

@@ -1,0 +1,89 @@
+"""One writer at a time: an overlapping run exits 3 (or waits with --wait) and corrupts nothing."""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import selectors
+
+import pytest
+
+from heatneed import store
+
+from refresh_support import check_published, files_state, lock_is_free, popen_refresh, refresh_argv
+
+HOLDER = "pid 4242 since 2026-11-27T06:15:00Z"
+
+
+@contextlib.contextmanager
+def held_lock(out):
+    """The output folder's lock held as another refresh would hold it."""
+    out.mkdir(parents=True, exist_ok=True)
+    fd = os.open(out / ".lock", os.O_RDWR | os.O_CREAT)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{HOLDER}\n".encode())
+        yield
+    finally:
+        os.close(fd)
+
+
+def wait_for_line(stream, text: str, timeout: float = 60.0) -> str:
+    """Read ``stream`` until a line contains ``text``; fail if it ends or ``timeout`` passes first."""
+    seen = []
+    with selectors.DefaultSelector() as sel:
+        sel.register(stream, selectors.EVENT_READ)
+        while sel.select(timeout):
+            line = stream.readline()
+            if not line:
+                break
+            seen.append(line)
+            if text in line:
+                return line
+    pytest.fail(f"no line with {text!r} in: {''.join(seen)!r}")
+
+
+def test_an_overlapping_run_exits_3_naming_the_other_run_and_changes_nothing(published, run):
+    before = files_state(published)
+    with held_lock(published):
+        code, err = run(*refresh_argv(published))
+    assert code == 3
+    assert "another refresh is running" in err and HOLDER in err and str(published / ".lock") in err
+    assert err.count("\n") == 1  # one line, no traceback
+    assert files_state(published) == before
+
+
+def test_wait_gives_up_with_exit_3_after_its_limit(published, run):
+    before = files_state(published)
+    with held_lock(published):
+        code, err = run(*refresh_argv(published, "--wait", "0.3"))
+    assert code == 3 and "after waiting 0.3 s" in err
+    assert files_state(published) == before
+
+
+def test_wait_runs_once_the_other_run_has_finished(published):
+    first = check_published(published)
+    with held_lock(published):
+        proc = popen_refresh(published, "--wait")
+        wait_for_line(proc.stderr, "waiting for it")
+        assert proc.poll() is None  # still waiting while the lock is held
+        assert check_published(published) == first
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0, err
+    assert check_published(published)["run_id"] != first["run_id"]
+    assert store.read_history(published)["run_id"].nunique() == 2
+
+
+def test_two_real_runs_at_once_never_corrupt_anything(published):
+    procs = [popen_refresh(published) for _ in range(2)]
+    results = [(p.wait(timeout=120), p.communicate()[1]) for p in procs]
+    codes = sorted(code for code, _ in results)
+    assert codes in ([0, 0], [0, 3]), results
+    for code, err in results:
+        if code == 3:
+            assert "another refresh is running" in err and "pid " in err
+    check_published(published)
+    assert store.read_history(published)["run_id"].nunique() == 1 + codes.count(0)
+    assert lock_is_free(published)
