@@ -145,6 +145,7 @@ def back_to_embedded():
 
 with tab_inputs:
     st.caption(t("inputs_intro"))
+    in_use = {}  # role -> placeholder, filled once the edits below are known
     for column, role in zip(st.columns(len(support.UPLOAD_ROLES)), support.UPLOAD_ROLES):
         with column:
             take_upload(role, st.file_uploader(t(f"upload_{role}"), type=support.UPLOAD_TYPES[role],
@@ -152,12 +153,7 @@ with tab_inputs:
             if role in ss.upload_errors:
                 name, problems = ss.upload_errors[role]
                 st.error(t("upload_rejected", name=name) + "\n\n" + problem_list(problems))
-            if role in ss.sources:
-                st.caption(t("in_use_upload", name=ss.sources[role].name))
-            elif ss.edits and role in ss.edits[2]:
-                st.caption(t("in_use_edited"))
-            else:
-                st.caption(t("in_use_embedded", name=pipeline.EMBEDDED_SCENARIO.name))
+            in_use[role] = st.empty()
     if ss.sources:
         st.button(t("reset_inputs"), on_click=back_to_embedded, key="reset_inputs")
 
@@ -188,20 +184,25 @@ with tab_inputs:
             candidate = support.edited_sources(base_inputs, ss.sources, edited, pd.Timestamp.now(tz="UTC"))
             try:
                 inputs_of(candidate)
-                ss.edits = (ss.generation, fingerprint, {r: candidate[r] for r in ("unheated", "outages")})
+                ss.edits = (ss.generation, fingerprint, {r: u for r, u in candidate.items() if u.edited})
                 ss.edit_errors = []
             except InputError as exc:
                 ss.edit_errors = exc.problems
     if ss.edit_errors:
         st.error(t("edit_rejected") + "\n\n" + problem_list(ss.edit_errors))
-    if ss.edits and ss.edits[0] == ss.generation:
-        for role, upload in ss.edits[2].items():
-            st.download_button(upload.name, upload.data, upload.name, "text/csv", key=f"download_{role}_edited",
-                               on_click="ignore")
+    edits = ss.edits[2] if ss.edits and ss.edits[0] == ss.generation else {}
+    for role, upload in edits.items():
+        st.download_button(t("download_edited", name=upload.name), upload.data, upload.name, "text/csv",
+                           key=f"download_{role}_edited", on_click="ignore")
+    for role, placeholder in in_use.items():
+        if role in edits:
+            placeholder.caption(t("in_use_edited"))
+        elif role in ss.sources:
+            placeholder.caption(t("in_use_upload", name=ss.sources[role].name))
+        else:
+            placeholder.caption(t("in_use_embedded", name=pipeline.EMBEDDED_SCENARIO.name))
 
-sources = dict(ss.sources)
-if ss.edits and ss.edits[0] == ss.generation:
-    sources.update(ss.edits[2])
+sources = {**ss.sources, **edits}
 inputs = inputs_of(sources)
 names = support.district_names(inputs.districts, lang)
 if view == "published":

@@ -61,10 +61,11 @@ class Upload:
     name: str
     data: bytes = dataclasses.field(repr=False)
     digest: str = ""
+    edited: bool = False  # written from edits in the app, not uploaded
 
     @classmethod
-    def of(cls, role: str, name: str, data: bytes) -> "Upload":
-        return cls(role, display_name(name), bytes(data), hashlib.sha256(data).hexdigest())
+    def of(cls, role: str, name: str, data: bytes, edited: bool = False) -> "Upload":
+        return cls(role, display_name(name), bytes(data), hashlib.sha256(data).hexdigest(), edited)
 
 
 def display_name(name: str) -> str:
@@ -98,7 +99,10 @@ def load_sources(sources: Mapping[str, Upload], forecast=None) -> Inputs:
 
 # --------------------------------------------------------------------------- editing reports in place
 
-EDIT_COLUMNS = ["unheated_buildings", "residents", "outage_status", "hours_off_per_day"]
+#: Columns of the editor, by the report they belong to.
+EDIT_COLUMNS_BY_ROLE = {"unheated": ["unheated_buildings", "residents"],
+                        "outages": ["outage_status", "hours_off_per_day"]}
+EDIT_COLUMNS = [c for columns in EDIT_COLUMNS_BY_ROLE.values() for c in columns]
 
 
 def editable_reports(inputs: Inputs) -> pd.DataFrame:
@@ -114,57 +118,63 @@ def editable_reports(inputs: Inputs) -> pd.DataFrame:
     return table
 
 
-def changed_rows(base: pd.DataFrame, edited: pd.DataFrame) -> pd.Index:
-    """District codes whose row differs between the two tables (NaN equals NaN)."""
-    edited = edited.reindex(base.index)[EDIT_COLUMNS]
-    base = base[EDIT_COLUMNS]
+def changed_rows(base: pd.DataFrame, edited: pd.DataFrame, columns=EDIT_COLUMNS) -> pd.Index:
+    """District codes whose ``columns`` differ between the two tables (NaN equals NaN)."""
+    edited = edited.reindex(base.index)[columns]
+    base = base[columns]
     same = (base == edited) | (base.isna() & edited.isna())
     return base.index[~same.all(axis=1)]
 
 
 def edited_sources(inputs: Inputs, sources: Mapping[str, Upload], edited: pd.DataFrame,
                    now: pd.Timestamp) -> dict[str, Upload]:
-    """``sources`` with unheated/outage files rebuilt from the edited table.
+    """``sources`` with the unheated and/or outage file rebuilt from the edited table.
 
-    Changed rows become reports made at ``now``; the other districts keep their latest report.
-    A status changed to ``none`` without new hours gets 0 hours (the only consistent value).
+    A report file is rebuilt only if one of its columns was edited. Changed rows become reports
+    made at ``now``; the other districts keep their latest report. A status changed to ``none``
+    without new hours gets 0 hours (the only consistent value).
     """
     base = editable_reports(inputs)
-    changed = changed_rows(base, edited)
-    if changed.empty:
-        return dict(sources)
     edited = edited.reindex(base.index)
     stamp = iso_utc(now)
     new = dict(sources)
 
-    uh = inputs.unheated.reindex(base.index)
-    rows = []
-    for code in base.index:
-        row = edited.loc[code] if code in changed else base.loc[code]
-        if pd.isna(row["unheated_buildings"]) and pd.isna(row["residents"]):
-            continue  # no report for this district, before or after the edit
-        since = uh.at[code, "unheated_since"] if "unheated_since" in uh else pd.NaT
-        rows.append({"district_code": code,
-                     "reported_at": stamp if code in changed else _iso_or_empty(uh.at[code, "reported_at"]),
-                     "unheated_buildings": _number(row["unheated_buildings"]),
-                     "residents": _number(row["residents"]),
-                     "unheated_since": _iso_or_empty(since)})
-    new["unheated"] = Upload.of("unheated", "unheated-edited-in-app.csv", _csv(rows))
+    changed = changed_rows(base, edited, EDIT_COLUMNS_BY_ROLE["unheated"])
+    if not changed.empty:
+        uh = inputs.unheated.reindex(base.index)
+        rows = []
+        for code in base.index:
+            row = edited.loc[code] if code in changed else base.loc[code]
+            if pd.isna(row["unheated_buildings"]) and pd.isna(row["residents"]):
+                continue  # no report for this district, before or after the edit
+            since = uh.at[code, "unheated_since"] if "unheated_since" in uh else pd.NaT
+            rows.append({"district_code": code,
+                         "reported_at": stamp if code in changed else _iso_or_empty(uh.at[code, "reported_at"]),
+                         "unheated_buildings": _number(row["unheated_buildings"]),
+                         "residents": _number(row["residents"]),
+                         "unheated_since": _iso_or_empty(since)})
+        new["unheated"] = Upload.of("unheated", "unheated-edited-in-app.csv", _csv(rows), edited=True)
 
-    out = inputs.outages.reindex(base.index)
-    rows = []
-    for code in base.index:
-        row = edited.loc[code] if code in changed else base.loc[code]
-        status = row["outage_status"]
-        if not isinstance(status, str) or not status:
-            continue
-        hours = row["hours_off_per_day"]
-        if code in changed and status == "none" and hours == base.at[code, "hours_off_per_day"]:
-            hours = 0.0
-        rows.append({"district_code": code, "status": status, "hours_off_per_day": _number(hours),
-                     "reported_at": stamp if code in changed else _iso_or_empty(out.at[code, "reported_at"])})
-    new["outages"] = Upload.of("outages", "outages-edited-in-app.csv", _csv(rows))
+    changed = changed_rows(base, edited, EDIT_COLUMNS_BY_ROLE["outages"])
+    if not changed.empty:
+        out = inputs.outages.reindex(base.index)
+        rows = []
+        for code in base.index:
+            row = edited.loc[code] if code in changed else base.loc[code]
+            status = row["outage_status"]
+            if not isinstance(status, str) or not status:
+                continue
+            hours = row["hours_off_per_day"]
+            if code in changed and status == "none" and _same(hours, base.at[code, "hours_off_per_day"]):
+                hours = 0.0
+            rows.append({"district_code": code, "status": status, "hours_off_per_day": _number(hours),
+                         "reported_at": stamp if code in changed else _iso_or_empty(out.at[code, "reported_at"])})
+        new["outages"] = Upload.of("outages", "outages-edited-in-app.csv", _csv(rows), edited=True)
     return new
+
+
+def _same(a, b) -> bool:
+    return (pd.isna(a) and pd.isna(b)) or a == b
 
 
 def _iso_or_empty(ts) -> str:
@@ -568,9 +578,11 @@ def severity_legend(labels, lang: str) -> alt.Chart:
 def export_file_name(issued_at: str, hxl: bool) -> str:
     """``heatneed-priority_2026-02-01T0000Z.csv`` (``_hxl`` added): named by forecast issue time."""
     try:
-        stamp = pd.Timestamp(issued_at).tz_convert("UTC").strftime("%Y-%m-%dT%H%MZ")
-    except (TypeError, ValueError):
-        stamp = re.sub(r"[^0-9TZ-]", "", str(issued_at or "")) or "unknown-issue-time"
+        issued = pd.Timestamp(issued_at)
+        issued = issued.tz_localize("UTC") if issued.tzinfo is None else issued.tz_convert("UTC")  # naive = UTC
+        stamp = issued.strftime("%Y-%m-%dT%H%MZ")
+    except (TypeError, ValueError):  # no or unreadable issue time; never text from a file in a name
+        stamp = "unknown-issue-time"
     return f"heatneed-priority_{stamp}{'_hxl' if hxl else ''}.csv"
 
 

@@ -160,6 +160,8 @@ STRINGS: dict[str, tuple[str, str]] = {
                     "чи знеструмлення починає знову з цього файлу."),
     "edit_rejected": ("These edits were not used; the last good data stays in use:",
                       "Ці зміни не використано; далі діють останні правильні дані:"),
+    "download_edited": ("Download {name} (the edited reports, for the command line)",
+                        "Завантажити {name} (змінені звіти, для командного рядка)"),
     "col_residents_known": ("Residents (if counted)", "Мешканців (якщо пораховано)"),
     "col_status": ("Outage status", "Стан знеструмлення"),
     # settings

@@ -1,0 +1,46 @@
+"""Reading what the app shows, for the AppTest and browser tests (imported by name: no package)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+
+def priority_table(at) -> pd.DataFrame:
+    """The ranked table on screen (the dataframe with a severity label column), index district_code."""
+    for frame in at.dataframe:
+        value = frame.value
+        if "severity_label" in value.columns:
+            return value
+    raise AssertionError("no priority table on the page")
+
+
+def recording_media_storage(stores: list):
+    """A ``MemoryMediaFileStorage`` that appends each instance to ``stores``.
+
+    AppTest does not expose a download's bytes: each run keeps them in the in-memory media store
+    of a mock runtime that is dropped afterwards. The ``app`` fixture installs this class in its
+    place so that ``downloaded`` can read the bytes of the last run.
+    """
+    from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+
+    class Recording(MemoryMediaFileStorage):
+        def __init__(self, media_endpoint: str) -> None:
+            super().__init__(media_endpoint)
+            stores.append(self)
+
+    return Recording
+
+
+def downloaded(at, key: str):
+    """The file behind a download button in the last run: ``content`` (bytes) and ``filename``."""
+    url = at.download_button(key=key).proto.url
+    return at.media_stores[-1].get_file(url.rsplit("/", 1)[-1])
+
+
+def errors_text(at) -> str:
+    return "\n".join(e.value for e in at.error)
+
+
+def wait_idle(page, timeout_ms: int = 90_000) -> None:
+    """Wait until the app's script has finished its run."""
+    page.locator("[data-testid='stApp'][data-test-script-state='notRunning']").wait_for(timeout=timeout_ms)

@@ -1,0 +1,70 @@
+"""The app in a real browser (Debian chromium via Playwright) against ``streamlit run app.py``.
+
+For what AppTest cannot see: the real download, the map drawn on a canvas without basemap tiles,
+and an upload through the browser (multipart POST with Streamlit's XSRF protection on).
+"""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pandas as pd
+import pytest
+from appcheck import wait_idle
+from PIL import Image
+
+from heatneed.pipeline import PRIORITY_COLUMNS
+
+pytestmark = pytest.mark.browser
+
+
+def test_download_in_the_browser_gives_the_cli_file(page, cli, tmp_path):
+    assert cli("rank", "--out", tmp_path / "cli.csv").returncode == 0
+    cli_csv = (tmp_path / "cli.csv").read_bytes()
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Download priority list (CSV)").click()
+    download = info.value
+    assert download.suggested_filename == "heatneed-priority_2026-02-01T0000Z.csv"
+    path = tmp_path / download.suggested_filename
+    download.save_as(path)
+    data = path.read_bytes()
+    table = pd.read_csv(io.BytesIO(data))
+    assert list(table.columns) == PRIORITY_COLUMNS
+    expected = pd.read_csv(io.BytesIO(cli_csv))
+    assert table.iloc[0].to_dict() == expected.iloc[0].to_dict()
+    assert table.loc[0, "rank"] == 1 and table.loc[0, "district_name"] == "Sviatoshynskyi"
+    assert data == cli_csv
+
+
+def test_map_draws_districts_without_basemap_tiles(page):
+    page.get_by_role("tab", name="Map").click()
+    chart = page.locator("[data-testid='stDeckGlJsonChart']")
+    chart.wait_for(timeout=60_000)
+    canvas = chart.locator("canvas").first
+    canvas.wait_for(timeout=60_000)
+    reds = 0
+    for _ in range(40):  # deck.gl draws after its layers load: poll the pixels
+        pixels = np.asarray(Image.open(io.BytesIO(canvas.screenshot())).convert("RGB")).astype(int)
+        r, g, b = pixels[..., 0], pixels[..., 1], pixels[..., 2]
+        reds = int(((r > 110) & (g < 90) & (b < 90)).sum())  # severity 4–5 markers
+        if reds > 500:
+            break
+        page.wait_for_timeout(250)
+    assert reds > 500, "no severity-coloured markers on the map canvas"
+    assert all(host not in ("127.0.0.1", "localhost") for host in page.blocked_hosts)
+
+
+def test_bad_upload_in_the_browser_shows_the_problem_and_keeps_the_list(page):
+    residents = page.get_by_text("119 606")  # key figure of the embedded scenario
+    assert residents.is_visible()
+    page.get_by_role("tab", name="Inputs").click()
+    bad = b"district_code;reported_at;unheated_buildings\nUA80000000000624772;2026-02-01;-5\n"
+    page.locator("[data-testid='stFileUploaderDropzoneInput']").first.set_input_files(
+        files=[{"name": "unheated_today.csv", "mimeType": "text/csv", "buffer": bad}])
+    message = page.get_by_text("unheated_today.csv, row 2, column unheated_buildings: must be ≥ 0")
+    message.wait_for(timeout=60_000)
+    wait_idle(page)
+    assert page.get_by_text("In use: embedded scenario (kyiv-2026-02)").first.is_visible()
+    assert residents.is_visible()
+    assert page.get_by_text("Traceback").count() == 0
