@@ -39,6 +39,14 @@ def _time(required=True) -> dict:
 
 
 GE0 = pa.Check.ge(0, error="must be ≥ 0")
+
+
+def _at_most(limit: float, what: str) -> pa.Check:
+    """Upper plausibility bound: catches unit slips and runaway Excel cells."""
+    return pa.Check.le(limit, error=f"is implausibly large for {what} (more than {limit:,.0f})")
+
+
+WHOLE = pa.Check(lambda s: (s % 1 == 0) | s.isna(), element_wise=False, error="must be a whole number")
 SPEC: dict[str, dict[str, dict]] = {
     "districts": {
         "district_code": _text(unique=True),
@@ -46,18 +54,19 @@ SPEC: dict[str, dict[str, dict]] = {
         "admin1_code": _text(),
         "lat": _num(pa.Check.in_range(-90, 90, error="must be a latitude between -90 and 90")),
         "lon": _num(pa.Check.in_range(-180, 180, error="must be a longitude between -180 and 180")),
-        "population": _num(GE0),
+        "population": _num(GE0, _at_most(1e9, "a population")),
         "district_name_uk": _text(required=False),
-        "buildings_residential": _num(GE0, required=False),
-        "tau_hours": _num(pa.Check.gt(0, error="must be > 0 hours"), required=False),
+        "buildings_residential": _num(GE0, _at_most(1e7, "a building count"), required=False),
+        "tau_hours": _num(pa.Check.gt(0, error="must be > 0 hours"), _at_most(1e4, "a time constant in hours"),
+                          required=False),
         "share_65plus": _num(pa.Check.in_range(0, 1, error="must be a share between 0 and 1"), required=False),
-        "warming_places": _num(GE0, required=False),
+        "warming_places": _num(GE0, _at_most(1e8, "warming-place capacity"), required=False),
     },
     "unheated": {
         "district_code": _text(),
         "reported_at": _time(),
-        "unheated_buildings": _num(GE0),
-        "residents": _num(GE0, required=False),
+        "unheated_buildings": _num(GE0, WHOLE, _at_most(1e7, "a building count")),
+        "residents": _num(GE0, _at_most(1e9, "a number of residents"), required=False),
         "unheated_since": _time(required=False),
     },
     "outages": {
@@ -149,6 +158,9 @@ def read_table(source: str | Path | bytes, name: str | None = None) -> RawTable:
             raise InputError(located(name, f"not a readable Parquet file ({type(exc).__name__})")) from None
         frame.columns = [str(c).strip().lower() for c in frame.columns]
         return RawTable(frame, np.arange(len(frame)) + 2, name, decimal_comma=False)
+    if raw.startswith(b"PK\x03\x04"):
+        raise InputError(located(name, "this is an Excel workbook, not a CSV file: in Excel use "
+                                       "File → Save As → 'CSV UTF-8 (comma delimited)'"))
     text = _decode(raw, name)
     if not text.strip():
         raise InputError(located(name, "the file is empty"))
@@ -200,12 +212,24 @@ def parse_table(table: RawTable, kind: str) -> tuple[pd.DataFrame, list[str]]:
     """Convert text cells to typed columns and check them; returns (frame, problems)."""
     frame = table.frame.copy()
     problems: list[tuple] = []
+    required = [c for c, spec in SPEC[kind].items() if spec["required"]]
+    absent = [c for c in required if c not in frame.columns]
+    if absent and len(frame):
+        for i in range(min(5, len(frame))):  # title rows above the header (merged cells in Excel)
+            if set(absent) <= {str(v).strip().lower() for v in frame.iloc[i]}:
+                problems.append((None, None, f"the column names are in row {int(table.rows[i])}; the header "
+                                             "must be the first row (delete the title rows above it)"))
+                return frame.assign(_row=table.rows), [located(table.name, m) for _, _, m in problems]
+    if not len(frame) and not absent:
+        return frame.assign(_row=table.rows), [located(table.name, "has a header but no data rows")]
     for column, spec in SPEC[kind].items():
         if column not in frame.columns:
             continue
         cells = frame[column]
         if spec["kind"] == "text":
             frame[column] = cells.astype(str).str.strip().where(cells.notna(), None)
+            if column == "status":  # "Scheduled", " EMERGENCY " from hand-typed sheets
+                frame[column] = frame[column].str.lower()
             frame.loc[frame[column] == "", column] = None
             continue
         if spec["kind"] == "number":

@@ -142,11 +142,35 @@ def conform(ds: xr.Dataset, districts: pd.DataFrame, name: str) -> xr.Dataset:
         raise InputError(problems)
     temp = ds["temp_c"]
     if bool(temp.isnull().any()):
-        filled = temp.interpolate_na("time", method="linear", max_gap=pd.Timedelta(hours=MAX_GAP_HOURS + 1))
-        if bool(filled.isnull().any()):
-            d, t, _ = (int(i[0]) for i in np.nonzero(filled.isnull().values))
+        hours = (ds["time"].values - ds["time"].values[0]) / np.timedelta64(1, "h")
+        filled = fill_short_gaps(temp.transpose("district", "member", "time").values, hours, MAX_GAP_HOURS)
+        if np.isnan(filled).any():
+            d, _, t = (int(i[0]) for i in np.nonzero(np.isnan(filled)))
             raise InputError(located(name, f"temp_c missing at {iso_utc(ds.time.values[t])} for district "
                                            f"{codes[d]!r} (gaps over {MAX_GAP_HOURS} h, or at the start or "
                                            "end, are not filled)", column="temp_c"))
-        ds = ds.assign(temp_c=filled)
+        ds = ds.assign(temp_c=(("district", "member", "time"), filled, temp.attrs))
+        ds["temp_c"] = ds["temp_c"].transpose(*DIMS)
     return ds
+
+
+def fill_short_gaps(values: np.ndarray, hours: np.ndarray, max_gap_hours: float) -> np.ndarray:
+    """Linear interpolation in time (last axis) across interior NaN runs of at most ``max_gap_hours``.
+
+    A run counts as short when its valid neighbours are at most ``max_gap_hours`` + 1 h apart
+    (three missing hourly values). Longer runs and runs at either end stay NaN.
+    """
+    n = values.shape[-1]
+    missing = np.isnan(values)
+    idx = np.arange(n)
+    prev = np.maximum.accumulate(np.where(missing, -1, idx), axis=-1)
+    nxt = np.minimum.accumulate(np.where(missing, n, idx)[..., ::-1], axis=-1)[..., ::-1]
+    interior = missing & (prev >= 0) & (nxt < n)
+    p, q = np.clip(prev, 0, n - 1), np.clip(nxt, 0, n - 1)
+    span = hours[q] - hours[p]
+    short = interior & (span <= max_gap_hours + 1.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        weight = (hours[idx] - hours[p]) / span
+    before = np.take_along_axis(values, p, axis=-1)
+    after = np.take_along_axis(values, q, axis=-1)
+    return np.where(short, before + weight * (after - before), values)
