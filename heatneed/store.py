@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import fcntl
 import hashlib
 import json
 import logging
@@ -179,8 +178,11 @@ def refresh_lock(output_dir, wait_s: float | None = 0.0,
     ``wait_s``: 0 fails at once, a number waits up to that many seconds, ``None`` waits as long
     as it takes. Raises ``Busy`` (naming the holder) when the lock is not obtained. ``on_wait``
     is called once with the holder's description when waiting starts. The lock belongs to the
-    open file, so the OS releases it when the process ends, however it ends.
+    open file, so the OS releases it when the process ends, however it ends. POSIX only (the
+    readers of this module work everywhere).
     """
+    import fcntl
+
     output_dir = Path(output_dir)
     output_dir.mkdir(parents=True, exist_ok=True)
     path = output_dir / LOCK_FILE
@@ -209,6 +211,8 @@ def refresh_lock(output_dir, wait_s: float | None = 0.0,
 
 
 def _try_flock(fd: int) -> bool:
+    import fcntl
+
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         return True

@@ -10,6 +10,11 @@ import pytest
 from refresh_support import refresh_argv
 
 
+def pytest_configure(config):
+    config.addinivalue_line("markers", "slow: runs real subprocesses for tens of seconds "
+                                       "(deselect with -m 'not slow')")
+
+
 @pytest.fixture(autouse=True)
 def no_network(monkeypatch):
     """Every connection attempt and name lookup fails at once, as on a cut-off machine."""
