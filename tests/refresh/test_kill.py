@@ -135,7 +135,7 @@ def test_sigkill_before_each_step_of_publishing_never_breaks_the_published_folde
     def variant(n: int) -> bytes:  # a different list each time: new dated list, new run folder
         return base.replace(b"2026-02-01T06:00:00Z", f"2026-02-01T06:{n // 60:02d}:{n % 60:02d}Z".encode())
 
-    for n in (1, 2):
+    for n in (1, 2, 3):  # the third prunes a run folder: the steps of a steady-state run
         status, steps = publish_in_child(out, 0, variant(n), info)
         assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
     published = {check_published(out)["run_id"]}
