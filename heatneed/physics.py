@@ -20,6 +20,7 @@ Out-of-domain values give NaN or ±inf as documented; only a bad *argument* rais
 from __future__ import annotations
 
 import numpy as np
+from numpy.lib.array_utils import normalize_axis_index
 
 
 def exponential_decay(elapsed_hours, temp_start, temp_out, tau_hours):
@@ -62,46 +63,67 @@ def equilibrium_temperature(temp_out, power_on_share, internal_gain_k, heater_ga
     return temp_out + internal_gain_k + power_on_share * heater_gain_k
 
 
-def indoor_temperature(temp_eq, tau_hours, temp_start, dt_hours, heated=None):
+def indoor_temperature(temp_eq, tau_hours, temp_start, dt_hours, heated=None, *, axis=-1, out=None):
     """Indoor temperature at the step boundaries under piecewise-constant forcing [°C].
 
     Parameters
     ----------
     temp_eq : array (..., n) [°C]
-        Equilibrium temperature per step (``equilibrium_temperature``).
-    tau_hours : scalar or array broadcastable to (...) [h]
+        Equilibrium temperature per step (``equilibrium_temperature``); time along ``axis``.
+    tau_hours : scalar or array broadcastable to the other axes (...) [h]
     temp_start : scalar or array broadcastable to (...) [°C]
         Indoor temperature at the start of step 0.
     dt_hours : array (n,) [h]
         Length of each step.
-    heated : bool array broadcastable to (..., n), optional
+    heated : bool array broadcastable to ``temp_eq``, optional
         True where the building is still heated during the step: the indoor temperature is held
         at ``temp_start`` (heat lost later than the forecast start).
+    axis : int
+        The time axis of ``temp_eq`` (and of the result); default the last.
+    out : array, optional
+        Where to write the result (shape of ``temp_eq`` with n + 1 along ``axis``).
 
     Returns
     -------
-    array (..., n + 1): T_in at the start of every step and at the end of the last one.
+    array (..., n + 1): T_in at the start of every step and at the end of the last one
+    (float32 for float32 forcing, else float64).
 
     Exact step solution T[k+1] = T_eq[k] + (T[k] − T_eq[k])·exp(−Δt_k/τ) (DESIGN §3). The loop
-    runs over time only; districts and members are vectorised.
+    runs over time only, on whole (district, member) slices; with ``axis=0`` each slice is
+    contiguous in memory, which is how the pipeline calls it.
     """
     temp_eq = np.asarray(temp_eq)
     dtype = np.result_type(temp_eq.dtype, np.float32)
+    axis = normalize_axis_index(axis, temp_eq.ndim)
+    eq = np.moveaxis(temp_eq, axis, 0)  # (n, ...): a view, time first
+    n, rest = eq.shape[0], eq.shape[1:]
     tau = np.asarray(tau_hours, dtype=dtype)
-    decay = np.exp(-np.asarray(dt_hours, dtype=dtype) / tau[..., None])  # (..., n)
-    decay = np.broadcast_to(decay, temp_eq.shape)
-    start = np.broadcast_to(np.asarray(temp_start, dtype=dtype), temp_eq.shape[:-1])
-    out = np.empty(temp_eq.shape[:-1] + (temp_eq.shape[-1] + 1,), dtype=dtype)
-    out[..., 0] = start
-    held = None if heated is None else np.broadcast_to(heated, temp_eq.shape)
-    current = start.copy()
-    for k in range(temp_eq.shape[-1]):
-        eq = temp_eq[..., k]
-        current = eq + (current - eq) * decay[..., k]
-        if held is not None:
-            current = np.where(held[..., k], start, current)
-        out[..., k + 1] = current
-    return out
+    dt = np.asarray(dt_hours, dtype=dtype).reshape(n)
+    decay = {step: np.exp(-step / tau) for step in np.unique(dt)}  # one per step length; broadcasts
+    start = np.broadcast_to(np.asarray(temp_start, dtype=dtype), rest)
+    if out is None:
+        result = np.empty((n + 1,) + rest, dtype=dtype)
+    else:
+        result = np.moveaxis(out, axis, 0)
+        if result.shape != (n + 1,) + rest:
+            raise ValueError(f"out has shape {out.shape}; expected n + 1 = {n + 1} steps along axis {axis}")
+    result[0, ...] = start
+    held, holding = None, np.zeros(n, dtype=bool)
+    if heated is not None:
+        h = np.asarray(heated, dtype=bool)
+        h = np.moveaxis(h.reshape((1,) * (temp_eq.ndim - h.ndim) + h.shape), axis, 0)
+        holding = np.broadcast_to(h.reshape(h.shape[0], -1).any(axis=1), (n,))
+        # Expanded once to whole slices for the steps that hold (few: the hours before heat is lost).
+        last = np.flatnonzero(holding).max(initial=-1) + 1
+        held = np.ascontiguousarray(np.broadcast_to(h, (n,) + rest)[:last])
+    for k in range(n):
+        step = result[k + 1, ...]
+        np.subtract(result[k, ...], eq[k, ...], out=step)
+        np.multiply(step, decay[dt[k]], out=step)
+        np.add(step, eq[k, ...], out=step)
+        if holding[k]:
+            np.copyto(step, start, where=held[k, ...])
+    return np.moveaxis(result, 0, axis) if out is None else out
 
 
 def _step_crossing(temp_from, temp_to_eq, threshold, tau_hours):
@@ -110,41 +132,73 @@ def _step_crossing(temp_from, temp_to_eq, threshold, tau_hours):
         return tau_hours * np.log((temp_from - temp_to_eq) / (threshold - temp_to_eq))
 
 
-def first_crossing_hours(temp_in, temp_eq, tau_hours, dt_hours, threshold):
+def _steps(values, axis: int, which: slice):
+    """``values`` sliced along ``axis`` (a view)."""
+    return values[(slice(None),) * axis + (which,)]
+
+
+def first_crossing_hours(temp_in, temp_eq, tau_hours, dt_hours, threshold, *, axis=-1):
     """Hours from the start until the indoor temperature first falls below ``threshold`` [h].
 
     Interpolated inside the step with the exponential, not rounded to the hour.
     0 if it starts below; NaN if it never falls below within the modelled steps.
-    ``temp_in`` (..., n+1) and ``temp_eq`` (..., n) as in ``indoor_temperature``.
+    ``temp_in`` (..., n+1) and ``temp_eq`` (..., n) as in ``indoor_temperature``, time along
+    ``axis``; ``tau_hours`` [h] broadcasts to the other axes.
     """
-    temp_in = np.asarray(temp_in)
+    temp_in, temp_eq = np.asarray(temp_in), np.asarray(temp_eq)
+    axis = normalize_axis_index(axis, temp_in.ndim)
     dt = np.asarray(dt_hours, dtype=float)
     elapsed = np.concatenate([[0.0], np.cumsum(dt)])
     below = temp_in < threshold  # (..., n+1)
-    ever = below.any(axis=-1)
-    first = np.argmax(below, axis=-1)  # boundary index of first value below
-    step = np.clip(first - 1, 0, temp_eq.shape[-1] - 1)
-    t_from = np.take_along_axis(temp_in, step[..., None], axis=-1)[..., 0]
-    eq = np.take_along_axis(np.asarray(temp_eq), step[..., None], axis=-1)[..., 0]
+    n = below.shape[axis]
+    index = np.uint16 if n < 2**16 else np.intp
+    weight = (n - np.arange(n, dtype=index)).reshape([-1 if d == axis else 1 for d in range(below.ndim)])
+    # Boundary index of the first value below (n: never) as n − max_k((n − k)·below_k): a product
+    # and a maximum, which numpy runs along any axis without the transposing copy argmax makes.
+    first = n - np.multiply(below, weight, dtype=index).max(axis=axis, keepdims=True).astype(np.intp)
+    ever = first < n
+    step = np.clip(first - 1, 0, temp_eq.shape[axis] - 1)
+    t_from = np.take_along_axis(temp_in, step, axis=axis)
+    eq = np.take_along_axis(temp_eq, step, axis=axis)
+    first, ever, step, t_from, eq = (np.squeeze(x, axis=axis) for x in (first, ever, step, t_from, eq))
     tau = np.broadcast_to(np.asarray(tau_hours, dtype=float), t_from.shape)
     inside = np.clip(_step_crossing(t_from, eq, threshold, tau), 0.0, dt[step])
     hours = np.where(first == 0, 0.0, elapsed[step] + inside)
     return np.where(ever, hours, np.nan)
 
 
-def hours_below(temp_in, temp_eq, tau_hours, dt_hours, threshold):
+def hours_below(temp_in, temp_eq, tau_hours, dt_hours, threshold, *, axis=-1):
     """Total hours spent below ``threshold`` over the modelled steps [h], exact per step.
 
     Within a step the temperature moves monotonically toward T_eq, so the time below the
     threshold is Δt (both ends below), Δt − s (falls through it at s) or s (rises through it at s).
+    Arrays as in ``first_crossing_hours``. The logarithm for s is taken only in the steps that
+    cross the threshold.
     """
-    temp_in = np.asarray(temp_in)
-    start, end = temp_in[..., :-1], temp_in[..., 1:]
+    temp_in, temp_eq = np.asarray(temp_in), np.asarray(temp_eq)
+    axis = normalize_axis_index(axis, temp_in.ndim)
     dt = np.asarray(dt_hours, dtype=float)
-    tau = np.asarray(tau_hours, dtype=float)[..., None] if np.ndim(tau_hours) else tau_hours
-    s = np.clip(np.nan_to_num(_step_crossing(start, temp_eq, threshold, tau), nan=0.0), 0.0, dt)
-    below_start, below_end = start < threshold, end < threshold
-    per_step = np.where(below_start & below_end, dt,
-                        np.where(~below_start & below_end, dt - s,
-                                 np.where(below_start & ~below_end, s, 0.0)))
-    return per_step.sum(axis=-1)
+    below = temp_in < threshold
+    below_start, below_end = _steps(below, axis, slice(None, -1)), _steps(below, axis, slice(1, None))
+    if dt.size and np.all(dt == dt[0]):  # whole steps below: a count times the step length
+        total = _count_true(below_start & below_end, axis) * dt[0]
+    else:
+        shape = [1] * below.ndim
+        shape[axis] = -1
+        total = np.sum(np.where(below_start & below_end, dt.reshape(shape), 0.0), axis=axis)
+    index = np.unravel_index(np.flatnonzero(below_start != below_end), below_start.shape)
+    if index[0].size:
+        others = tuple(i for d, i in enumerate(index) if d != axis)
+        tau = np.broadcast_to(np.asarray(tau_hours, dtype=float), total.shape)[others]
+        step_dt = dt[index[axis]]
+        crossing = _step_crossing(_steps(temp_in, axis, slice(None, -1))[index], temp_eq[index], threshold, tau)
+        s = np.clip(np.nan_to_num(crossing, nan=0.0), 0.0, step_dt)
+        part = np.where(below_end[index], step_dt - s, s)  # falls through it, or rises through it
+        flat = np.ravel_multi_index(others, total.shape) if total.ndim else np.zeros(len(part), dtype=int)
+        total = total + np.bincount(flat, weights=part, minlength=total.size).reshape(total.shape)
+    return total if total.ndim else total[()]
+
+
+def _count_true(mask, axis: int):
+    """Number of True values along ``axis`` (summing bytes is several times faster than count_nonzero)."""
+    return mask.view(np.uint8).sum(axis=axis, dtype=np.int32)

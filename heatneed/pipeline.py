@@ -122,8 +122,8 @@ def _horizon(forecast: xr.Dataset, horizon_hours: float) -> tuple[xr.Dataset, np
                                  column="time"))
     hours = np.diff(times.values).astype("timedelta64[s]").astype(float) / 3600.0
     dt = np.append(hours, hours[-1])  # the last value holds for one more step of the same length
-    keep = np.concatenate([[0.0], np.cumsum(dt)[:-1]]) < horizon_hours
-    return forecast.isel(time=np.flatnonzero(keep)), dt[keep]
+    keep = int(np.count_nonzero(np.concatenate([[0.0], np.cumsum(dt)[:-1]]) < horizon_hours))
+    return forecast.isel(time=slice(0, keep)), dt[:keep]  # a prefix: a view, not a copy
 
 
 def _district_arrays(inputs: Inputs, p: ModelParams, t0: pd.Timestamp) -> pd.DataFrame:
@@ -157,30 +157,85 @@ def _district_arrays(inputs: Inputs, p: ModelParams, t0: pd.Timestamp) -> pd.Dat
     return a
 
 
+#: Columns of the per-district model inputs ``cooling_inputs`` hands to ``district_metrics``.
+COOLING_COLUMNS = ("tau_hours", "power_on_share", "gap_hours", "heated_steps")
+#: Per-district results of ``district_metrics``, in its column order (ensemble median unless tagged).
+METRIC_COLUMNS = (
+    "min_temp_c", "min_wind_chill_c", "hours_to_12c", "hours_to_5c", "min_indoor_c_p10", "hours_to_12c_p10",
+    "min_indoor_c_p90", "hours_to_12c_p90", "min_indoor_c", "hours_below_12c", "p_indoor_below_12c",
+    "degree_hours_below_18c", "mean_temp_c",
+)
+SENSITIVITY_COLUMNS = ("min_indoor_c_tau_low", "hours_to_12c_tau_low", "min_indoor_c_tau_high",
+                       "hours_to_12c_tau_high")
+#: Districts per block in ``district_metrics``: a block's (time, district, member) float32 arrays stay
+#: in the processor cache (64 × 384 h × 51 members ≈ 5 MB), so the dozen passes over it do not go to RAM.
+BLOCK_DISTRICTS = 64
+
+
+def cooling_inputs(a: pd.DataFrame, times: pd.DatetimeIndex, tau_hours=None) -> np.ndarray:
+    """Per-district inputs of the indoor model as a (district, 4) float array (``COOLING_COLUMNS``).
+
+    ``a`` needs ``tau_hours`` [h], ``power_on_share`` (NaN = unknown: no power, the worst case) and
+    ``unheated_since``; ``times`` are the forecast step starts. ``gap_hours`` [h] is how long the home
+    has cooled before the first step; ``heated_steps`` how many steps it is still heated (heat lost
+    after the forecast start). ``tau_hours`` overrides every district's τ (sensitivity runs).
+    """
+    tau = a["tau_hours"].to_numpy(float) if tau_hours is None else np.full(len(a), float(tau_hours))
+    p_on = np.nan_to_num(a["power_on_share"].to_numpy(float), nan=0.0)
+    since = pd.to_datetime(a["unheated_since"], utc=True).dt.tz_localize(None)
+    elapsed = ((times[0] - since).dt.total_seconds() / 3600.0).to_numpy(float)  # NaN = unknown: start at T0
+    loss = since.to_numpy(dtype="datetime64[ns]")
+    heated_steps = np.where(elapsed < 0, np.searchsorted(times.values, loss, side="left"), 0)
+    return np.column_stack([tau, p_on, np.clip(np.nan_to_num(elapsed), 0.0, None), heated_steps]).astype(float)
+
+
+def _time_major(values: np.ndarray) -> np.ndarray:
+    """A (district, time, member) array as contiguous float32 (time, district, member).
+
+    Time first makes every step of the recurrence a contiguous slice and every reduction over
+    time a run of long, vectorised row operations. The members of one district and hour are
+    moved as one opaque item, twice as fast as numpy's element-wise transposing copy.
+    """
+    block = np.ascontiguousarray(values, dtype=np.float32)
+    districts, steps, members = block.shape
+    out = np.empty((steps, districts, members), dtype=np.float32)
+    item = np.dtype((np.void, members * 4))
+    out.view(item).reshape(steps, districts)[...] = block.view(item).reshape(districts, steps).T
+    return out
+
+
+def _cool(temp_out: np.ndarray, cooling: np.ndarray, dt: np.ndarray, p: ModelParams,
+          out: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Indoor temperature (time+1, district, member) and equilibrium (time, district, member) [°C].
+
+    ``temp_out`` is float32 (time, district, member); ``cooling`` rows as ``cooling_inputs``.
+    """
+    # Per (district, member) lane, not (district, 1): broadcasting a column over the members would
+    # make numpy loop over runs of one district's members instead of whole time slices.
+    lanes = np.ones(temp_out.shape[1:], dtype=np.float32)
+    tau, p_on, gap = (lanes * cooling[:, [i]].astype(np.float32) for i in range(3))
+    temp_eq = physics.equilibrium_temperature(temp_out, p_on, np.float32(p.internal_gain_k),
+                                              np.float32(p.heater_gain_k))
+    # Heat lost before the forecast starts: cool toward the first step's equilibrium for the gap.
+    temp_start = physics.exponential_decay(gap, np.float32(p.initial_indoor_c), temp_eq[0], tau)
+    heated = None
+    if (cooling[:, 3] > 0).any():  # heat lost after the forecast start: held at T0 until then
+        heated = (np.arange(len(dt))[:, None] < cooling[:, 3][None, :])[:, :, None]
+    indoor = physics.indoor_temperature(temp_eq, tau, temp_start.astype(np.float32), dt.astype(np.float32),
+                                        heated, axis=0, out=out)
+    return indoor, temp_eq
+
+
 def simulate(forecast: xr.Dataset, a: pd.DataFrame, p: ModelParams, dt: np.ndarray,
              tau_hours=None) -> tuple[np.ndarray, np.ndarray]:
-    """Indoor temperature (district, member, time+1) and equilibrium (district, member, time) [°C]."""
-    temp_out = forecast["temp_c"].transpose("district", "member", "time").values.astype(np.float32)
-    tau = (a["tau_hours"].to_numpy(float) if tau_hours is None else np.full(len(a), float(tau_hours)))
-    tau = tau.astype(np.float32)[:, None]  # (district, 1) broadcasts over members
-    p_on = np.nan_to_num(a["power_on_share"].to_numpy(float), nan=0.0).astype(np.float32)
-    temp_eq = physics.equilibrium_temperature(temp_out, p_on[:, None, None], np.float32(p.internal_gain_k),
-                                              np.float32(p.heater_gain_k))
-    times = pd.DatetimeIndex(forecast["time"].values)
-    t0 = times[0]
-    since = pd.to_datetime(a["unheated_since"], utc=True).dt.tz_localize(None)
-    elapsed = ((t0 - since).dt.total_seconds() / 3600.0).to_numpy(float)  # NaN = unknown: start at T0
-    # Heat lost before the forecast starts: cool toward the first step's equilibrium for the gap.
-    gap = np.clip(np.nan_to_num(elapsed), 0.0, None)[:, None].astype(np.float32)
-    temp_start = physics.exponential_decay(gap, np.float32(p.initial_indoor_c), temp_eq[:, :, 0], tau)
-    heated = None
-    if (elapsed < 0).any():  # heat lost after the forecast start: held at T0 until then
-        step_start = np.asarray(times.values, dtype="datetime64[ns]")
-        loss = since.to_numpy(dtype="datetime64[ns]")
-        heated = (step_start[None, :] < loss[:, None])[:, None, :]
-    indoor = physics.indoor_temperature(temp_eq, tau, temp_start.astype(np.float32), dt.astype(np.float32),
-                                        heated)
-    return indoor, temp_eq
+    """Indoor temperature (district, member, time+1) and equilibrium (district, member, time) [°C].
+
+    ``a`` as for ``cooling_inputs``; the arrays returned are views of time-major arrays.
+    """
+    temp = forecast["temp_c"].transpose("district", "time", "member").values
+    cooling = cooling_inputs(a, pd.DatetimeIndex(forecast["time"].values), tau_hours)
+    indoor, temp_eq = _cool(_time_major(temp), cooling, dt, p)
+    return indoor.transpose(1, 2, 0), temp_eq.transpose(1, 2, 0)
 
 
 def _median_hours(hours: np.ndarray) -> np.ndarray:
@@ -196,58 +251,191 @@ def _quantile_hours(hours: np.ndarray, q: float) -> np.ndarray:
     return np.where(v > never / 2, np.nan, v)
 
 
-def member_metrics(indoor, temp_eq, tau, dt, p: ModelParams) -> dict[str, np.ndarray]:
-    """Per (district, member): coldest indoor °C, hours to 12/5 °C, hours below the exposure threshold."""
+def member_metrics(indoor, temp_eq, tau, dt, p: ModelParams, *, axis=-1) -> dict[str, np.ndarray]:
+    """Per (district, member): coldest indoor °C, hours to 12/5 °C, hours below the exposure threshold.
+
+    ``indoor`` and ``temp_eq`` as ``simulate`` returns them, or time-major with ``axis=0``.
+    """
     tau3 = np.asarray(tau, dtype=np.float32)[:, None]
     return {
-        "min_indoor_c": indoor.min(axis=-1),
-        "hours_to_12c": physics.first_crossing_hours(indoor, temp_eq, tau3, dt, p.moderate_c),
-        "hours_to_5c": physics.first_crossing_hours(indoor, temp_eq, tau3, dt, p.very_high_c),
-        "hours_below_12c": physics.hours_below(indoor, temp_eq, tau3, dt, p.exposure_c),
+        "min_indoor_c": indoor.min(axis=axis),
+        "hours_to_12c": physics.first_crossing_hours(indoor, temp_eq, tau3, dt, p.moderate_c, axis=axis),
+        "hours_to_5c": physics.first_crossing_hours(indoor, temp_eq, tau3, dt, p.very_high_c, axis=axis),
+        "hours_below_12c": physics.hours_below(indoor, temp_eq, tau3, dt, p.exposure_c, axis=axis),
     }
 
 
+def _coldest_apparent(temp: np.ndarray, wind: np.ndarray, temp_min: np.ndarray) -> np.ndarray:
+    """``indices.apparent_cold_c(T, V).min`` over time per (district, member) [°C], evaluating the
+    wind chill only at the hours that can hold the minimum.
+
+    ``temp`` is time-major (time, district, member) with ``temp_min = temp.min(axis=0)``; ``wind``
+    [km/h] is in the forecast's (district, time, member) layout. The JAG/TI wind chill is affine in
+    T with a positive slope at fixed V and falls as V rises wherever it is defined (T ≤ 10 °C), so
+    WCT(T, V_max) bounds each cold hour's apparent temperature from below: an hour can be the
+    coldest only if T ≤ θ, the temperature at which that bound reaches U, the apparent temperature
+    of the coldest hour. Hours above 10 °C need no bound: were one of them the minimum, the coldest
+    hour would equal it, and U is kept. The result is the minimum of ``indices``' own values.
+    """
+    steps, districts, members = temp.shape
+    lanes = districts * members
+
+    def apparent(hours):  # flat time-major indices -> apparent temperature at those hours
+        step, lane = np.divmod(hours, lanes)
+        return indices.apparent_cold_c(temp.reshape(-1)[hours], wind[lane // members, step, lane % members])
+
+    coldest = np.flatnonzero(temp == temp_min)
+    upper = np.full(lanes, np.inf)
+    np.minimum.at(upper, coldest % lanes, apparent(coldest))
+    v_max = np.fmax(np.fmax.reduce(wind, axis=1).reshape(lanes), 5.0)  # NaN ignored; > 4.8 km/h: defined
+    at_zero = indices.wind_chill_metric(0.0, v_max)
+    slope = indices.wind_chill_metric(1.0, v_max) - at_zero
+    theta = ((upper - at_zero) / slope + 0.01).astype(np.float32)  # 0.01 K above float32 rounding
+    maybe = np.flatnonzero(temp.reshape(steps, lanes) <= theta)
+    result = upper.copy()
+    np.minimum.at(result, maybe % lanes, apparent(maybe))
+    return np.where(np.isnan(temp_min), np.nan, result.reshape(temp_min.shape))
+
+
+def _time_sum(values: np.ndarray) -> np.ndarray:
+    """Sum over time (axis 0) of a float32 array in float64 [same unit × steps].
+
+    Partial sums of 16 steps in float32 (relative error ~1e-7), then float64: four times faster
+    than converting every value to float64.
+    """
+    whole = len(values) // 16 * 16
+    partial = values[:whole].reshape((-1, 16) + values.shape[1:]).sum(axis=1)
+    return partial.sum(axis=0, dtype=np.float64) + values[whole:].sum(axis=0, dtype=np.float64)
+
+
+def _degree_hours_below(temp: np.ndarray, base: float, dt: np.ndarray, temp_sum: np.ndarray) -> np.ndarray:
+    """``indices.degree_hours_below(temp, base, dt)`` along time for time-major arrays [K·h].
+
+    Where the air never exceeds ``base`` (a winter forecast) and the steps are equal, the sum is
+    Δt·(n·base − Σ T) from the temperature sums already taken; elsewhere the index itself.
+    """
+    out = len(temp) * dt[0] * base - dt[0] * temp_sum
+    other = ~(temp.max(axis=0) <= base) | ~np.all(dt == dt[0])  # a warm hour, a NaN or unequal steps
+    if other.any():
+        out[other] = indices.degree_hours_below(temp[:, other], base, dt[:, None], axis=0)
+    return out
+
+
+def district_metrics(temp: np.ndarray, wind: np.ndarray, cooling: np.ndarray, dt: np.ndarray, p: ModelParams,
+                     *, sensitivity: bool = False, indoor_out: np.ndarray | None = None,
+                     threads: int = 1) -> np.ndarray:
+    """Per-district model results from forecast arrays: the kernel of the pipeline.
+
+    ``temp`` [°C] and ``wind`` [km/h] are (district, time, member) arrays of any float type,
+    ``cooling`` (district, 4) as ``cooling_inputs``, ``dt`` [h] the step lengths. Returns a float64
+    array (district, ``METRIC_COLUMNS`` [+ ``SENSITIVITY_COLUMNS``]): ensemble statistics of the
+    indoor model and of the outdoor air. With ``indoor_out`` (time+1, district, member) float32 the
+    indoor temperatures are kept there. Blocks of ``BLOCK_DISTRICTS`` run on ``threads`` threads
+    (numpy releases the GIL in its loops). Districts are independent: any split of the districts
+    (blocks here, dask chunks in ``heatneed.distributed``) gives the same numbers.
+    """
+    columns = len(METRIC_COLUMNS) + (len(SENSITIVITY_COLUMNS) if sensitivity else 0)
+    result = np.empty((len(temp), columns))
+
+    def block(lo: int) -> None:
+        hi = min(lo + BLOCK_DISTRICTS, len(temp))
+        out = None if indoor_out is None else indoor_out[:, lo:hi]
+        result[lo:hi] = _block_metrics(temp[lo:hi], wind[lo:hi], cooling[lo:hi], dt, p, sensitivity, out)
+
+    starts = range(0, len(temp), BLOCK_DISTRICTS)
+    if threads > 1 and len(starts) > 1:
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(threads) as pool:
+            list(pool.map(block, starts))
+    else:
+        for lo in starts:
+            block(lo)
+    return result
+
+
+def _block_metrics(temp, wind, cooling, dt, p: ModelParams, sensitivity: bool, indoor_out) -> np.ndarray:
+    """``district_metrics`` for one block of districts (columns in the same order)."""
+    t_out = _time_major(temp)
+    indoor, temp_eq = _cool(t_out, cooling, dt, p, indoor_out)
+    per_member = member_metrics(indoor, temp_eq, cooling[:, 0], dt, p, axis=0)
+    hours_12 = per_member["hours_to_12c"]
+    temp_sum = _time_sum(t_out)
+    temp_min = t_out.min(axis=0)
+    values = [
+        np.median(temp_min, axis=-1),
+        np.median(_coldest_apparent(t_out, wind, temp_min), axis=-1),
+        _median_hours(hours_12),
+        _median_hours(per_member["hours_to_5c"]),
+        np.quantile(per_member["min_indoor_c"], 0.1, axis=-1),
+        _quantile_hours(hours_12, 0.1),
+        np.quantile(per_member["min_indoor_c"], 0.9, axis=-1),
+        _quantile_hours(hours_12, 0.9),
+        np.median(per_member["min_indoor_c"], axis=-1),
+        np.median(per_member["hours_below_12c"], axis=-1),
+        (~np.isnan(hours_12)).mean(axis=-1),
+        np.median(_degree_hours_below(t_out, p.minimal_c, dt, temp_sum), axis=-1),
+        np.median(temp_sum / len(t_out), axis=-1),
+    ]
+    if sensitivity:
+        for tau_h in (p.tau_low_hours, p.tau_high_hours):
+            fixed_tau = cooling.copy()
+            fixed_tau[:, 0] = tau_h
+            indoor, temp_eq = _cool(t_out, fixed_tau, dt, p)
+            hours = physics.first_crossing_hours(indoor, temp_eq, np.float32(tau_h), dt, p.moderate_c, axis=0)
+            values += [np.median(indoor.min(axis=0), axis=-1), _median_hours(hours)]
+    return np.column_stack(values)
+
+
 def _completeness(a: pd.DataFrame, p: ModelParams) -> pd.Series:
-    notes = []
-    for code in a.index:
-        row = a.loc[code]
-        missing = [label for label, absent in (
-            ("unheated count", pd.isna(row["unheated_buildings"])),
-            ("outage status (model assumes no power)", pd.isna(row["outage_status"])),
-            ("share_65plus", pd.isna(row["share_65plus"])),
-            ("warming_places", pd.isna(row["warming_places"])),
-        ) if absent]
-        text = "missing: " + ", ".join(missing) if missing else "complete"
-        if not row["residents_reported"] and row["per_building_estimated"] and not pd.isna(row["unheated_buildings"]):
-            text += f"; residents estimated at {p.residents_per_building:g} per building"
-        notes.append(text)
-    return pd.Series(notes, index=a.index)
+    """Which inputs a district lacks, in words ("complete" when none), and estimated residents."""
+    missing = pd.Series("", index=a.index)
+    for label, absent in (("unheated count", a["unheated_buildings"].isna()),
+                          ("outage status (model assumes no power)", a["outage_status"].isna()),
+                          ("share_65plus", a["share_65plus"].isna()),
+                          ("warming_places", a["warming_places"].isna())):
+        missing += np.where(absent, ", " + label, "")
+    text = ("missing: " + missing.str[2:]).where(missing != "", "complete")
+    estimated = ~a["residents_reported"].astype(bool) & a["per_building_estimated"].astype(bool) \
+        & a["unheated_buildings"].notna()
+    return text.where(~estimated, text + f"; residents estimated at {p.residents_per_building:g} per building")
 
 
 def rank(inputs: Inputs, p: ModelParams, *, sensitivity: bool = False, scheduler: str | None = None) -> RankResult:
     """Rank the districts of ``inputs`` by cold-exposure risk under parameters ``p``.
 
-    ``scheduler``: address of a dask.distributed scheduler to run the model on (DESIGN §7).
+    ``scheduler``: address of a dask.distributed scheduler (``tcp://host:8786``) to run the model on
+    (DESIGN §7). The model then runs per district chunk on the cluster; scores and ranking are
+    computed here from the gathered per-district results, exactly as in process. A forecast held
+    in dask arrays (chunked over district) runs chunk by chunk even without a scheduler.
     """
-    if scheduler:
-        from .errors import SourceError
-
-        raise SourceError("running on a dask.distributed cluster is not available yet")
     forecast, dt = _horizon(inputs.forecast, p.horizon_hours)
-    t0 = pd.Timestamp(forecast["time"].values[0])
-    a = _district_arrays(inputs, p, t0)
-    indoor, temp_eq = simulate(forecast, a, p, dt)
-    tau = a["tau_hours"].to_numpy(float)
-    per_member = member_metrics(indoor, temp_eq, tau, dt, p)
+    times = pd.DatetimeIndex(forecast["time"].values)
+    a = _district_arrays(inputs, p, times[0])
+    cooling = cooling_inputs(a, times)
+    boundaries = times.append(pd.DatetimeIndex([times[-1] + pd.Timedelta(hours=float(dt[-1]))]))
+    coords = {"district": a.index.values, "member": forecast["member"].values, "time": boundaries.values}
+    if scheduler or forecast["temp_c"].chunks is not None:
+        from . import distributed
 
-    temp = forecast["temp_c"].transpose("district", "member", "time").values
-    wind = forecast["wind_kmh"].transpose("district", "member", "time").values
-    felt = indices.apparent_cold_c(temp, wind)
+        values, indoor_c = distributed.district_metrics(forecast, cooling, dt, p, sensitivity=sensitivity,
+                                                        scheduler=scheduler)
+        indoor_c = indoor_c.assign_coords(coords)
+    else:
+        temp = forecast["temp_c"].transpose("district", "time", "member").values
+        wind = forecast["wind_kmh"].transpose("district", "time", "member").values
+        indoor = np.empty((len(times) + 1,) + temp.shape[::2], dtype=np.float32)
+        values = district_metrics(temp, wind, cooling, dt, p, sensitivity=sensitivity, indoor_out=indoor)
+        indoor_c = xr.DataArray(indoor.transpose(1, 2, 0), dims=("district", "member", "time"), coords=coords,
+                                attrs={"units": "degC"})
+    metrics = pd.DataFrame(values, index=a.index,
+                           columns=list(METRIC_COLUMNS + (SENSITIVITY_COLUMNS if sensitivity else ())))
+
     m = pd.DataFrame(index=a.index)
     m["residents_unheated"] = a["residents_unheated"]
-    m["min_indoor_c"] = np.median(per_member["min_indoor_c"], axis=-1)
+    m["min_indoor_c"] = metrics["min_indoor_c"]
     m["power_on_share"] = a["power_on_share"].where(a["outage_status"].notna())
-    m["mean_temp_c"] = np.median(temp.mean(axis=-1), axis=-1)
+    m["mean_temp_c"] = metrics["mean_temp_c"]
     m["share_65plus"] = a["share_65plus"]
     m["warming_places"] = a["warming_places"]
     scores = risk.score_table(m, p)
@@ -255,35 +443,13 @@ def rank(inputs: Inputs, p: ModelParams, *, sensitivity: bool = False, scheduler
     scores.loc[unknown, ["exposure", "hazard_exposure", "risk", "main_driver"]] = [np.nan, np.nan, np.nan, ""]
     scores.loc[unknown, "severity"] = 0
 
-    detail = pd.concat([a, scores], axis=1)
-    detail["min_temp_c"] = np.median(temp.min(axis=-1), axis=-1)
-    detail["min_wind_chill_c"] = np.median(felt.min(axis=-1), axis=-1)
-    detail["hours_to_12c"] = _median_hours(per_member["hours_to_12c"])
-    detail["hours_to_5c"] = _median_hours(per_member["hours_to_5c"])
-    for q, tag in ((0.1, "p10"), (0.9, "p90")):
-        detail[f"min_indoor_c_{tag}"] = np.quantile(per_member["min_indoor_c"], q, axis=-1)
-        detail[f"hours_to_12c_{tag}"] = _quantile_hours(per_member["hours_to_12c"], q)
-    detail["min_indoor_c"] = m["min_indoor_c"]
-    detail["hours_below_12c"] = np.median(per_member["hours_below_12c"], axis=-1)
-    detail["person_hours_below_12c"] = (detail["hours_below_12c"] * a["residents_unheated"]).round()
-    detail["p_indoor_below_12c"] = (~np.isnan(per_member["hours_to_12c"])).mean(axis=-1)
-    detail["degree_hours_below_18c"] = np.median(indices.degree_hours_below(temp, p.minimal_c, dt), axis=-1)
-    if sensitivity:
-        for tag, tau_h in (("tau_low", p.tau_low_hours), ("tau_high", p.tau_high_hours)):
-            ind, eq = simulate(forecast, a, p, dt, tau_hours=tau_h)
-            mm = member_metrics(ind, eq, np.full(len(a), tau_h), dt, p)
-            detail[f"min_indoor_c_{tag}"] = np.median(mm["min_indoor_c"], axis=-1)
-            detail[f"hours_to_12c_{tag}"] = _median_hours(mm["hours_to_12c"])
+    detail = pd.concat([a, scores, metrics.drop(columns="mean_temp_c")], axis=1)
+    detail.insert(detail.columns.get_loc("hours_below_12c") + 1, "person_hours_below_12c",
+                  (detail["hours_below_12c"] * a["residents_unheated"]).round())
     detail["completeness"] = _completeness(a, p)
-
-    boundaries = pd.DatetimeIndex(forecast["time"].values).append(
-        pd.DatetimeIndex([pd.Timestamp(forecast["time"].values[-1]) + pd.Timedelta(hours=float(dt[-1]))]))
-    indoor_da = xr.DataArray(indoor, dims=("district", "member", "time"),
-                             coords={"district": a.index.values, "member": forecast["member"].values,
-                                     "time": boundaries.values}, attrs={"units": "degC"})
     priority = priority_table(detail, inputs, forecast, p)
     detail = detail.loc[priority["district_code"]]
-    return RankResult(priority, detail, indoor_da, forecast, p, inputs)
+    return RankResult(priority, detail, indoor_c, forecast, p, inputs)
 
 
 def data_as_of(inputs: Inputs) -> str:

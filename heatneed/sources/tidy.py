@@ -49,8 +49,8 @@ def parse_tidy_forecast(source, name: str | None = None) -> xr.Dataset:
         bad = columns[col].isna() & (frame[col].astype(str).str.strip() != "")
         if col == "member":
             bad |= ~(columns[col].isna() | ((columns[col] >= 0) & (columns[col] % 1 == 0)))
-        if col in ("time", "temp_c"):
-            bad |= columns[col].isna()
+        if col == "time":
+            bad |= columns[col].isna()  # an empty temp_c is a gap, handled by ``conform``
         for i in np.flatnonzero(bad.to_numpy())[:20]:
             problems.append(located(name, f"must be {what} (got {frame[col].iloc[i]!r})",
                                     int(table.rows[i]), col))
@@ -101,23 +101,46 @@ def is_tidy_netcdf(path, name: str) -> bool:
         raise InputError(located(name, f"not a readable NetCDF file ({type(exc).__name__})")) from None
 
 
-def read_tidy_netcdf(path, districts: pd.DataFrame, name: str | None = None) -> xr.Dataset:
-    """A NetCDF forecast with dims (district, time[, member]) and variables temp_c[, wind_kmh]."""
-    from .base import conform
+def read_tidy_netcdf(path, districts: pd.DataFrame, name: str | None = None, chunks: dict | None = None) -> xr.Dataset:
+    """A NetCDF forecast with dims (district, time[, member]) and variables temp_c[, wind_kmh].
+
+    The values keep the file's float type (float32 stays float32) and are read once, straight
+    into the arrays of the returned Dataset: a country-size ensemble is not copied again here.
+    With ``chunks`` (e.g. ``{"district": 200}``) nothing is read yet: the Dataset holds dask
+    arrays, for ``pipeline.rank`` to run chunk by chunk or on a dask.distributed cluster.
+    """
+    from .base import DIMS, conform, iso_utc
 
     name = name or Path(path).name
-    with xr.open_dataset(path) as raw:
+    raw = xr.open_dataset(path, chunks=chunks)
+    try:
         if "temp_c" not in raw:
             raise InputError(located(name, "variable temp_c is missing", column="temp_c"))
         units = str(raw["temp_c"].attrs.get("units", "degC"))
         if units not in ("degC", "°C", "C", "celsius", "degree_Celsius", "degrees_Celsius"):
             raise InputError(located(name, f"temp_c has units {units!r}; expected °C (degC)", column="temp_c"))
-        ds = raw.load()
+        ds = raw[[v for v in ("temp_c", "wind_kmh") if v in raw]]
+        if chunks is None:
+            ds = ds.load()
+    finally:
+        if chunks is None:
+            raw.close()
     if "member" not in ds.dims:
         ds = ds.expand_dims(member=[0])
-    ds = ds.transpose("district", "time", "member", ...)
-    wind = ds["wind_kmh"].values if "wind_kmh" in ds else None
-    out = forecast_dataset(ds["temp_c"].values, wind, ds["district"].values.astype(str),
-                           ds["time"].values, ds["member"].values, source=f"file:{name}",
-                           issued_at=ds.attrs.get("issued_at"))
+    extra = sorted(set(ds["temp_c"].dims) - set(DIMS))
+    if extra:
+        raise InputError(located(name, f"unexpected dimension(s) {', '.join(extra)}; expected district, time[, member]"))
+    ds = ds.transpose(*DIMS)
+    temp = ds["temp_c"]
+    wind = ds["wind_kmh"].broadcast_like(temp) if "wind_kmh" in ds else xr.full_like(temp, np.nan)
+    out = xr.Dataset(
+        {"temp_c": (DIMS, temp.data, {"units": "degC", "long_name": "air temperature at 2 m"}),
+         "wind_kmh": (DIMS, wind.transpose(*DIMS).data, {"units": "km/h", "long_name": "wind speed at 10 m"}),
+         "is_forecast": xr.ones_like(temp, dtype=bool).variable},
+        coords={"district": np.asarray([str(d) for d in ds["district"].values], dtype=object),
+                "time": utc_naive(ds["time"].values).values,
+                "member": np.asarray(ds["member"].values, dtype=int)})
+    times = out["time"].values
+    out.attrs = {"source": f"file:{name}",
+                 "issued_at": iso_utc(raw.attrs.get("issued_at") or times[0])}
     return conform(out, districts, name)

@@ -1,0 +1,255 @@
+"""Benchmark of the ranking pipeline against the memory floor of the same run (issue 6).
+
+    python benchmarks/bench_rank.py                     # sweep: 0.1×, 1× and 10× the country size
+    python benchmarks/bench_rank.py --districts 1469 --hours 384 --members 51
+    python benchmarks/bench_rank.py --cli               # whole-process `python -m heatneed rank` on a NetCDF
+
+One JSON line per size: ``pipeline_s`` is the median of ``--repeats`` (≥ 5) runs of
+``pipeline.rank`` on in-memory inputs; ``floor_s`` the median time of one numpy pass that reads the
+same float32 temperature array and writes an array of the same size (``temp + 0``: what producing
+the indoor temperatures costs at least); ``floor_read_s`` a read-only pass (``temp.min()``);
+``ratio`` = pipeline_s / floor_s; ``peak_rss_mb`` the process's peak resident memory while ranking
+(inputs included); ``cells_per_s`` = districts·hours·members / pipeline_s. Every size runs in a
+fresh process, so its peak memory is its own. The whole forecast is modelled
+(``horizon_hours = hours``), not only the default 72 h.
+
+Inputs are synthetic but shaped like a country: hromadas scattered around Ukraine's oblast
+centroids (data/registries/ukraine_oblasts.csv) with log-normal populations, a mix of missing
+optional columns, unheated reports with heat lost before and after the forecast start, outages
+of every status, and an ensemble forecast (float32, as read from a NetCDF file) with a latitude
+gradient, a cold wave, a diurnal cycle and member spread growing with lead time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from heatneed import pipeline  # noqa: E402
+from heatneed.config import default_params  # noqa: E402
+
+COUNTRY = (1469, 384, 51)  # hromadas of Ukraine × 16 days hourly × ECMWF ENS members
+START = pd.Timestamp("2026-02-01T00:00")
+
+
+# --------------------------------------------------------------------------- synthetic inputs
+
+def synthetic_frames(n_districts: int, seed: int = 0) -> dict[str, pd.DataFrame]:
+    """District registry, unheated and outage reports for ``n_districts`` made-up hromadas."""
+    rng = np.random.default_rng(seed)
+    oblasts = pd.read_csv(ROOT / "data" / "registries" / "ukraine_oblasts.csv")
+    home = rng.integers(0, len(oblasts), n_districts)
+    n = n_districts
+    codes = [f"UA{i:017d}" for i in range(n)]
+    population = np.clip(rng.lognormal(np.log(12_000), 0.9, n), 800, 3_000_000).round()
+    districts = pd.DataFrame({
+        "district_code": codes,
+        "district_name": [f"Hromada {i}" for i in range(n)],
+        "admin1_code": oblasts["district_code"].to_numpy()[home],
+        "lat": (oblasts["lat"].to_numpy()[home] + rng.uniform(-0.8, 0.8, n)).round(4),
+        "lon": (oblasts["lon"].to_numpy()[home] + rng.uniform(-1.2, 1.2, n)).round(4),
+        "population": population.astype(int),
+        "buildings_residential": np.maximum(1, population / rng.uniform(15, 120, n)).round().astype(int),
+        "tau_hours": np.where(rng.random(n) < 0.15, rng.uniform(30, 150, n).round(), np.nan),
+        "share_65plus": np.where(rng.random(n) < 0.95, rng.uniform(0.12, 0.32, n).round(3), np.nan),
+        "warming_places": np.where(rng.random(n) < 0.9, (population * rng.uniform(0.002, 0.03, n)).round(), np.nan),
+    })
+    reporting = rng.random(n) < 0.7
+    lost = START + pd.to_timedelta(rng.integers(-48, 24, n), unit="h")  # some lose heat after the start
+    unheated = pd.DataFrame({
+        "district_code": codes,
+        "reported_at": "2026-01-31T18:00:00Z",
+        "unheated_buildings": rng.integers(0, np.maximum(2, districts["buildings_residential"] // 8)),
+        "residents": np.where(rng.random(n) < 0.3, rng.integers(0, 5000, n), np.nan),
+        "unheated_since": np.where(rng.random(n) < 0.8, lost.strftime("%Y-%m-%dT%H:%M:%SZ"), ""),
+    })[reporting]
+    status = rng.choice(["none", "scheduled", "emergency"], n, p=[0.3, 0.5, 0.2])
+    hours = np.where(status == "none", 0.0, np.where(status == "scheduled", rng.integers(4, 21, n), 24.0))
+    outages = pd.DataFrame({
+        "district_code": codes, "status": status,
+        "hours_off_per_day": np.where((status == "emergency") & (rng.random(n) < 0.5), np.nan, hours),
+        "reported_at": "2026-02-01T06:00:00Z",
+    })[rng.random(n) < 0.9]
+    return {"districts": districts, "unheated": unheated, "outages": outages}
+
+
+def synthetic_forecast(districts: pd.DataFrame, hours: int, members: int, seed: int = 0) -> xr.Dataset:
+    """Ensemble forecast (district, time, member), float32 [°C] and [km/h], canonical attrs."""
+    rng = np.random.default_rng(seed + 1)
+    n = len(districts)
+    t = np.arange(hours, dtype=np.float32)
+    lat = districts["lat"].to_numpy(np.float32)
+    lon = districts["lon"].to_numpy(np.float32)
+    base = -6.0 - 0.7 * (lat - 48.5) - 0.25 * (lon - 31.0)  # colder north and east [°C]
+    cold_wave = -9.0 * np.exp(-(((t - 100.0) / 60.0) ** 2))  # a cold spell peaking on day 4
+    diurnal = -3.5 * np.cos(2 * np.pi * (t - 2.0) / 24.0)  # coldest around 02 UTC (04 local)
+    spread = (0.4 + 3.5 * np.sqrt(t / max(hours, 1))).astype(np.float32)
+    member_anomaly = np.cumsum(rng.standard_normal((hours, members), dtype=np.float32), axis=0)
+    member_anomaly = spread[:, None] * member_anomaly / np.sqrt(np.arange(1, hours + 1, dtype=np.float32))[:, None]
+    member_anomaly[:, 0] = 0.0  # member 0 is the control run
+    wind_base = rng.uniform(8, 25, n).astype(np.float32)
+    wind_member = 1 + 0.3 * np.tanh(member_anomaly / 4)
+    temp = np.empty((n, hours, members), np.float32)
+    wind = np.empty((n, hours, members), np.float32)
+    for lo in range(0, n, 256):  # chunked, so that 10× the country stays within memory
+        hi = min(n, lo + 256)
+        k = hi - lo
+        weight = (1 + 0.2 * rng.standard_normal(k, dtype=np.float32))[:, None, None]
+        temp[lo:hi] = (base[lo:hi, None, None] + (cold_wave + diurnal)[None, :, None]
+                       + weight * member_anomaly[None] + 0.8 * rng.standard_normal((k, hours, members), np.float32))
+        wind[lo:hi] = np.maximum(0, wind_base[lo:hi, None, None] * wind_member[None]
+                                 + 3 * rng.standard_normal((k, hours, members), np.float32))
+    times = pd.date_range(START, periods=hours, freq="h")
+    ds = xr.Dataset(
+        {"temp_c": (("district", "time", "member"), temp, {"units": "degC", "long_name": "air temperature at 2 m"}),
+         "wind_kmh": (("district", "time", "member"), wind, {"units": "km/h", "long_name": "wind speed at 10 m"}),
+         "is_forecast": (("district", "time", "member"), np.ones(temp.shape, bool))},
+        coords={"district": np.asarray(districts["district_code"], dtype=object), "time": times.values,
+                "member": np.arange(members)})
+    ds.attrs = {"source": "synthetic", "issued_at": START.strftime("%Y-%m-%dT%H:%M:%SZ")}
+    return ds
+
+
+def synthetic_inputs(n_districts: int, hours: int, members: int, seed: int = 0):
+    """Validated ``Inputs`` through the real readers (CSV bytes and a forecast Dataset)."""
+    frames = synthetic_frames(n_districts, seed)
+    data = {role: frame.to_csv(index=False).encode() for role, frame in frames.items()}
+    forecast = synthetic_forecast(frames["districts"], hours, members, seed)
+    return pipeline.load_inputs(**data, forecast=forecast, names={role: f"{role}.csv" for role in data})
+
+
+def write_scenario(folder: Path, n_districts: int, hours: int, members: int, seed: int = 0) -> dict[str, Path]:
+    """The synthetic inputs as files: three CSVs and a float32 NetCDF ensemble ``forecast.nc``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    frames = synthetic_frames(n_districts, seed)
+    paths = {}
+    for role, frame in frames.items():
+        paths[role] = folder / f"{role}.csv"
+        frame.to_csv(paths[role], index=False)
+    forecast = synthetic_forecast(frames["districts"], hours, members, seed)
+    paths["forecast"] = folder / "forecast.nc"
+    forecast.drop_vars("is_forecast").assign_coords(district=forecast["district"].astype(str)).to_netcdf(
+        paths["forecast"])
+    return paths
+
+
+# --------------------------------------------------------------------------- measuring
+
+def _median_seconds(fn, repeats: int) -> float:
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def _reset_peak_rss() -> bool:
+    """Reset the kernel's peak-RSS mark (Linux ``clear_refs`` 5), so the peak is the ranking's own."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+        return True
+    except OSError:
+        return False
+
+
+def _peak_rss_mb() -> float:
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def measure(n_districts: int, hours: int, members: int, repeats: int = 5) -> dict:
+    """Time ``pipeline.rank`` and the numpy floor on the same inputs in this process."""
+    inputs = synthetic_inputs(n_districts, hours, members)
+    params = default_params().replace(horizon_hours=float(hours))
+    temp = inputs.forecast["temp_c"].values
+    assert temp.dtype == np.float32 and temp.shape == (n_districts, hours, members)
+    pipeline.rank(inputs, params)  # warm-up: imports, caches
+    gc.collect()
+    _reset_peak_rss()
+    pipeline_s = _median_seconds(lambda: pipeline.rank(inputs, params), repeats)
+    peak = _peak_rss_mb()
+    floor_s = _median_seconds(lambda: temp + 0, repeats)
+    floor_read_s = _median_seconds(temp.min, repeats)
+    cells = n_districts * hours * members
+    return {"districts": n_districts, "hours": hours, "members": members,
+            "pipeline_s": round(pipeline_s, 4), "floor_s": round(floor_s, 4), "ratio": round(pipeline_s / floor_s, 1),
+            "floor_read_s": round(floor_read_s, 4), "ratio_read": round(pipeline_s / floor_read_s, 1),
+            "peak_rss_mb": round(peak), "cells_per_s": round(cells / pipeline_s)}
+
+
+def measure_cli(n_districts: int, hours: int, members: int, repeats: int = 3) -> dict:
+    """Whole-process ``python -m heatneed rank`` on the synthetic inputs with a NetCDF forecast."""
+    with tempfile.TemporaryDirectory() as tmp:
+        paths = write_scenario(Path(tmp), n_districts, hours, members)
+        out = Path(tmp) / "priority.csv"
+        command = [sys.executable, "-m", "heatneed", "rank", "--out", str(out),
+                   "--horizon-hours", str(hours)] + [f"--{role}={path}" for role, path in paths.items()]
+        env = dict(os.environ, PYTHONPATH=str(ROOT))
+
+        def run():
+            done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
+            if done.returncode:
+                raise SystemExit(f"rank failed: {done.stderr}")
+
+        cli_s = _median_seconds(run, repeats)
+        size_mb = paths["forecast"].stat().st_size / 2**20
+        rows = len(pd.read_csv(out))
+    return {"districts": n_districts, "hours": hours, "members": members, "cli_s": round(cli_s, 2),
+            "forecast_nc_mb": round(size_mb), "rows": rows}
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--districts", type=int)
+    parser.add_argument("--hours", type=int, default=COUNTRY[1])
+    parser.add_argument("--members", type=int, default=COUNTRY[2])
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--sweep", action="store_true", help="0.1×, 1× and 10× the districts (default with no size)")
+    parser.add_argument("--cli", action="store_true", help="time the whole CLI on a NetCDF forecast instead")
+    args = parser.parse_args(argv)
+    if args.repeats < 5 and not args.cli:
+        parser.error("--repeats must be at least 5")
+    districts = args.districts or COUNTRY[0]
+    if args.cli:
+        print(json.dumps(measure_cli(districts, args.hours, args.members, min(args.repeats, 3))), flush=True)
+        return 0
+    if args.districts and not args.sweep:
+        print(json.dumps(measure(districts, args.hours, args.members, args.repeats)), flush=True)
+        return 0
+    for n in (round(districts / 10), districts, districts * 10):  # each size in a fresh process
+        command = [sys.executable, __file__, "--districts", str(n), "--hours", str(args.hours),
+                   "--members", str(args.members), "--repeats", str(args.repeats)]
+        done = subprocess.run(command, capture_output=True, text=True)
+        sys.stdout.write(done.stdout)
+        if done.returncode:
+            sys.stderr.write(done.stderr)
+            return done.returncode
+        sys.stdout.flush()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
