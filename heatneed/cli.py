@@ -80,8 +80,11 @@ def params_from(args, config):
     return model_params(config, **overrides)
 
 
-def inputs_from(args, config, snapshot_dir: Path | None = None):
-    """Validated inputs from the flags; a live forecast is fetched once the registry is known."""
+def inputs_from(args, config, snapshot_dir: Path | None = None, horizon_hours: float | None = None):
+    """Validated inputs from the flags; a live forecast is fetched once the registry is known.
+
+    A live fetch covers now → now + ``horizon_hours`` (default: the config's horizon).
+    """
     from .pipeline import load_inputs
 
     if args.forecast and args.forecast_source:
@@ -89,11 +92,11 @@ def inputs_from(args, config, snapshot_dir: Path | None = None):
     source = args.forecast_source
     forecast = args.forecast
     if source:
-        forecast = _live_forecast(source, config, snapshot_dir)
+        forecast = _live_forecast(source, config, snapshot_dir, horizon_hours)
     return load_inputs(args.districts, args.unheated, args.outages, forecast, args.scenario)
 
 
-def _live_forecast(source: str, config: dict, snapshot_dir: Path | None):
+def _live_forecast(source: str, config: dict, snapshot_dir: Path | None, horizon_hours: float | None):
     """A callable the pipeline runs with the district registry: fetch now → now + horizon."""
     import pandas as pd
 
@@ -101,7 +104,7 @@ def _live_forecast(source: str, config: dict, snapshot_dir: Path | None):
     from .sources.live import fetch_forecast
 
     settings = dict(config.get("forecast", {}))
-    horizon = model_params(config).horizon_hours
+    horizon = horizon_hours or model_params(config).horizon_hours
     folder = Path(snapshot_dir or settings.get("snapshot_dir") or default_snapshot_dir())
 
     def fetch(registry):
@@ -133,7 +136,7 @@ def cmd_rank(args) -> int:
         raise InputError("--hxl needs a .csv output")
     config = load_config(args.config)
     params = params_from(args, config)
-    inputs = inputs_from(args, config)
+    inputs = inputs_from(args, config, horizon_hours=params.horizon_hours)
     result = pipeline.rank(inputs, params, scheduler=args.dask_scheduler)
     data = priority_bytes(result.priority, fmt, hxl=args.hxl)
     stale = " (STALE forecast)" if result.stale else ""

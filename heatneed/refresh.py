@@ -126,8 +126,7 @@ def refresh(settings: RefreshSettings, config: dict | None = None, params: Model
 
     config = copy.deepcopy(config) if config is not None else {}
     params = params or model_params(config or None)
-    # The live fetch reads its window and snapshot age limit from the config: pass the effective ones.
-    config.setdefault("model", {})["horizon_hours"] = params.horizon_hours
+    # The live fetch reads its snapshot age limit from the config: pass the effective one.
     if settings.max_snapshot_age_hours is not None:
         config.setdefault("forecast", {})["max_snapshot_age_hours"] = settings.max_snapshot_age_hours
     forecast_file = settings.inputs.get("forecast")
@@ -137,7 +136,7 @@ def refresh(settings: RefreshSettings, config: dict | None = None, params: Model
     store.check_output_dir(output_dir)
 
     with store.refresh_lock(output_dir, settings.wait_s, on_wait):
-        inputs = inputs_from(args, config, output_dir / store.SNAPSHOTS)
+        inputs = inputs_from(args, config, output_dir / store.SNAPSHOTS, params.horizon_hours)
         fc = inputs.forecast.attrs
         stale = bool(fc.get("stale", False))
         if stale:  # published all the same, but the operator should know the source is failing
