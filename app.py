@@ -24,18 +24,15 @@ ss = st.session_state
 
 # --------------------------------------------------------------------------- cached calls into heatneed
 
-@st.cache_resource(max_entries=8, show_spinner=False)
-def cached_forecast(key: str, _upload):
-    """The forecast Dataset of an upload (or of the embedded scenario), parsed once."""
-    return support.load_sources({"forecast": _upload} if _upload else {}).forecast
-
-
 @st.cache_resource(max_entries=16, show_spinner=False)
 def cached_inputs(key, _sources):
-    """Validated inputs for a set of uploads; raises InputError for a bad one."""
-    upload = _sources.get("forecast")
-    forecast = cached_forecast(upload.digest if upload else "", upload)
-    return support.load_sources({r: u for r, u in _sources.items() if r != "forecast"}, forecast=forecast)
+    """Validated inputs for a set of uploads (keyed by their content hashes); raises InputError.
+
+    Each new set parses every file again, the forecast included: a parsed forecast handed back to
+    ``load_inputs`` is conformed a second time, which fills gaps a file reader left (an Open-Meteo
+    ensemble with a missing hour), and the download must stay byte-identical to the CLI's output.
+    """
+    return support.load_sources(_sources)
 
 
 @st.cache_resource(max_entries=32, show_spinner=False)
@@ -85,7 +82,8 @@ def to_model():
 
 
 def problem_list(lines: list[str]) -> str:
-    return "\n".join(f"- {line}" for line in lines[:20])
+    """Problem lines as a Markdown list, their text (file names, cell values) shown literally."""
+    return "\n".join(f"- {support.plain(line)}" for line in lines[:20])
 
 
 # --------------------------------------------------------------------------- sidebar: view and settings
@@ -152,7 +150,7 @@ with tab_inputs:
                                                help=t("upload_help"), key=f"upload_{role}", on_change=to_model))
             if role in ss.upload_errors:
                 name, problems = ss.upload_errors[role]
-                st.error(t("upload_rejected", name=name) + "\n\n" + problem_list(problems))
+                st.error(t("upload_rejected", name=support.plain(name)) + "\n\n" + problem_list(problems))
             in_use[role] = st.empty()
     if ss.sources:
         st.button(t("reset_inputs"), on_click=back_to_embedded, key="reset_inputs")
@@ -198,7 +196,7 @@ with tab_inputs:
         if role in edits:
             placeholder.caption(t("in_use_edited"))
         elif role in ss.sources:
-            placeholder.caption(t("in_use_upload", name=ss.sources[role].name))
+            placeholder.caption(t("in_use_upload", name=support.plain(ss.sources[role].name)))
         else:
             placeholder.caption(t("in_use_embedded", name=pipeline.EMBEDDED_SCENARIO.name))
 
@@ -219,19 +217,19 @@ with header:
     st.caption(t("subtitle"))
     if shown.published is not None:
         age = t("age_hours", hours=support.age_text(published.age_hours))
-        st.info(t("source_published", folder=str(output_dir), age=age,
+        st.info(t("source_published", folder=support.plain(output_dir), age=age,
                   published=support.local_time(published.published_at, "%Y-%m-%d %H:%M")))
         if published.stale:
             st.error(t("published_stale", age=age))
     elif sources:
-        st.info(t("source_files", files=", ".join(u.name for u in sources.values())))
+        st.info(t("source_files", files=", ".join(support.plain(u.name) for u in sources.values())))
     else:
         st.warning(t("source_embedded"))
     as_of, issued, source = st.columns(3)
     as_of.markdown(f"**{t('data_as_of')}:** {support.local_time(priority['data_as_of'].iloc[0], '%Y-%m-%d %H:%M')}")
     issued.markdown(f"**{t('forecast_issued')}:** {support.local_time(shown.issued_at, '%Y-%m-%d %H:%M')} "
                     f"({shown.issued_at})")
-    source.markdown(f"**{t('forecast_source')}:** `{shown.forecast_source}` · {t('times_note')}")
+    source.markdown(f"**{t('forecast_source')}:** {support.plain(shown.forecast_source)} · {t('times_note')}")
     if shown.stale and shown.published is None:
         st.error(t("stale"))
     kf = support.key_figures(priority, result.forecast if result else None)
@@ -300,7 +298,7 @@ with tab_list:
     code = st.selectbox(t("district"), ss.table_codes, key="district",
                         format_func=lambda c: f"{table.at[c, 'rank']}. {support.both_names(inputs.districts, c, lang)}")
     row = table.loc[code]
-    st.markdown(f"### {support.both_names(inputs.districts, code, lang)} — "
+    st.markdown(f"### {support.plain(support.both_names(inputs.districts, code, lang))} — "
                 f"{t('col_severity').lower()} {row['severity']}: {row['severity_label']}")
     if result is None:
         st.info(t("detail_published", model=t("view_model")))
@@ -353,6 +351,6 @@ with tab_about:
     st.markdown(t("about"))
     if shown.published is not None:
         files = shown.published.manifest.get("inputs", {})
-        st.caption(t("published_inputs", files=", ".join(f"{r}: {v.get('file')}" for r, v in files.items())))
+        st.caption(t("published_inputs", files=support.plain(", ".join(f"{r}: {v.get('file')}" for r, v in files.items()))))
     else:
         st.code(support.cli_command(params, default_params, sources), language="bash")

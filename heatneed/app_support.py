@@ -81,19 +81,26 @@ def display_name(name: str) -> str:
     return base or "upload"
 
 
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=&])")
+
+
+def plain(text) -> str:
+    """``text`` (a file name, a cell value in an error message) shown literally in Markdown.
+
+    Streamlit renders messages as Markdown, so text taken from uploaded files could otherwise
+    become links, images fetched from other hosts, colour directives or emoji codes.
+    """
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
+
+
 def sources_key(sources: Mapping[str, Upload]) -> tuple[tuple[str, str], ...]:
     """A small hashable key for a set of uploads (role and content hash)."""
     return tuple(sorted((role, up.digest) for role, up in sources.items()))
 
 
-def load_sources(sources: Mapping[str, Upload], forecast=None) -> Inputs:
-    """Validated inputs: the uploads given, the embedded scenario for the rest (raises InputError).
-
-    ``forecast``: an already parsed forecast Dataset to use instead of parsing the file again.
-    """
+def load_sources(sources: Mapping[str, Upload]) -> Inputs:
+    """Validated inputs: the uploads given, the embedded scenario for the rest (raises InputError)."""
     given = {role: up.data for role, up in sources.items()}
-    if forecast is not None:
-        given["forecast"] = forecast
     return pipeline.load_inputs(**given, names={role: up.name for role, up in sources.items()})
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
 
@@ -37,8 +39,17 @@ def downloaded(at, key: str):
     return at.media_stores[-1].get_file(url.rsplit("/", 1)[-1])
 
 
+def shown(markdown: str) -> str:
+    """Markdown source as the reader sees it: backslash escapes removed."""
+    return re.sub(r"\\(.)", r"\1", markdown)
+
+
 def errors_text(at) -> str:
-    return "\n".join(e.value for e in at.error)
+    return shown("\n".join(e.value for e in at.error))
+
+
+def captions(at) -> list[str]:
+    return [shown(c.value) for c in at.caption]
 
 
 def wait_idle(page, timeout_ms: int = 90_000) -> None:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import socket
+from pathlib import Path
 
 import pandas as pd
 import pytest
-from appcheck import downloaded, errors_text, priority_table
+from appcheck import captions, downloaded, errors_text, priority_table, shown
 
 from heatneed import pipeline, store
 from heatneed.config import model_params
@@ -64,7 +65,7 @@ def test_upload_from_excel_changes_the_ranking(app):
                              model_params()).priority
     assert ranked_codes(at) == list(expected["district_code"])
     assert ranked_codes(at)[0] == PECHERSKYI
-    assert "In use: unheated_today.csv" in [c.value for c in at.caption]
+    assert "In use: unheated_today.csv" in captions(at)
 
 
 def test_bad_upload_shows_each_problem_and_keeps_the_last_good_data(app):
@@ -76,7 +77,7 @@ def test_bad_upload_shows_each_problem_and_keeps_the_last_good_data(app):
     assert "“bad.csv” was not used" in message  # the name shown is the file name only, never a path
     assert "bad.csv, row 2, column unheated_buildings: must be ≥ 0" in message
     assert ranked_codes(at) == good
-    assert "In use: unheated_today.csv" in [c.value for c in at.caption]
+    assert "In use: unheated_today.csv" in captions(at)
 
 
 def test_bad_forecast_upload_keeps_the_forecast_in_use(app):
@@ -86,6 +87,34 @@ def test_bad_forecast_upload_keeps_the_forecast_in_use(app):
     assert not at.exception
     assert "“forecast.json” was not used" in errors_text(at)
     pd.testing.assert_frame_equal(priority_table(at), before)
+
+
+SOURCE_FIXTURES = Path(__file__).resolve().parents[1] / "sources" / "fixtures"
+
+
+@pytest.mark.parametrize("fixture, issued", [
+    ("open_meteo/ensemble_list.json", "2026-01-13T0000Z"),
+    ("gridded/ensemble_global.nc", "2026-01-12T1800Z"),
+])
+def test_forecast_upload_in_other_formats_is_used_and_named(app, cli, tmp_path, fixture, issued):
+    path = SOURCE_FIXTURES / fixture
+    at = app()
+    at.file_uploader(key="upload_forecast").set_value((path.name, path.read_bytes(), "application/octet-stream")).run()
+    assert not at.exception and not at.error
+    out = tmp_path / "cli.csv"
+    assert cli("rank", "--forecast", path, "--out", out).returncode == 0
+    csv = downloaded(at, "download_csv")
+    assert csv.content == out.read_bytes()
+    assert csv.filename == f"heatneed-priority_{issued}.csv"
+
+
+def test_text_from_an_upload_is_never_rendered_as_markdown(app):
+    hostile = ("district_code,reported_at,unheated_buildings\n"
+               "![x](http://tracker.example/p.png),2026-02-01,3\n").encode()
+    at = upload(app(), "unheated", "[click](http://evil.example).csv", hostile)
+    raw = "\n".join(e.value for e in at.error)
+    assert "](http" not in raw and "!\\[x\\]" in raw  # escaped: no link, no image fetched
+    assert "district_code '![x](http://tracker.example/p.png)' is not in the districts file" in errors_text(at)
 
 
 def test_settings_change_reranks_and_reset_restores(app):
@@ -147,7 +176,7 @@ def test_editing_counts_in_place_reranks(app):
     at.run()
     assert not at.exception and not at.error
     assert ranked_codes(at)[0] == PECHERSKYI
-    assert "In use: your edits in the table below" in [c.value for c in at.caption]
+    assert "In use: your edits in the table below" in captions(at)
     edited = downloaded(at, "download_unheated_edited").content.decode()
     assert f"{PECHERSKYI}," in edited and ",400," in edited
 
@@ -183,7 +212,7 @@ def test_district_detail_shows_hours_to_each_threshold(app):
     assert hours.loc[1, "τ 40 h … τ 200 h"] == f"{detail['hours_to_12c_tau_low']:.1f} … {detail['hours_to_12c_tau_high']:.1f}"
     assert len(at.get("vega_lite_chart")) >= 2  # outdoor and indoor charts (and the map legend)
     at.selectbox(key="district").set_value(PECHERSKYI).run()
-    assert any(m.value.startswith("### Pecherskyi / Печерський") for m in at.markdown)
+    assert any(shown(m.value).startswith("### Pecherskyi / Печерський") for m in at.markdown)
 
 
 def test_map_colours_by_severity_and_sizes_by_residents(app):
@@ -210,7 +239,7 @@ def test_opens_on_the_latest_published_list(app, nothing_published):
     at = app()
     assert not at.exception
     assert at.radio(key="view").value == "published"
-    assert "Published priority list" in at.info[0].value
+    assert "Published priority list" in shown(at.info[0].value)
     assert "marked STALE" in errors_text(at)
     assert ranked_codes(at) == list(priority["district_code"])
     assert downloaded(at, "download_csv").content == csv  # the published file itself

@@ -47,11 +47,6 @@ def test_upload_key_changes_with_content_only():
     assert support.sources_key(a) == support.sources_key(b) != support.sources_key(c)
 
 
-def test_parsed_forecast_is_reused_as_is(inputs):
-    again = support.load_sources({}, forecast=inputs.forecast)
-    assert again.forecast.identical(inputs.forecast)
-
-
 def test_unedited_table_changes_nothing(inputs):
     table = support.editable_reports(inputs)
     assert support.edited_sources(inputs, {}, table.copy(), NOW) == {}
