@@ -163,12 +163,13 @@ with tab_inputs:
         base_table.assign(district=support.district_names(base_inputs.districts, lang))[
             ["district", *support.EDIT_COLUMNS]],
         key=f"editor_{ss.generation}", on_change=to_model, hide_index=True, num_rows="fixed",
-        disabled=["district"],
+        disabled=["district"], placeholder="—",
         column_config={
             "district": st.column_config.TextColumn(t("col_district")),
             "unheated_buildings": st.column_config.NumberColumn(t("col_buildings"), min_value=0, step=1),
             "residents": st.column_config.NumberColumn(t("col_residents_known"), min_value=0, step=1),
-            "outage_status": st.column_config.SelectboxColumn(t("col_status"), options=list(OUTAGE_STATUSES)),
+            "outage_status": st.column_config.SelectboxColumn(t("col_status"), options=list(OUTAGE_STATUSES),
+                                                              format_func=lambda s: i18n.outage_status(s, lang)),
             "hours_off_per_day": st.column_config.NumberColumn(t("col_hours_off"), min_value=0, max_value=24,
                                                                step=0.5),
         })
@@ -271,7 +272,7 @@ with tab_list:
             "rank": st.column_config.NumberColumn(t("col_rank"), width="small"),
             "district": st.column_config.TextColumn(t("col_district")),
             "severity": st.column_config.NumberColumn(t("col_severity"), width="small"),
-            "severity_label": st.column_config.TextColumn(""),
+            "severity_label": st.column_config.TextColumn("", width="medium"),
             "risk_score": st.column_config.ProgressColumn(t("col_risk"), min_value=0, max_value=10, format="%.1f"),
             "residents_unheated": st.column_config.NumberColumn(t("col_residents"), format="localized"),
             "unheated_buildings": st.column_config.NumberColumn(t("col_buildings")),
@@ -295,10 +296,11 @@ with tab_list:
     st.subheader(t("detail_title"))
     if ss.get("district") not in ss.table_codes:
         ss.pop("district", None)
+    name_of = lambda c: support.both_names(inputs.districts, c, lang, table.at[c, "district"])  # noqa: E731
     code = st.selectbox(t("district"), ss.table_codes, key="district",
-                        format_func=lambda c: f"{table.at[c, 'rank']}. {support.both_names(inputs.districts, c, lang)}")
+                        format_func=lambda c: f"{table.at[c, 'rank']}. {name_of(c)}")
     row = table.loc[code]
-    st.markdown(f"### {support.plain(support.both_names(inputs.districts, code, lang))} — "
+    st.markdown(f"### {support.plain(name_of(code))} — "
                 f"{t('col_severity').lower()} {row['severity']}: {row['severity_label']}")
     if result is None:
         st.info(t("detail_published", model=t("view_model")))

@@ -265,10 +265,16 @@ def district_names(districts: pd.DataFrame, lang: str) -> pd.Series:
     return names
 
 
-def both_names(districts: pd.DataFrame, code: str, lang: str) -> str:
-    """``Святошинський / Sviatoshynskyi``: the chosen language first, the other after it."""
-    first = district_names(districts, lang).get(code, code)
-    second = district_names(districts, "en" if lang == "uk" else "uk").get(code, code)
+def both_names(districts: pd.DataFrame, code: str, lang: str, fallback: str | None = None) -> str:
+    """``Святошинський / Sviatoshynskyi``: the chosen language first, the other after it.
+
+    ``fallback`` (default: the code) names a district missing from the registry, e.g. in a list
+    published from another registry.
+    """
+    if code not in districts.index:
+        return fallback or code
+    first = district_names(districts, lang)[code]
+    second = district_names(districts, "en" if lang == "uk" else "uk")[code]
     return first if first == second else f"{first} / {second}"
 
 
@@ -438,15 +444,26 @@ def threshold_hours(result: pipeline.RankResult, code: str) -> pd.DataFrame:
 
 # --------------------------------------------------------------------------- charts
 
+def wall_clock(times) -> pd.DatetimeIndex:
+    """UTC times (naive = UTC) as naive Kyiv wall-clock times.
+
+    Vega-Lite shows times in the viewer's time zone unless they carry none; naive wall-clock
+    times show as Kyiv time on every laptop, as the axis titles say.
+    """
+    index = pd.DatetimeIndex(times)
+    index = index.tz_localize("UTC") if index.tz is None else index
+    return index.tz_convert(DISPLAY_TZ).tz_localize(None)
+
+
 def _long(series: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
     frame = series[list(columns)].rename(columns=columns)
-    frame.index = frame.index.tz_localize("UTC").tz_convert(DISPLAY_TZ)
+    frame.index = wall_clock(frame.index).rename("time")
     return frame.reset_index().melt("time", var_name="series", value_name="temp_c").dropna()
 
 
 def _band(series: pd.DataFrame, low: str, high: str, label: str) -> pd.DataFrame:
     frame = series[[low, high]].dropna().rename(columns={low: "low", high: "high"})
-    frame.index = frame.index.tz_localize("UTC").tz_convert(DISPLAY_TZ)
+    frame.index = wall_clock(frame.index).rename("time")
     return frame.reset_index().assign(series=label)
 
 
@@ -495,8 +512,8 @@ def indoor_chart(series: pd.DataFrame, p: ModelParams, tau_hours: float, lang: s
 def history_chart(history: pd.DataFrame, lang: str) -> alt.Chart:
     """Risk score (0–10) of one district over the published runs (``store.read_history``)."""
     frame = history[["published_at", "risk_score"]].copy()
-    frame["published_at"] = frame["published_at"].dt.tz_convert(DISPLAY_TZ)
-    return alt.Chart(frame).mark_line(point=True, color="#b3261e").encode(
+    frame["published_at"] = wall_clock(frame["published_at"])
+    return alt.Chart(frame).mark_line(point=alt.OverlayMarkDef(color="#b3261e"), color="#b3261e").encode(
         x=alt.X("published_at:T", title=i18n.text("axis_published", lang), axis=alt.Axis(format="%d.%m %H:%M")),
         y=alt.Y("risk_score:Q", title=i18n.text("col_risk", lang), scale=alt.Scale(domain=[0, 10])),
         tooltip=[alt.Tooltip("published_at:T", format="%d.%m %H:%M"), "risk_score:Q"],

@@ -45,7 +45,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "published_stale": ("The published list is marked STALE by the refresh job ({age} old).",
                         "Оновлення позначило опублікований список як ЗАСТАРІЛИЙ (вік {age})."),
     "age_hours": ("{hours} h", "{hours} год"),
-    "kf_residents": ("Residents in unheated buildings", "Мешканців у неопалюваних будинках"),
+    "kf_residents": ("Residents in unheated buildings", "Мешканців без тепла"),
     "kf_residents_help": ("Sum over districts of the latest reports (estimated per building where no "
                           "residents count was reported).",
                           "Сума за районами з останніх звітів (оцінка на будинок, якщо кількість мешканців "

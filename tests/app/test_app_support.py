@@ -123,6 +123,7 @@ def test_district_names_in_both_languages(inputs):
     assert support.district_names(inputs.districts, "uk")[PECHERSKYI] == "Печерський"
     assert support.both_names(inputs.districts, PECHERSKYI, "en") == "Pecherskyi / Печерський"
     assert support.both_names(inputs.districts, PECHERSKYI, "uk") == "Печерський / Pecherskyi"
+    assert support.both_names(inputs.districts, "UA12", "uk", "Dnipro") == "Dnipro"  # not in the registry
 
 
 def test_priority_view_translates_labels_only(result, inputs):
@@ -242,3 +243,9 @@ def test_model_labels_are_translated(result):
         assert i18n.driver(driver, "uk") != driver
     assert i18n.completeness("missing: share_65plus, warming_places; residents estimated at 230 per building",
                              "uk") == "бракує: частки 65+, місць обігріву; мешканців оцінено в 230 на будинок"
+
+
+def test_chart_times_are_kyiv_wall_clock_whatever_the_viewer_zone():
+    times = support.wall_clock(["2026-02-01T04:00:00", "2026-07-01T04:00:00"])
+    assert times.tz is None
+    assert list(times.strftime("%H:%M")) == ["06:00", "07:00"]
