@@ -105,7 +105,8 @@ with st.sidebar:
         default = float(getattr(default_params, field))
         overrides[field] = st.number_input(
             t(f"set_{field}"), min_value=low, max_value=high, value=default, step=step, format=fmt,
-            key=f"set_{field}", on_change=to_model, help=t("default_source", value=f"{default:g}", source=setting_sources.get(field, "")))
+            key=f"set_{field}", on_change=to_model,
+            help=t("default_source", value=f"{default:g}", source=setting_sources.get(field, "")))
     st.button(t("reset_settings"), on_click=reset_settings, key="reset_settings")
     try:
         params = model_params(config, **overrides)
@@ -234,22 +235,9 @@ with header:
     if shown.stale and shown.published is None:
         st.error(t("stale"))
     kf = support.key_figures(priority, result.forecast if result else None)
-    m1, m2, m3, m4 = st.columns(4)
-    m1.metric(t("kf_residents"), f"{kf.residents_unheated:,}".replace(",", " "), help=t("kf_residents_help"))
-    m2.metric(t("kf_severe"), t("kf_severe_value", count=kf.severe_districts, total=kf.districts))
-    m3.metric(t("kf_coldest"), "–" if kf.coldest_c is None else f"{kf.coldest_c:.1f} °C",
-              " · ".join(filter(None, [support.local_time(kf.coldest_time), names.get(kf.coldest_district, "")]))
-              or None, delta_color="off", delta_arrow="off", help=t("kf_coldest_help"))
-    if kf.earliest_hours is None:
-        earliest = t("none_exposed") if kf.residents_unheated == 0 else t("not_within", hours=f"{params.horizon_hours:g}")
-    elif kf.earliest_hours == 0:
-        earliest = t("already")
-    elif kf.earliest_time is not None:
-        earliest = support.local_time(kf.earliest_time)
-    else:
-        earliest = t("after_hours", hours=f"{kf.earliest_hours:.1f}")
-    m4.metric(t("kf_earliest"), earliest, names.get(kf.earliest_district) if kf.earliest_district else None,
-              delta_color="off", delta_arrow="off", help=t("kf_earliest_help"))
+    for column, (label, value, note, tip) in zip(st.columns(4),
+                                                 support.headline(kf, names, lang, params.horizon_hours)):
+        column.metric(label, value, note, delta_color="off", delta_arrow="off", help=tip)
 
 
 # --------------------------------------------------------------------------- priority list + detail
@@ -313,19 +301,8 @@ with tab_list:
             st.markdown(f"**{t('history_title')}**")
             st.altair_chart(support.history_chart(history, lang), width="stretch")
     else:
-        hours = support.threshold_hours(result, code)
-        start = pd.Timestamp(result.forecast["time"].values[0])
-        fmt = lambda h: t("never") if pd.isna(h) else f"{h:.1f}"  # noqa: E731
         st.caption(t("thresholds_title"))
-        st.dataframe(pd.DataFrame({
-            t("th_threshold"): [t(k, c=f"{c:g}") for k, c in zip(("th_18", "th_12", "th_5"), hours.index)],
-            t("th_median"): [fmt(h) for h in hours["median"]],
-            t("th_when"): ["" if pd.isna(h) else support.local_time(start + pd.Timedelta(hours=h))
-                           for h in hours["median"]],
-            t("th_ensemble"): [f"{fmt(a)} – {fmt(b)}" for a, b in zip(hours["p10"], hours["p90"])],
-            t("th_tau", low=f"{params.tau_low_hours:g}", high=f"{params.tau_high_hours:g}"):
-                [f"{fmt(a)} … {fmt(b)}" for a, b in zip(hours["tau_low"], hours["tau_high"])],
-        }), hide_index=True)
+        st.dataframe(support.threshold_table(result, code, lang), hide_index=True)
         series = support.district_series(result, code)
         c1, c2 = st.columns(2)
         c1.markdown(f"**{t('chart_outdoor')}**")
@@ -353,6 +330,7 @@ with tab_about:
     st.markdown(t("about"))
     if shown.published is not None:
         files = shown.published.manifest.get("inputs", {})
-        st.caption(t("published_inputs", files=support.plain(", ".join(f"{r}: {v.get('file')}" for r, v in files.items()))))
+        listed = ", ".join(f"{role}: {v.get('file')}" for role, v in files.items())
+        st.caption(t("published_inputs", files=support.plain(listed)))
     else:
         st.code(support.cli_command(params, default_params, sources), language="bash")

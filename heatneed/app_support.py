@@ -354,6 +354,28 @@ def key_figures(priority: pd.DataFrame, forecast=None, horizon_hours: float | No
     return kf
 
 
+def headline(kf: KeyFigures, names: pd.Series, lang: str, horizon_hours: float) -> list[tuple]:
+    """The four key figures as (label, value, note, help) in ``lang``; notes name district and time."""
+    t = lambda key, **kw: i18n.text(key, lang, **kw)  # noqa: E731
+    coldest_note = " · ".join(filter(None, [local_time(kf.coldest_time), names.get(kf.coldest_district, "")]))
+    if kf.earliest_hours is None:
+        earliest = t("none_exposed") if kf.residents_unheated == 0 else t("not_within", hours=f"{horizon_hours:g}")
+    elif kf.earliest_hours == 0:
+        earliest = t("already")
+    elif kf.earliest_time is not None:
+        earliest = local_time(kf.earliest_time)
+    else:  # a published list: hours from a forecast start it does not record
+        earliest = t("after_hours", hours=f"{kf.earliest_hours:.1f}")
+    return [
+        (t("kf_residents"), f"{kf.residents_unheated:,}".replace(",", " "), None, t("kf_residents_help")),
+        (t("kf_severe"), t("kf_severe_value", count=kf.severe_districts, total=kf.districts), None, None),
+        (t("kf_coldest"), "–" if kf.coldest_c is None else f"{kf.coldest_c:.1f} °C", coldest_note or None,
+         t("kf_coldest_help")),
+        (t("kf_earliest"), earliest, names.get(kf.earliest_district) if kf.earliest_district else None,
+         t("kf_earliest_help")),
+    ]
+
+
 def local_time(ts, fmt: str = "%d.%m %H:%M") -> str:
     """A UTC time (naive = UTC) in Kyiv time, e.g. ``01.02 06:00``; empty for missing."""
     if ts is None or (not isinstance(ts, str) and pd.isna(ts)) or ts == "":
@@ -440,6 +462,23 @@ def threshold_hours(result: pipeline.RankResult, code: str) -> pd.DataFrame:
                 row["p90"] = float(pipeline._quantile_hours(hours, 0.9))
         rows[threshold] = row
     return pd.DataFrame.from_dict(rows, orient="index")[["median", "p10", "p90", "tau_low", "tau_high"]]
+
+
+def threshold_table(result: pipeline.RankResult, code: str, lang: str) -> pd.DataFrame:
+    """``threshold_hours`` for the screen: labels, hours with one decimal, the Kyiv time of the median."""
+    t = lambda key, **kw: i18n.text(key, lang, **kw)  # noqa: E731
+    p = result.params
+    hours = threshold_hours(result, code)
+    start = pd.Timestamp(result.forecast["time"].values[0])
+    fmt = lambda h: t("never") if pd.isna(h) else f"{h:.1f}"  # noqa: E731
+    return pd.DataFrame({
+        t("th_threshold"): [t(k, c=f"{c:g}") for k, c in zip(("th_18", "th_12", "th_5"), hours.index)],
+        t("th_median"): [fmt(h) for h in hours["median"]],
+        t("th_when"): ["" if pd.isna(h) else local_time(start + pd.Timedelta(hours=h)) for h in hours["median"]],
+        t("th_ensemble"): [f"{fmt(a)} – {fmt(b)}" for a, b in zip(hours["p10"], hours["p90"])],
+        t("th_tau", low=f"{p.tau_low_hours:g}", high=f"{p.tau_high_hours:g}"):
+            [f"{fmt(a)} … {fmt(b)}" for a, b in zip(hours["tau_low"], hours["tau_high"])],
+    })
 
 
 # --------------------------------------------------------------------------- charts

@@ -50,7 +50,8 @@ def test_first_render_ranks_the_embedded_scenario(app):
     assert list(table["risk_score"]) == list(expected["risk_score"])
     assert "ILLUSTRATIVE" in at.warning[0].value  # says the embedded data is not real
     figures = {m.label: m.value for m in at.metric}
-    assert figures["Residents in unheated buildings"] == f"{int(expected['residents_unheated'].sum()):,}".replace(",", " ")
+    residents = int(expected["residents_unheated"].sum())
+    assert figures["Residents in unheated buildings"] == f"{residents:,}".replace(",", " ")
     assert figures["Districts at severity 4–5"] == f"{int((expected['severity'] >= 4).sum())} of 10"
     assert figures["Coldest hour outdoors"] == "-28.2 °C"
     assert figures["First homes below 12 °C"] == "already below"  # Desnianskyi: 0 h in the scenario
@@ -209,7 +210,8 @@ def test_district_detail_shows_hours_to_each_threshold(app):
                                         "5 °C: hypothermia risk; drain heating systems"]
     assert hours.loc[1, "Hours, median"] == f"{detail['hours_to_12c']:.1f}"
     assert hours.loc[1, "Ensemble P10–P90"] == f"{detail['hours_to_12c_p10']:.1f} – {detail['hours_to_12c_p90']:.1f}"
-    assert hours.loc[1, "τ 40 h … τ 200 h"] == f"{detail['hours_to_12c_tau_low']:.1f} … {detail['hours_to_12c_tau_high']:.1f}"
+    tau_range = f"{detail['hours_to_12c_tau_low']:.1f} … {detail['hours_to_12c_tau_high']:.1f}"
+    assert hours.loc[1, "τ 40 h … τ 200 h"] == tau_range
     assert len(at.get("vega_lite_chart")) >= 2  # outdoor and indoor charts (and the map legend)
     at.selectbox(key="district").set_value(PECHERSKYI).run()
     assert any(shown(m.value).startswith("### Pecherskyi / Печерський") for m in at.markdown)

@@ -249,3 +249,14 @@ def test_chart_times_are_kyiv_wall_clock_whatever_the_viewer_zone():
     times = support.wall_clock(["2026-02-01T04:00:00", "2026-07-01T04:00:00"])
     assert times.tz is None
     assert list(times.strftime("%H:%M")) == ["06:00", "07:00"]
+
+
+def test_headline_in_ukrainian(result, inputs):
+    kf = support.key_figures(result.priority, result.forecast)
+    names = support.district_names(inputs.districts, "uk")
+    (label, value, _, _), _, (_, cold, cold_note, _), (_, earliest, where, _) = support.headline(kf, names, "uk", 72)
+    assert (label, value) == ("Мешканців без тепла", "119 606")
+    assert cold == "-28.2 °C" and cold_note == "03.02 06:00 · Дарницький"
+    assert (earliest, where) == ("вже нижче", "Деснянський")
+    kf.earliest_hours, kf.earliest_time = None, None
+    assert support.headline(kf, names, "en", 72)[3][1] == "not within 72 h"
