@@ -125,7 +125,7 @@ def take_upload(role: str, uploaded) -> None:
     if uploaded is None or ss.seen_uploads.get(role) == uploaded.file_id:
         return
     ss.seen_uploads[role] = uploaded.file_id
-    candidate = {**ss.sources, role: support.Upload.of(role, uploaded.name, uploaded.getvalue())}
+    candidate = {**ss.sources, role: support.Upload.of(uploaded.name, uploaded.getvalue())}
     try:
         inputs_of(candidate)
     except InputError as exc:
@@ -301,14 +301,14 @@ with tab_list:
             st.markdown(f"**{t('history_title')}**")
             st.altair_chart(support.history_chart(history, lang), width="stretch")
     else:
+        detail = support.district_detail(result, code)
         st.caption(t("thresholds_title"))
-        st.dataframe(support.threshold_table(result, code, lang), hide_index=True)
-        series = support.district_series(result, code)
+        st.dataframe(support.threshold_table(detail.hours, result, lang), hide_index=True)
         c1, c2 = st.columns(2)
         c1.markdown(f"**{t('chart_outdoor')}**")
-        c1.altair_chart(support.outdoor_chart(series, lang), width="stretch")
+        c1.altair_chart(support.outdoor_chart(detail.series, lang), width="stretch")
         c2.markdown(f"**{t('chart_indoor')}**")
-        c2.altair_chart(support.indoor_chart(series, params, float(result.detail.at[code, "tau_hours"]), lang),
+        c2.altair_chart(support.indoor_chart(detail.series, params, float(result.detail.at[code, "tau_hours"]), lang),
                         width="stretch")
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import io
 import math
 import re
 import unicodedata
@@ -24,7 +23,7 @@ import pydeck as pdk
 from . import i18n, indices, physics, pipeline, store
 from .config import DEFAULTS_FILE, ModelParams
 from .export import priority_bytes
-from .inputs import Inputs, OUTAGE_STATUSES
+from .inputs import Inputs
 from .sources.base import iso_utc
 
 DISPLAY_TZ = "Europe/Kyiv"
@@ -57,15 +56,14 @@ SETTINGS = {
 class Upload:
     """One replacement input: its bytes and the name shown in messages (never used as a path)."""
 
-    role: str
     name: str
     data: bytes = dataclasses.field(repr=False)
     digest: str = ""
     edited: bool = False  # written from edits in the app, not uploaded
 
     @classmethod
-    def of(cls, role: str, name: str, data: bytes, edited: bool = False) -> "Upload":
-        return cls(role, display_name(name), bytes(data), hashlib.sha256(data).hexdigest(), edited)
+    def of(cls, name: str, data: bytes, edited: bool = False) -> "Upload":
+        return cls(display_name(name), bytes(data), hashlib.sha256(data).hexdigest(), edited)
 
 
 def display_name(name: str) -> str:
@@ -160,7 +158,7 @@ def edited_sources(inputs: Inputs, sources: Mapping[str, Upload], edited: pd.Dat
                          "unheated_buildings": _number(row["unheated_buildings"]),
                          "residents": _number(row["residents"]),
                          "unheated_since": _iso_or_empty(since)})
-        new["unheated"] = Upload.of("unheated", "unheated-edited-in-app.csv", _csv(rows), edited=True)
+        new["unheated"] = Upload.of("unheated-edited-in-app.csv", _csv(rows), edited=True)
 
     changed = changed_rows(base, edited, EDIT_COLUMNS_BY_ROLE["outages"])
     if not changed.empty:
@@ -176,7 +174,7 @@ def edited_sources(inputs: Inputs, sources: Mapping[str, Upload], edited: pd.Dat
                 hours = 0.0
             rows.append({"district_code": code, "status": status, "hours_off_per_day": _number(hours),
                          "reported_at": stamp if code in changed else _iso_or_empty(out.at[code, "reported_at"])})
-        new["outages"] = Upload.of("outages", "outages-edited-in-app.csv", _csv(rows), edited=True)
+        new["outages"] = Upload.of("outages-edited-in-app.csv", _csv(rows), edited=True)
     return new
 
 
@@ -307,9 +305,8 @@ def severity_cell_style(severity: int) -> str:
 
 def styled_priority(view: pd.DataFrame):
     """The view as a pandas Styler with the severity columns coloured."""
-    colours = view["severity"].map(severity_cell_style)
-    return view.style.apply(lambda _: colours.to_numpy(), subset=["severity"]).apply(
-        lambda _: colours.to_numpy(), subset=["severity_label"])
+    colours = view["severity"].map(severity_cell_style).to_numpy()
+    return view.style.apply(lambda _: colours, subset=["severity", "severity_label"])
 
 
 # --------------------------------------------------------------------------- key figures
@@ -325,15 +322,13 @@ class KeyFigures:
     earliest_hours: float | None = None  # from forecast start; None: nobody exposed / never
     earliest_time: pd.Timestamp | None = None
     earliest_district: str | None = None
-    horizon_hours: float | None = None
 
 
-def key_figures(priority: pd.DataFrame, forecast=None, horizon_hours: float | None = None) -> KeyFigures:
+def key_figures(priority: pd.DataFrame, forecast=None) -> KeyFigures:
     """Header figures from the priority list (and the forecast, for the coldest hour and times)."""
     exposed = priority[priority["residents_unheated"].fillna(0) > 0]
     kf = KeyFigures(residents_unheated=int(priority["residents_unheated"].fillna(0).sum()),
-                    severe_districts=int((priority["severity"] >= 4).sum()), districts=len(priority),
-                    horizon_hours=horizon_hours)
+                    severe_districts=int((priority["severity"] >= 4).sum()), districts=len(priority))
     start = None
     if forecast is not None:
         median = forecast["temp_c"].median("member")
@@ -406,13 +401,30 @@ def _simulate_one(result: pipeline.RankResult, code: str, tau_hours=None):
     return indoor[0], temp_eq[0]
 
 
-def district_series(result: pipeline.RankResult, code: str) -> pd.DataFrame:
-    """Hourly series for one district's charts, index time (UTC) [°C].
+@dataclasses.dataclass(frozen=True)
+class DistrictDetail:
+    """One district modelled hour by hour, for its charts and threshold table.
 
-    Columns: outdoor median/P10/P90 and wind chill median (at step starts); indoor median/P10/P90
-    over ensemble members at the district's τ, and the member median at τ low and τ high (at step
-    boundaries).
+    ``series``: index time (UTC) [°C]; outdoor median/P10/P90 and wind chill median (at step
+    starts); indoor median/P10/P90 over ensemble members at the district's τ, and the member
+    median at τ low and τ high (at step boundaries).
+    ``hours``: hours from forecast start until indoor temperature falls below 18, 12 and 5 °C [h]
+    (index: the minimal, moderate and very-high thresholds of the settings); columns ensemble
+    median, P10, P90 at the district's τ, and median at τ low and τ high. NaN: not within the
+    horizon (counted as later than any time for the median and quantiles, as in the pipeline).
     """
+
+    series: pd.DataFrame
+    hours: pd.DataFrame
+
+
+def district_detail(result: pipeline.RankResult, code: str) -> DistrictDetail:
+    """Model one district at its τ and at both ends of the τ band (three runs of ``pipeline.simulate``)."""
+    p = result.params
+    dt = _step_hours(result)
+    runs = {"": float(result.detail.at[code, "tau_hours"]), "tau_low": p.tau_low_hours, "tau_high": p.tau_high_hours}
+    runs = {tag: (tau, *_simulate_one(result, code, tau)) for tag, tau in runs.items()}
+
     temp = result.forecast["temp_c"].sel(district=code).transpose("member", "time").values
     wind = result.forecast["wind_kmh"].sel(district=code).transpose("member", "time").values
     felt = indices.apparent_cold_c(temp, wind)
@@ -422,38 +434,20 @@ def district_series(result: pipeline.RankResult, code: str) -> pd.DataFrame:
         "outdoor_c_p90": np.quantile(temp, 0.9, axis=0),
         "wind_chill_c": np.median(felt, axis=0),
     }, index=pd.DatetimeIndex(result.forecast["time"].values, name="time"))
-    indoor = result.indoor_c.sel(district=code).transpose("member", "time").values
-    p = result.params
-    low, _ = _simulate_one(result, code, p.tau_low_hours)
-    high, _ = _simulate_one(result, code, p.tau_high_hours)
+    indoor = runs[""][1]
     inside = pd.DataFrame({
         "indoor_c": np.median(indoor, axis=0),
         "indoor_c_p10": np.quantile(indoor, 0.1, axis=0),
         "indoor_c_p90": np.quantile(indoor, 0.9, axis=0),
-        "indoor_c_tau_low": np.median(low, axis=0),
-        "indoor_c_tau_high": np.median(high, axis=0),
+        "indoor_c_tau_low": np.median(runs["tau_low"][1], axis=0),
+        "indoor_c_tau_high": np.median(runs["tau_high"][1], axis=0),
     }, index=pd.DatetimeIndex(result.indoor_c["time"].values, name="time"))
-    return outdoor.join(inside, how="outer").astype(float)
 
-
-def threshold_hours(result: pipeline.RankResult, code: str) -> pd.DataFrame:
-    """Hours from forecast start until indoor temperature falls below 18, 12 and 5 °C [h].
-
-    Index: threshold [°C] (the WHO minimum, the exposure band and the very-high band of the
-    settings). Columns: ensemble median, P10, P90 at the district's τ; median at τ low and τ high.
-    NaN: not within the horizon (counted as later than any time for the median and quantiles).
-    """
-    p = result.params
-    dt = _step_hours(result)
-    tau = float(result.detail.at[code, "tau_hours"])
-    runs = {"": (tau, *_simulate_one(result, code)),
-            "tau_low": (p.tau_low_hours, *_simulate_one(result, code, p.tau_low_hours)),
-            "tau_high": (p.tau_high_hours, *_simulate_one(result, code, p.tau_high_hours))}
     rows = {}
     for threshold in (p.minimal_c, p.moderate_c, p.very_high_c):
         row = {}
-        for tag, (tau_h, indoor, temp_eq) in runs.items():
-            hours = physics.first_crossing_hours(indoor, temp_eq, tau_h, dt, threshold)
+        for tag, (tau, indoor, temp_eq) in runs.items():
+            hours = physics.first_crossing_hours(indoor, temp_eq, tau, dt, threshold)
             if tag:
                 row[tag] = float(pipeline._median_hours(hours))
             else:
@@ -461,14 +455,14 @@ def threshold_hours(result: pipeline.RankResult, code: str) -> pd.DataFrame:
                 row["p10"] = float(pipeline._quantile_hours(hours, 0.1))
                 row["p90"] = float(pipeline._quantile_hours(hours, 0.9))
         rows[threshold] = row
-    return pd.DataFrame.from_dict(rows, orient="index")[["median", "p10", "p90", "tau_low", "tau_high"]]
+    hours = pd.DataFrame.from_dict(rows, orient="index")[["median", "p10", "p90", "tau_low", "tau_high"]]
+    return DistrictDetail(outdoor.join(inside, how="outer").astype(float), hours)
 
 
-def threshold_table(result: pipeline.RankResult, code: str, lang: str) -> pd.DataFrame:
-    """``threshold_hours`` for the screen: labels, hours with one decimal, the Kyiv time of the median."""
+def threshold_table(hours: pd.DataFrame, result: pipeline.RankResult, lang: str) -> pd.DataFrame:
+    """``DistrictDetail.hours`` for the screen: labels, one decimal, the Kyiv time of the median."""
     t = lambda key, **kw: i18n.text(key, lang, **kw)  # noqa: E731
     p = result.params
-    hours = threshold_hours(result, code)
     start = pd.Timestamp(result.forecast["time"].values[0])
     fmt = lambda h: t("never") if pd.isna(h) else f"{h:.1f}"  # noqa: E731
     return pd.DataFrame({
