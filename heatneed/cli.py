@@ -47,7 +47,8 @@ def add_input_flags(parser: argparse.ArgumentParser) -> None:
     for flag, (_, text) in MODEL_FLAGS.items():
         model.add_argument(flag, type=float, metavar="X", help=text)
     model.add_argument("--dask-scheduler", metavar="ADDRESS",
-                       help="run the model on a dask.distributed cluster (e.g. tcp://10.0.0.5:8786)")
+                       help="run the model on a dask.distributed cluster (e.g. tcp://10.0.0.5:8786; "
+                            "default: [dask] scheduler of the config)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -129,6 +130,7 @@ def report(problems: list[str]) -> None:
 def cmd_rank(args) -> int:
     from . import pipeline
     from .config import load_config
+    from .distributed import scheduler_address
     from .export import format_for, priority_bytes, write_atomic
 
     fmt = format_for(args.out) if args.out else "csv"
@@ -137,7 +139,7 @@ def cmd_rank(args) -> int:
     config = load_config(args.config)
     params = params_from(args, config)
     inputs = inputs_from(args, config, horizon_hours=params.horizon_hours)
-    result = pipeline.rank(inputs, params, scheduler=args.dask_scheduler)
+    result = pipeline.rank(inputs, params, scheduler=scheduler_address(args.dask_scheduler, config))
     data = priority_bytes(result.priority, fmt, hxl=args.hxl)
     stale = " (STALE forecast)" if result.stale else ""
     if args.out:

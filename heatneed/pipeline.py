@@ -266,34 +266,29 @@ def member_metrics(indoor, temp_eq, tau, dt, p: ModelParams, *, axis=-1) -> dict
 
 
 def _coldest_apparent(temp: np.ndarray, wind: np.ndarray, temp_min: np.ndarray) -> np.ndarray:
-    """``indices.apparent_cold_c(T, V).min`` over time per (district, member) [°C], evaluating the
-    wind chill only at the hours that can hold the minimum.
+    """``indices.apparent_cold_c(temp, wind).min(axis=0)`` for time-major arrays [°C], evaluating
+    the wind chill only at the hours that can hold the minimum.
 
-    ``temp`` is time-major (time, district, member) with ``temp_min = temp.min(axis=0)``; ``wind``
-    [km/h] is in the forecast's (district, time, member) layout. The JAG/TI wind chill is affine in
-    T with a positive slope at fixed V and falls as V rises wherever it is defined (T ≤ 10 °C), so
-    WCT(T, V_max) bounds each cold hour's apparent temperature from below: an hour can be the
-    coldest only if T ≤ θ, the temperature at which that bound reaches U, the apparent temperature
-    of the coldest hour. Hours above 10 °C need no bound: were one of them the minimum, the coldest
-    hour would equal it, and U is kept. The result is the minimum of ``indices``' own values.
+    ``temp_min`` is ``temp.min(axis=0)``. The JAG/TI wind chill is affine in T with a positive slope
+    at fixed V and falls as V rises wherever it is defined (T ≤ 10 °C), so WCT(T, V_max) bounds each
+    cold hour's apparent temperature from below: an hour can be the coldest only if T ≤ θ, the
+    temperature at which that bound reaches U, the apparent temperature of the coldest hour. Hours
+    above 10 °C need no bound: were one of them the minimum, the coldest hour would equal it, and U
+    is kept. The result is the minimum of ``indices``' own values, at a few percent of the hours.
     """
-    steps, districts, members = temp.shape
-    lanes = districts * members
+    steps, lanes = len(temp), temp_min.size
+    temp_flat, wind_flat = temp.reshape(-1), wind.reshape(-1)
 
-    def apparent(hours):  # flat time-major indices -> apparent temperature at those hours
-        step, lane = np.divmod(hours, lanes)
-        return indices.apparent_cold_c(temp.reshape(-1)[hours], wind[lane // members, step, lane % members])
+    def lane_minimum(hours, result):  # minimum of the apparent temperature at these flat indices, per lane
+        np.minimum.at(result, hours % lanes, indices.apparent_cold_c(temp_flat[hours], wind_flat[hours]))
+        return result
 
-    coldest = np.flatnonzero(temp == temp_min)
-    upper = np.full(lanes, np.inf)
-    np.minimum.at(upper, coldest % lanes, apparent(coldest))
-    v_max = np.fmax(np.fmax.reduce(wind, axis=1).reshape(lanes), 5.0)  # NaN ignored; > 4.8 km/h: defined
+    upper = lane_minimum(np.flatnonzero(temp == temp_min), np.full(lanes, np.inf))
+    v_max = np.fmax(np.fmax.reduce(wind, axis=0).reshape(lanes), 5.0)  # NaN ignored; > 4.8 km/h: defined
     at_zero = indices.wind_chill_metric(0.0, v_max)
     slope = indices.wind_chill_metric(1.0, v_max) - at_zero
     theta = ((upper - at_zero) / slope + 0.01).astype(np.float32)  # 0.01 K above float32 rounding
-    maybe = np.flatnonzero(temp.reshape(steps, lanes) <= theta)
-    result = upper.copy()
-    np.minimum.at(result, maybe % lanes, apparent(maybe))
+    result = lane_minimum(np.flatnonzero(temp.reshape(steps, lanes) <= theta), upper.copy())
     return np.where(np.isnan(temp_min), np.nan, result.reshape(temp_min.shape))
 
 
@@ -364,7 +359,7 @@ def _block_metrics(temp, wind, cooling, dt, p: ModelParams, sensitivity: bool, i
     temp_min = t_out.min(axis=0)
     values = [
         np.median(temp_min, axis=-1),
-        np.median(_coldest_apparent(t_out, wind, temp_min), axis=-1),
+        np.median(_coldest_apparent(t_out, _time_major(wind), temp_min), axis=-1),
         _median_hours(hours_12),
         _median_hours(per_member["hours_to_5c"]),
         np.quantile(per_member["min_indoor_c"], 0.1, axis=-1),

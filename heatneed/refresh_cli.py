@@ -64,6 +64,7 @@ def cmd_refresh(args) -> int:
     from . import store
     from .cli import params_from, report
     from .config import load_config
+    from .distributed import scheduler_address
     from .refresh import RefreshSettings, refresh
 
     configure_logging(args.log_level)
@@ -75,7 +76,7 @@ def cmd_refresh(args) -> int:
         forecast_source=args.forecast_source, wait=args.wait,
         max_snapshot_age_hours=args.max_snapshot_age_hours)
     try:
-        refresh(settings, config, params, scheduler=args.dask_scheduler,
+        refresh(settings, config, params, scheduler=scheduler_address(args.dask_scheduler, config),
                 on_wait=lambda holder: log.info("another refresh is running (%s); waiting for it", holder))
     except store.Busy as exc:
         report([f"{exc}; this run did nothing (exit 3)"])

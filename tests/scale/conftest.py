@@ -1,0 +1,47 @@
+"""Scale tests: the pipeline on dask arrays and on a local dask.distributed cluster (issue 6).
+
+The cluster listens on loopback only. Its worker processes are started fresh (spawn), so the
+loopback-only guard of tests/conftest.py is installed in them too: tests/netblock goes on their
+PYTHONPATH and its sitecustomize makes every non-loopback connection or name lookup fail.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+NETBLOCK = ROOT / "tests" / "netblock"
+sys.path.insert(0, str(ROOT / "benchmarks"))  # the synthetic country of bench_rank.py
+
+#: Memory limit of each worker: smaller than the gridded file of test_gridded_file_larger_than_a_worker.
+WORKER_MEMORY = 300 * 2**20
+
+
+@pytest.fixture(scope="session")
+def cluster():
+    """A ``LocalCluster`` of 2 single-threaded worker processes on 127.0.0.1, network blocked."""
+    distributed = pytest.importorskip("distributed")
+    saved = os.environ.get("PYTHONPATH")
+    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(NETBLOCK), str(ROOT), saved]))
+    try:
+        with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                      dashboard_address=None, memory_limit=WORKER_MEMORY) as local:
+            yield local
+    finally:
+        if saved is None:
+            os.environ.pop("PYTHONPATH", None)
+        else:
+            os.environ["PYTHONPATH"] = saved
+
+
+@pytest.fixture(scope="session")
+def client(cluster):
+    """A client of ``cluster`` for inspecting the workers (not the default scheduler of the tests)."""
+    import distributed
+
+    with distributed.Client(cluster.scheduler_address, set_as_default=False) as c:
+        yield c
