@@ -288,7 +288,8 @@ def publish(output_dir, csv: bytes, info: dict, now=None, keep_runs: int = KEEP_
     (``forecast``, ``inputs``, ``params``, ``heatneed_version``, ``data_as_of``…). Order: the dated
     list, the run folder (list, then manifest), the ``latest`` link swap (the moment of
     publication), the history rows, then pruning. A failure or kill before the swap changes
-    nothing published.
+    nothing published; so does a failure between the swap and the history rows (a full disk:
+    ``latest`` is put back). A kill there leaves the run published, recorded by the next run.
 
     Manifest fields: ``format``, ``run_id``, ``published_at`` (UTC ISO), ``heatneed_version``,
     ``forecast`` {``source``, ``issued_at``, ``stale``, ``stale_age_hours``, ``snapshot_file``},
@@ -321,11 +322,43 @@ def publish(output_dir, csv: bytes, info: dict, now=None, keep_runs: int = KEEP_
     _fsync_dir(runs)
     link = output_dir / f".{LATEST}.{run_id}.tmp"
     os.symlink(f"{RUNS}/{run_id}", link)
+    undo = _undo_link(output_dir, run_id)  # made before the swap: undoing needs no new space
     os.replace(link, output_dir / LATEST)  # the moment of publication
-    _fsync_dir(output_dir)
-    record_run(output_dir, manifest, priority)
-    prune(output_dir, keep_runs)
+    try:
+        _fsync_dir(output_dir)
+        record_run(output_dir, manifest, priority)
+    except BaseException:  # e.g. a full disk: back to the previous list, so a failed run changed nothing
+        _restore_latest(output_dir, undo)
+        raise
+    try:
+        if undo is not None:
+            undo.unlink()
+        prune(output_dir, keep_runs)
+    except OSError as exc:  # published and recorded; leftovers go with the next run
+        log.warning("published run %s, but could not tidy %s: %s", run_id, output_dir, exc)
     return manifest
+
+
+def _undo_link(output_dir: Path, run_id: str) -> Path | None:
+    """A link to what ``latest`` points at now (None if nothing is published yet)."""
+    latest = output_dir / LATEST
+    if not os.path.lexists(latest):
+        return None
+    undo = output_dir / f".{LATEST}.{run_id}.undo.tmp"
+    os.symlink(os.readlink(latest), undo)
+    return undo
+
+
+def _restore_latest(output_dir: Path, undo: Path | None) -> None:
+    """Put ``latest`` back as it was before the swap (a rename, or an unlink if it was absent)."""
+    try:
+        if undo is None:
+            (output_dir / LATEST).unlink()
+        else:
+            os.replace(undo, output_dir / LATEST)
+        _fsync_dir(output_dir)
+    except OSError as exc:  # the new list stays published; the next run records it in the history
+        log.error("could not restore the previous %s in %s: %s", LATEST, output_dir, exc)
 
 
 def prune(output_dir, keep_runs: int = KEEP_RUNS) -> None:

@@ -21,7 +21,8 @@ key                        default      meaning
 ``max_snapshot_age_hours``  12          oldest snapshot used when the live source fails [h]
 ``timeout_s``              10           per network request / socket operation [s]
 ``max_retries``            1            extra attempts after a failed request
-``deadline_s``             25           meteostat: give up on the whole fetch after [s]
+``deadline_s``             25           give up on the whole fetch after [s] (open-meteo: this
+                                        per request of ``chunk_size`` districts)
 ``radius_km``              50           meteostat: stations searched around a centroid [km]
 ``max_stations``           3            meteostat: stations per district (1..10)
 ``method``                 interpolate  meteostat: ``interpolate`` (IDW) or ``nearest``
@@ -39,6 +40,8 @@ key                        default      meaning
 from __future__ import annotations
 
 import logging
+import math
+import threading
 from pathlib import Path
 
 import pandas as pd
@@ -46,7 +49,7 @@ import xarray as xr
 
 from ..errors import InputError, SourceError
 from .base import utc_naive
-from .snapshot import latest_snapshot, list_snapshots, save_snapshot
+from .snapshot import list_snapshots, save_snapshot
 
 log = logging.getLogger(__name__)
 SOURCES = ("meteostat", "open-meteo", "snapshot")
@@ -122,7 +125,11 @@ def fetch_forecast(source_name: str | None, districts: pd.DataFrame, start, end,
                               failure="forecast source 'snapshot' has nothing usable")
     source = make_source(source_name, checked, now=now)
     try:
-        ds = source.fetch(districts, start, end)
+        if source_name == "meteostat":  # keeps its own deadline (and one fetch at a time)
+            ds = source.fetch(districts, start, end)
+        else:
+            requests = math.ceil(len(districts) / max(1, checked["chunk_size"]))
+            ds = _within(checked["deadline_s"] * requests, source_name, lambda: source.fetch(districts, start, end))
     except SourceError as exc:
         return _from_snapshot(source_name, districts, start, end, snapshot_dir, max_age, now,
                               failure=str(exc))
@@ -135,20 +142,91 @@ def fetch_forecast(source_name: str | None, districts: pd.DataFrame, start, end,
     return ds
 
 
+def _within(deadline_s: float, source_name: str, fetch):
+    """``fetch()`` run in a daemon thread; SourceError if it has not returned after ``deadline_s`` [s].
+
+    ``timeout_s`` bounds each socket operation, not an answer: a server sending a byte now and
+    then would otherwise hold the refresh, and its lock, for ever. The abandoned thread ends
+    with the process (or when the server gives up).
+    """
+    box: dict = {}
+
+    def run():
+        try:
+            box["value"] = fetch()
+        except BaseException as exc:  # handed to the caller's thread
+            box["error"] = exc
+
+    worker = threading.Thread(target=run, name=f"heatneed-{source_name}", daemon=True)
+    worker.start()
+    worker.join(deadline_s)
+    if worker.is_alive():
+        raise SourceError(f"{source_name}: no complete answer within {deadline_s:g} s "
+                          "(network or server too slow); gave up")
+    if "error" in box:
+        raise box["error"]
+    return box["value"]
+
+
 def _from_snapshot(source, districts, start, end, snapshot_dir, max_age, now, failure):
-    """The newest usable snapshot, marked stale, or SourceError saying why there is none."""
+    """The newest snapshot that can serve, marked stale, or SourceError saying why there is none.
+
+    A snapshot that cannot be read, does not cover these districts and this window, or whose
+    values fail the forecast checks (``conform``: a damaged file is our own data, not the user's
+    input) is skipped with a warning for the next older one.
+    """
     where = "no snapshot folder configured"
     if snapshot_dir is not None:
-        snap = latest_snapshot(snapshot_dir, source, max_age, now)
-        ds = _cut(snap.dataset, districts, start, end) if snap else None
-        if ds is not None:
+        skipped = []
+        for snap in _snapshots(snapshot_dir, source, max_age, now):
+            ds = _cut(snap.dataset, districts, start, end)
+            problem = "does not cover these districts and this time window" if ds is None else _failed_checks(
+                ds, districts, snap.path.name)
+            if problem:
+                log.warning("skipping forecast snapshot %s: %s", snap.path.name, problem)
+                skipped.append(f"snapshot {snap.path.name} ({snap.age_hours:.1f} h old) {problem}")
+                continue
             log.warning("%s; using the forecast snapshot %s, %.1f h old", failure,
                         snap.path.name, snap.age_hours)
             ds.attrs.update(stale=True, stale_age_hours=float(snap.age_hours),
                             snapshot_file=snap.path.name)
             return ds
-        where = _snapshot_situation(snapshot_dir, source, max_age, now, snap)
+        where = _snapshot_situation(snapshot_dir, source, max_age, now, skipped)
     raise SourceError(f"{failure}; {where}")
+
+
+def _snapshots(snapshot_dir, source, max_age, now):
+    """Readable snapshots of ``source`` (None: any) no older than ``max_age`` [h], newest first.
+
+    ``snapshot.latest_snapshot`` stops at the first readable one; here one that cannot serve
+    must not hide an older one that can. Unreadable files are skipped with a warning.
+    """
+    from .snapshot import Snapshot, _check_shape
+
+    for fetched_at, path in list_snapshots(snapshot_dir, source):
+        age = (now - fetched_at) / pd.Timedelta(hours=1)
+        if age > max_age:
+            return  # newest first: every later one is older still
+        try:
+            with xr.open_dataset(path, engine="netcdf4") as ds:
+                data = ds.load()
+            _check_shape(data)
+        except Exception as exc:  # any unreadable file is skipped, never fatal
+            log.warning("skipping unreadable forecast snapshot %s: %s", path, exc)
+            continue
+        data = data.assign_coords(district=data["district"].values.astype(object))
+        yield Snapshot(path, data, fetched_at, round(age, 2))
+
+
+def _failed_checks(ds: xr.Dataset, districts: pd.DataFrame, name: str) -> str | None:
+    """The first problem ``conform`` finds in a snapshot, or None."""
+    from .base import conform
+
+    try:
+        conform(ds, districts, name)
+    except InputError as exc:
+        return f"fails the forecast checks ({exc.problems[0]})"
+    return None
 
 
 def _cut(ds: xr.Dataset, districts: pd.DataFrame, start, end) -> xr.Dataset | None:
@@ -160,8 +238,8 @@ def _cut(ds: xr.Dataset, districts: pd.DataFrame, start, end) -> xr.Dataset | No
     return cut if cut.sizes["time"] else None
 
 
-def _snapshot_situation(snapshot_dir, source, max_age, now, usable) -> str:
-    """One phrase on why no snapshot could stand in."""
+def _snapshot_situation(snapshot_dir, source, max_age, now, skipped: list[str]) -> str:
+    """One phrase on why no snapshot could stand in (``skipped``: readable ones that could not)."""
     kind = f"{source} " if source else ""
     found = list_snapshots(snapshot_dir, source)
     if not found:
@@ -171,7 +249,6 @@ def _snapshot_situation(snapshot_dir, source, max_age, now, usable) -> str:
     if age > max_age:
         return (f"newest {kind}snapshot {newest.name} is {age:.1f} h old "
                 f"(limit {max_age:g} h)")
-    if usable is not None:
-        return (f"snapshot {usable.path.name} ({usable.age_hours:.1f} h old) does not cover "
-                "these districts and this time window")
+    if skipped:
+        return "; ".join(skipped)
     return f"no readable {kind}snapshot younger than {max_age:g} h in {Path(snapshot_dir)}"
