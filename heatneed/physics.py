@@ -171,29 +171,26 @@ def hours_below(temp_in, temp_eq, tau_hours, dt_hours, threshold, *, axis=-1):
     """Total hours spent below ``threshold`` over the modelled steps [h], exact per step.
 
     Within a step the temperature moves monotonically toward T_eq, so the time below the
-    threshold is Δt (both ends below), Δt − s (falls through it at s) or s (rises through it at s).
-    Arrays as in ``first_crossing_hours``. The logarithm for s is taken only in the steps that
-    cross the threshold.
+    threshold is Δt (both ends below), Δt − s (falls through it at s) or s (rises through it at s):
+    Σ Δt over the steps that end below, minus s where it falls through, plus s where it rises.
+    Arrays as in ``first_crossing_hours``; the logarithm for s is taken only where it crosses.
     """
     temp_in, temp_eq = np.asarray(temp_in), np.asarray(temp_eq)
     axis = normalize_axis_index(axis, temp_in.ndim)
     dt = np.asarray(dt_hours, dtype=float)
     below = temp_in < threshold
     below_start, below_end = _steps(below, axis, slice(None, -1)), _steps(below, axis, slice(1, None))
-    if dt.size and np.all(dt == dt[0]):  # whole steps below: a count times the step length
-        total = _count_true(below_start & below_end, axis) * dt[0]
+    if dt.size and np.all(dt == dt[0]):  # equal steps: a count times the step length
+        total = _count_true(below_end, axis) * dt[0]
     else:
-        shape = [1] * below.ndim
-        shape[axis] = -1
-        total = np.sum(np.where(below_start & below_end, dt.reshape(shape), 0.0), axis=axis)
+        total = np.sum(below_end * dt.reshape([-1 if d == axis else 1 for d in range(below.ndim)]), axis=axis)
     index = np.unravel_index(np.flatnonzero(below_start != below_end), below_start.shape)
     if index[0].size:
         others = tuple(i for d, i in enumerate(index) if d != axis)
         tau = np.broadcast_to(np.asarray(tau_hours, dtype=float), total.shape)[others]
-        step_dt = dt[index[axis]]
         crossing = _step_crossing(_steps(temp_in, axis, slice(None, -1))[index], temp_eq[index], threshold, tau)
-        s = np.clip(np.nan_to_num(crossing, nan=0.0), 0.0, step_dt)
-        part = np.where(below_end[index], step_dt - s, s)  # falls through it, or rises through it
+        s = np.clip(np.nan_to_num(crossing, nan=0.0), 0.0, dt[index[axis]])
+        part = np.where(below_end[index], -s, s)  # falls through it: Δt − s; rises through it: s
         flat = np.ravel_multi_index(others, total.shape) if total.ndim else np.zeros(len(part), dtype=int)
         total = total + np.bincount(flat, weights=part, minlength=total.size).reshape(total.shape)
     return total if total.ndim else total[()]

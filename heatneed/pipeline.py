@@ -5,6 +5,7 @@ validated inputs -> physics over (district, member, time) -> metrics -> scores -
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -167,9 +168,14 @@ METRIC_COLUMNS = (
 )
 SENSITIVITY_COLUMNS = ("min_indoor_c_tau_low", "hours_to_12c_tau_low", "min_indoor_c_tau_high",
                        "hours_to_12c_tau_high")
+#: Per (district, member) results behind them, before the ensemble statistics.
+MEMBER_COLUMNS = ("min_temp_c", "min_wind_chill_c", "min_indoor_c", "hours_below_12c", "degree_hours_below_18c",
+                  "mean_temp_c", "hours_to_12c", "hours_to_5c")
 #: Districts per block in ``district_metrics``: a block's (time, district, member) float32 arrays stay
 #: in the processor cache (64 × 384 h × 51 members ≈ 5 MB), so the dozen passes over it do not go to RAM.
 BLOCK_DISTRICTS = 64
+#: Threads for the blocks in process (numpy releases the GIL in its loops); dask tasks use one each.
+THREADS = min(4, os.cpu_count() or 1)
 
 
 def cooling_inputs(a: pd.DataFrame, times: pd.DatetimeIndex, tau_hours=None) -> np.ndarray:
@@ -329,13 +335,13 @@ def district_metrics(temp: np.ndarray, wind: np.ndarray, cooling: np.ndarray, dt
     (numpy releases the GIL in its loops). Districts are independent: any split of the districts
     (blocks here, dask chunks in ``heatneed.distributed``) gives the same numbers.
     """
-    columns = len(METRIC_COLUMNS) + (len(SENSITIVITY_COLUMNS) if sensitivity else 0)
-    result = np.empty((len(temp), columns))
+    names = MEMBER_COLUMNS + (SENSITIVITY_COLUMNS if sensitivity else ())
+    per_member = np.empty((len(temp), len(names), temp.shape[2]))
 
     def block(lo: int) -> None:
         hi = min(lo + BLOCK_DISTRICTS, len(temp))
         out = None if indoor_out is None else indoor_out[:, lo:hi]
-        result[lo:hi] = _block_metrics(temp[lo:hi], wind[lo:hi], cooling[lo:hi], dt, p, sensitivity, out)
+        per_member[lo:hi] = _member_results(temp[lo:hi], wind[lo:hi], cooling[lo:hi], dt, p, sensitivity, out)
 
     starts = range(0, len(temp), BLOCK_DISTRICTS)
     if threads > 1 and len(starts) > 1:
@@ -346,54 +352,62 @@ def district_metrics(temp: np.ndarray, wind: np.ndarray, cooling: np.ndarray, dt
     else:
         for lo in starts:
             block(lo)
-    return result
+    return _ensemble_statistics(dict(zip(names, np.moveaxis(per_member, 1, 0))), sensitivity)
 
 
-def _block_metrics(temp, wind, cooling, dt, p: ModelParams, sensitivity: bool, indoor_out) -> np.ndarray:
-    """``district_metrics`` for one block of districts (columns in the same order)."""
+def _member_results(temp, wind, cooling, dt, p: ModelParams, sensitivity: bool, indoor_out) -> np.ndarray:
+    """(district, ``MEMBER_COLUMNS`` [+ ``SENSITIVITY_COLUMNS``], member) for one block of districts."""
     t_out = _time_major(temp)
     indoor, temp_eq = _cool(t_out, cooling, dt, p, indoor_out)
     per_member = member_metrics(indoor, temp_eq, cooling[:, 0], dt, p, axis=0)
-    hours_12 = per_member["hours_to_12c"]
     temp_sum = _time_sum(t_out)
     temp_min = t_out.min(axis=0)
-    values = [
-        np.median(temp_min, axis=-1),
-        np.median(_coldest_apparent(t_out, _time_major(wind), temp_min), axis=-1),
-        _median_hours(hours_12),
-        _median_hours(per_member["hours_to_5c"]),
-        np.quantile(per_member["min_indoor_c"], 0.1, axis=-1),
-        _quantile_hours(hours_12, 0.1),
-        np.quantile(per_member["min_indoor_c"], 0.9, axis=-1),
-        _quantile_hours(hours_12, 0.9),
-        np.median(per_member["min_indoor_c"], axis=-1),
-        np.median(per_member["hours_below_12c"], axis=-1),
-        (~np.isnan(hours_12)).mean(axis=-1),
-        np.median(_degree_hours_below(t_out, p.minimal_c, dt, temp_sum), axis=-1),
-        np.median(temp_sum / len(t_out), axis=-1),
-    ]
+    values = [temp_min, _coldest_apparent(t_out, _time_major(wind), temp_min), per_member["min_indoor_c"],
+              per_member["hours_below_12c"], _degree_hours_below(t_out, p.minimal_c, dt, temp_sum),
+              temp_sum / len(t_out), per_member["hours_to_12c"], per_member["hours_to_5c"]]
     if sensitivity:
         for tau_h in (p.tau_low_hours, p.tau_high_hours):
             fixed_tau = cooling.copy()
             fixed_tau[:, 0] = tau_h
             indoor, temp_eq = _cool(t_out, fixed_tau, dt, p)
-            hours = physics.first_crossing_hours(indoor, temp_eq, np.float32(tau_h), dt, p.moderate_c, axis=0)
-            values += [np.median(indoor.min(axis=0), axis=-1), _median_hours(hours)]
-    return np.column_stack(values)
+            values += [indoor.min(axis=0),
+                       physics.first_crossing_hours(indoor, temp_eq, np.float32(tau_h), dt, p.moderate_c, axis=0)]
+    return np.stack(values, axis=1)
+
+
+def _ensemble_statistics(per_member: dict[str, np.ndarray], sensitivity: bool) -> np.ndarray:
+    """(district, ``METRIC_COLUMNS`` [+ ``SENSITIVITY_COLUMNS``]) from (district, member) results:
+    the ensemble median, P10/P90 of the coldest indoor temperature and of the hours to 12 °C
+    ('never' later than any time), and the share of members falling below 12 °C."""
+    hours_12, min_indoor = per_member["hours_to_12c"], per_member["min_indoor_c"]
+    hours = [name for name in per_member if name.startswith("hours_to_")]
+    plain = [name for name in per_member if name not in hours]
+    columns = dict(zip(plain, np.median(np.stack([per_member[n] for n in plain]), axis=-1)))
+    columns.update(zip(hours, _median_hours(np.stack([per_member[n] for n in hours]))))
+    for q, tag in ((0.1, "p10"), (0.9, "p90")):
+        columns[f"min_indoor_c_{tag}"] = np.quantile(min_indoor, q, axis=-1)
+        columns[f"hours_to_12c_{tag}"] = _quantile_hours(hours_12, q)
+    columns["p_indoor_below_12c"] = (~np.isnan(hours_12)).mean(axis=-1)
+    return np.column_stack([columns[c] for c in METRIC_COLUMNS + (SENSITIVITY_COLUMNS if sensitivity else ())])
 
 
 def _completeness(a: pd.DataFrame, p: ModelParams) -> pd.Series:
     """Which inputs a district lacks, in words ("complete" when none), and estimated residents."""
-    missing = pd.Series("", index=a.index)
-    for label, absent in (("unheated count", a["unheated_buildings"].isna()),
-                          ("outage status (model assumes no power)", a["outage_status"].isna()),
-                          ("share_65plus", a["share_65plus"].isna()),
-                          ("warming_places", a["warming_places"].isna())):
-        missing += np.where(absent, ", " + label, "")
-    text = ("missing: " + missing.str[2:]).where(missing != "", "complete")
+    missing = {"unheated count": a["unheated_buildings"].isna(),
+               "outage status (model assumes no power)": a["outage_status"].isna(),
+               "share_65plus": a["share_65plus"].isna(),
+               "warming_places": a["warming_places"].isna()}
     estimated = ~a["residents_reported"].astype(bool) & a["per_building_estimated"].astype(bool) \
         & a["unheated_buildings"].notna()
-    return text.where(~estimated, text + f"; residents estimated at {p.residents_per_building:g} per building")
+    flags = np.column_stack([*missing.values(), estimated]).astype(int)
+    texts = []  # one per combination of flags (32), not per district
+    for code in range(2 ** flags.shape[1]):
+        absent = [label for i, label in enumerate(missing) if code >> i & 1]
+        text = "missing: " + ", ".join(absent) if absent else "complete"
+        if code >> len(missing) & 1:
+            text += f"; residents estimated at {p.residents_per_building:g} per building"
+        texts.append(text)
+    return pd.Series(np.array(texts, dtype=object)[flags @ (1 << np.arange(flags.shape[1]))], index=a.index)
 
 
 def rank(inputs: Inputs, p: ModelParams, *, sensitivity: bool = False, scheduler: str | None = None) -> RankResult:
@@ -420,7 +434,8 @@ def rank(inputs: Inputs, p: ModelParams, *, sensitivity: bool = False, scheduler
         temp = forecast["temp_c"].transpose("district", "time", "member").values
         wind = forecast["wind_kmh"].transpose("district", "time", "member").values
         indoor = np.empty((len(times) + 1,) + temp.shape[::2], dtype=np.float32)
-        values = district_metrics(temp, wind, cooling, dt, p, sensitivity=sensitivity, indoor_out=indoor)
+        values = district_metrics(temp, wind, cooling, dt, p, sensitivity=sensitivity, indoor_out=indoor,
+                                  threads=THREADS)
         indoor_c = xr.DataArray(indoor.transpose(1, 2, 0), dims=("district", "member", "time"), coords=coords,
                                 attrs={"units": "degC"})
     metrics = pd.DataFrame(values, index=a.index,

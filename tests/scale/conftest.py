@@ -29,7 +29,7 @@ def cluster():
     os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(NETBLOCK), str(ROOT), saved]))
     try:
         with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                                      dashboard_address=None, memory_limit=WORKER_MEMORY) as local:
+                                      dashboard_address="127.0.0.1:0", memory_limit=WORKER_MEMORY) as local:
             yield local
     finally:
         if saved is None:
