@@ -137,6 +137,11 @@ def _steps(values, axis: int, which: slice):
     return values[(slice(None),) * axis + (which,)]
 
 
+def _along(values, axis: int, ndim: int):
+    """A 1-D array shaped to lie along ``axis`` of an ``ndim``-dimensional array."""
+    return np.reshape(values, [-1 if d == axis else 1 for d in range(ndim)])
+
+
 def first_crossing_hours(temp_in, temp_eq, tau_hours, dt_hours, threshold, *, axis=-1):
     """Hours from the start until the indoor temperature first falls below ``threshold`` [h].
 
@@ -152,7 +157,7 @@ def first_crossing_hours(temp_in, temp_eq, tau_hours, dt_hours, threshold, *, ax
     below = temp_in < threshold  # (..., n+1)
     n = below.shape[axis]
     index = np.uint16 if n < 2**16 else np.intp
-    weight = (n - np.arange(n, dtype=index)).reshape([-1 if d == axis else 1 for d in range(below.ndim)])
+    weight = _along(n - np.arange(n, dtype=index), axis, below.ndim)
     # Boundary index of the first value below (n: never) as n − max_k((n − k)·below_k): a product
     # and a maximum, which numpy runs along any axis without the transposing copy argmax makes.
     first = n - np.multiply(below, weight, dtype=index).max(axis=axis, keepdims=True).astype(np.intp)
@@ -183,7 +188,7 @@ def hours_below(temp_in, temp_eq, tau_hours, dt_hours, threshold, *, axis=-1):
     if dt.size and np.all(dt == dt[0]):  # equal steps: a count times the step length
         total = _count_true(below_end, axis) * dt[0]
     else:
-        total = np.sum(below_end * dt.reshape([-1 if d == axis else 1 for d in range(below.ndim)]), axis=axis)
+        total = np.sum(below_end * _along(dt, axis, below.ndim), axis=axis)
     index = np.unravel_index(np.flatnonzero(below_start != below_end), below_start.shape)
     if index[0].size:
         others = tuple(i for d, i in enumerate(index) if d != axis)
