@@ -94,10 +94,7 @@ def reset_settings():
 
 
 with st.sidebar:
-    view = "model"
-    if published is not None:
-        view = st.radio(t("view"), ["published", "model"], key="view", help=t("view_help"),
-                        format_func=lambda v: t(f"view_{v}"))
+    view_slot = st.container()  # filled after the inputs tab, whose uploads switch to the model view
     st.header(t("settings"))
     st.caption(t("settings_help"))
     overrides = {}
@@ -125,7 +122,7 @@ def take_upload(role: str, uploaded) -> None:
     if uploaded is None or ss.seen_uploads.get(role) == uploaded.file_id:
         return
     ss.seen_uploads[role] = uploaded.file_id
-    candidate = {**ss.sources, role: support.Upload.of(uploaded.name, uploaded.getvalue())}
+    candidate = {**ss.sources, role: support.Upload.of(role, uploaded.name, uploaded.getvalue())}
     try:
         inputs_of(candidate)
     except InputError as exc:
@@ -133,6 +130,7 @@ def take_upload(role: str, uploaded) -> None:
         return
     ss.upload_errors.pop(role, None)
     ss.sources = candidate
+    to_model()  # the view radio comes later in the run, so it can still be set
     if role != "forecast":
         ss.generation += 1
 
@@ -148,7 +146,7 @@ with tab_inputs:
     for column, role in zip(st.columns(len(support.UPLOAD_ROLES)), support.UPLOAD_ROLES):
         with column:
             take_upload(role, st.file_uploader(t(f"upload_{role}"), type=support.UPLOAD_TYPES[role],
-                                               help=t("upload_help"), key=f"upload_{role}", on_change=to_model))
+                                               help=t("upload_help"), key=f"upload_{role}"))
             if role in ss.upload_errors:
                 name, problems = ss.upload_errors[role]
                 st.error(t("upload_rejected", name=support.plain(name)) + "\n\n" + problem_list(problems))
@@ -203,6 +201,10 @@ with tab_inputs:
             placeholder.caption(t("in_use_embedded", name=pipeline.EMBEDDED_SCENARIO.name))
 
 sources = {**ss.sources, **edits}
+view = "model"
+if published is not None:
+    view = view_slot.radio(t("view"), ["published", "model"], key="view", help=t("view_help"),
+                           format_func=lambda v: t(f"view_{v}"))
 inputs = inputs_of(sources)
 names = support.district_names(inputs.districts, lang)
 if view == "published":

@@ -56,14 +56,15 @@ SETTINGS = {
 class Upload:
     """One replacement input: its bytes and the name shown in messages (never used as a path)."""
 
+    role: str  # unheated, outages or forecast
     name: str
     data: bytes = dataclasses.field(repr=False)
     digest: str = ""
     edited: bool = False  # written from edits in the app, not uploaded
 
     @classmethod
-    def of(cls, name: str, data: bytes, edited: bool = False) -> "Upload":
-        return cls(display_name(name), bytes(data), hashlib.sha256(data).hexdigest(), edited)
+    def of(cls, role: str, name: str, data: bytes, edited: bool = False) -> "Upload":
+        return cls(role, display_name(name), bytes(data), hashlib.sha256(data).hexdigest(), edited)
 
 
 def display_name(name: str) -> str:
@@ -158,7 +159,7 @@ def edited_sources(inputs: Inputs, sources: Mapping[str, Upload], edited: pd.Dat
                          "unheated_buildings": _number(row["unheated_buildings"]),
                          "residents": _number(row["residents"]),
                          "unheated_since": _iso_or_empty(since)})
-        new["unheated"] = Upload.of("unheated-edited-in-app.csv", _csv(rows), edited=True)
+        new["unheated"] = Upload.of("unheated", "unheated-edited-in-app.csv", _csv(rows), edited=True)
 
     changed = changed_rows(base, edited, EDIT_COLUMNS_BY_ROLE["outages"])
     if not changed.empty:
@@ -174,7 +175,7 @@ def edited_sources(inputs: Inputs, sources: Mapping[str, Upload], edited: pd.Dat
                 hours = 0.0
             rows.append({"district_code": code, "status": status, "hours_off_per_day": _number(hours),
                          "reported_at": stamp if code in changed else _iso_or_empty(out.at[code, "reported_at"])})
-        new["outages"] = Upload.of("outages-edited-in-app.csv", _csv(rows), edited=True)
+        new["outages"] = Upload.of("outages", "outages-edited-in-app.csv", _csv(rows), edited=True)
     return new
 
 

@@ -37,13 +37,13 @@ def result(inputs):
     ("a" * 200 + ".parquet", "a" * 72 + ".parquet"),
 ])
 def test_upload_names_are_display_text_never_paths(name, shown):
-    assert support.Upload.of(name, b"x").name == shown
+    assert support.Upload.of("unheated", name, b"x").name == shown
 
 
 def test_upload_key_changes_with_content_only():
-    a = {"unheated": support.Upload.of("a.csv", b"1")}
-    b = {"unheated": support.Upload.of("b.csv", b"1")}
-    c = {"unheated": support.Upload.of("a.csv", b"2")}
+    a = {"unheated": support.Upload.of("unheated", "a.csv", b"1")}
+    b = {"unheated": support.Upload.of("unheated", "b.csv", b"1")}
+    c = {"unheated": support.Upload.of("unheated", "a.csv", b"2")}
     assert support.sources_key(a) == support.sources_key(b) != support.sources_key(c)
 
 
@@ -102,7 +102,7 @@ def test_setting_ranges_contain_the_defaults():
 def test_cli_command_reproduces_settings():
     defaults = model_params()
     changed = defaults.replace(tau_hours=50.0, residents_per_building=200.0)
-    text = support.cli_command(changed, defaults, {"unheated": support.Upload.of("u.csv", b"")})
+    text = support.cli_command(changed, defaults, {"unheated": support.Upload.of("unheated", "u.csv", b"")})
     assert text.splitlines() == ["# settings.toml", "[model]", "residents_per_building = 200.0", "",
                                  "python -m heatneed rank --unheated <u.csv> --tau-hours 50 --config settings.toml "
                                  "--out priority.csv"]
