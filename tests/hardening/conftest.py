@@ -20,6 +20,8 @@ import importlib.util
 import sys
 from pathlib import Path
 
+import pytest
+
 TESTS = Path(__file__).resolve().parents[1]
 for helpers in (TESTS / "app", TESTS / "refresh"):  # appcheck.py, refresh_support.py
     if str(helpers) not in sys.path:
@@ -39,7 +41,12 @@ _refresh = _load(TESTS / "refresh" / "conftest.py", "heatneed_tests_refresh_conf
 app, server, chromium_path, browser, page = _app.app, _app.server, _app.chromium_path, _app.browser, _app.page
 nothing_published, clear_data_cache = _app.nothing_published, _app.clear_data_cache  # autouse
 run, published, _published_once = _refresh.run, _refresh.published, _refresh._published_once
-CHROMIUM_ARGS, LOOPBACK_HOSTS = _app.CHROMIUM_ARGS, _app.LOOPBACK_HOSTS
+
+
+@pytest.fixture(scope="session")
+def chromium_args() -> list[str]:
+    """The flags tests/app launches Debian's chromium with (headless, no sandbox, no GPU…)."""
+    return list(_app.CHROMIUM_ARGS)
 
 
 def pytest_configure(config):
