@@ -7,6 +7,7 @@ and an upload through the browser (multipart POST with Streamlit's XSRF protecti
 from __future__ import annotations
 
 import io
+import time
 
 import numpy as np
 import pandas as pd
@@ -22,7 +23,7 @@ pytestmark = pytest.mark.browser
 def test_download_in_the_browser_gives_the_cli_file(page, cli, tmp_path):
     assert cli("rank", "--out", tmp_path / "cli.csv").returncode == 0
     cli_csv = (tmp_path / "cli.csv").read_bytes()
-    with page.expect_download() as info:
+    with page.expect_download(timeout=60_000) as info:
         page.get_by_role("button", name="Download priority list (CSV)").click()
     download = info.value
     assert download.suggested_filename == "heatneed-priority_2026-02-01T0000Z.csv"
@@ -43,28 +44,25 @@ def test_map_draws_districts_without_basemap_tiles(page):
     chart.wait_for(timeout=60_000)
     canvas = chart.locator("canvas").first
     canvas.wait_for(timeout=60_000)
-    reds = 0
-    for _ in range(40):  # deck.gl draws after its layers load: poll the pixels
+    reds, deadline = 0, time.monotonic() + 60
+    while reds <= 500 and time.monotonic() < deadline:  # deck.gl draws once its layers load: poll
         pixels = np.asarray(Image.open(io.BytesIO(canvas.screenshot())).convert("RGB")).astype(int)
         r, g, b = pixels[..., 0], pixels[..., 1], pixels[..., 2]
         reds = int(((r > 110) & (g < 90) & (b < 90)).sum())  # severity 4–5 markers
-        if reds > 500:
-            break
         page.wait_for_timeout(250)
     assert reds > 500, "no severity-coloured markers on the map canvas"
-    assert all(host not in ("127.0.0.1", "localhost") for host in page.blocked_hosts)
+    assert page.blocked_hosts, "the basemap was never requested, so this did not test drawing without it"
 
 
 def test_bad_upload_in_the_browser_shows_the_problem_and_keeps_the_list(page):
     residents = page.get_by_text("119 606")  # key figure of the embedded scenario
-    assert residents.is_visible()
+    residents.wait_for(timeout=60_000)
     page.get_by_role("tab", name="Inputs").click()
     bad = b"district_code;reported_at;unheated_buildings\nUA80000000000624772;2026-02-01;-5\n"
     page.locator("[data-testid='stFileUploaderDropzoneInput']").first.set_input_files(
         files=[{"name": "unheated_today.csv", "mimeType": "text/csv", "buffer": bad}])
-    message = page.get_by_text("unheated_today.csv, row 2, column unheated_buildings: must be ≥ 0")
-    message.wait_for(timeout=60_000)
+    page.get_by_text("unheated_today.csv, row 2, column unheated_buildings: must be ≥ 0").wait_for(timeout=90_000)
     wait_idle(page)
-    assert page.get_by_text("In use: embedded scenario (kyiv-2026-02)").first.is_visible()
-    assert residents.is_visible()
+    page.get_by_text("In use: embedded scenario (kyiv-2026-02)").first.wait_for(timeout=60_000)
+    residents.wait_for(timeout=60_000)  # the ranking shown is still the scenario's
     assert page.get_by_text("Traceback").count() == 0
