@@ -450,11 +450,11 @@ def district_detail(result: pipeline.RankResult, code: str) -> DistrictDetail:
         for tag, (tau, indoor, temp_eq) in runs.items():
             hours = physics.first_crossing_hours(indoor, temp_eq, tau, dt, threshold)
             if tag:
-                row[tag] = float(pipeline._median_hours(hours))
+                row[tag] = float(pipeline.median_hours(hours))
             else:
-                row["median"] = float(pipeline._median_hours(hours))
-                row["p10"] = float(pipeline._quantile_hours(hours, 0.1))
-                row["p90"] = float(pipeline._quantile_hours(hours, 0.9))
+                row["median"] = float(pipeline.median_hours(hours))
+                row["p10"] = float(pipeline.quantile_hours(hours, 0.1))
+                row["p90"] = float(pipeline.quantile_hours(hours, 0.9))
         rows[threshold] = row
     hours = pd.DataFrame.from_dict(rows, orient="index")[["median", "p10", "p90", "tau_low", "tau_high"]]
     return DistrictDetail(outdoor.join(inside, how="outer").astype(float), hours)

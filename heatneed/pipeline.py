@@ -244,13 +244,13 @@ def simulate(forecast: xr.Dataset, a: pd.DataFrame, p: ModelParams, dt: np.ndarr
     return indoor.transpose(1, 2, 0), temp_eq.transpose(1, 2, 0)
 
 
-def _median_hours(hours: np.ndarray) -> np.ndarray:
+def median_hours(hours: np.ndarray) -> np.ndarray:
     """Median over members (last axis) where 'never' (NaN) counts as later than any time."""
     med = np.median(np.where(np.isnan(hours), np.inf, hours), axis=-1)
     return np.where(np.isinf(med), np.nan, med)
 
 
-def _quantile_hours(hours: np.ndarray, q: float) -> np.ndarray:
+def quantile_hours(hours: np.ndarray, q: float) -> np.ndarray:
     """Quantile over members where 'never' (NaN) is later than any time; NaN if the quantile is 'never'."""
     never = 1e12  # finite stand-in: linear interpolation with inf would give inf − inf
     v = np.quantile(np.where(np.isnan(hours), never, hours), q, axis=-1, method="linear")
@@ -383,10 +383,10 @@ def _ensemble_statistics(per_member: dict[str, np.ndarray], sensitivity: bool) -
     hours = [name for name in per_member if name.startswith("hours_to_")]
     plain = [name for name in per_member if name not in hours]
     columns = dict(zip(plain, np.median(np.stack([per_member[n] for n in plain]), axis=-1)))
-    columns.update(zip(hours, _median_hours(np.stack([per_member[n] for n in hours]))))
+    columns.update(zip(hours, median_hours(np.stack([per_member[n] for n in hours]))))
     for q, tag in ((0.1, "p10"), (0.9, "p90")):
         columns[f"min_indoor_c_{tag}"] = np.quantile(min_indoor, q, axis=-1)
-        columns[f"hours_to_12c_{tag}"] = _quantile_hours(hours_12, q)
+        columns[f"hours_to_12c_{tag}"] = quantile_hours(hours_12, q)
     columns["p_indoor_below_12c"] = (~np.isnan(hours_12)).mean(axis=-1)
     return np.column_stack([columns[c] for c in METRIC_COLUMNS + (SENSITIVITY_COLUMNS if sensitivity else ())])
 
@@ -486,6 +486,9 @@ def priority_table(detail: pd.DataFrame, inputs: Inputs, forecast: xr.Dataset, p
         out[col] = detail[col].astype(float).round(1)
     out["person_hours_below_12c"] = detail["person_hours_below_12c"].astype("Int64")
     out["p_indoor_below_12c"] = detail["p_indoor_below_12c"].round(2)
+    # Indoor measures describe unheated homes: where there are none they stay empty, not "falls in 8 h".
+    no_homes = detail["unheated_buildings"].to_numpy() == 0
+    out.loc[no_homes, ["min_indoor_c", "hours_to_12c", "hours_to_5c", "p_indoor_below_12c"]] = np.nan
     out["main_driver"] = detail["main_driver"]
     out["completeness"] = detail["completeness"]
     out["forecast_issued_at"] = forecast.attrs.get("issued_at", "")

@@ -37,6 +37,7 @@ def test_districts_with_no_unheated_buildings_have_zero_risk(kyiv):
     assert len(zero) == 2
     assert (zero["risk_score"] == 0).all() and (zero["severity"] == 1).all()
     assert (zero["person_hours_below_12c"] == 0).all()
+    assert zero[["min_indoor_c", "hours_to_12c", "hours_to_5c", "p_indoor_below_12c"]].isna().all().all()
 
 
 def test_missing_data_is_named_not_imputed(kyiv):

@@ -13,7 +13,7 @@ import pandas as pd
 import xarray as xr
 
 from ..errors import InputError, located
-from .base import DIMS, forecast_dataset, to_tidy  # noqa: F401  (public re-exports)
+from .base import DIMS, conform, forecast_dataset, to_tidy  # noqa: F401  (public re-exports)
 
 GRIB_SUFFIXES = {".grib", ".grib2", ".grb", ".grb2"}
 
@@ -22,6 +22,7 @@ def read_forecast_file(path, districts: pd.DataFrame, name: str | None = None) -
     """Read any forecast file into the canonical Dataset for ``districts``.
 
     ``name`` is how the file is called in error messages (the upload's name in the app).
+    Every kind passes the same checks (``base.conform``): districts, ranges, short gaps filled.
     """
     path = Path(path)
     name = name or path.name
@@ -33,17 +34,17 @@ def read_forecast_file(path, districts: pd.DataFrame, name: str | None = None) -
     if suffix == ".json":
         from .open_meteo import read_open_meteo_file
 
-        return read_open_meteo_file(path, districts, name=name)
+        return conform(read_open_meteo_file(path, districts, name=name), districts, name)
     if suffix in GRIB_SUFFIXES:
         from .gridded import read_gridded
 
-        return read_gridded(path, districts, name=name)
+        return conform(read_gridded(path, districts, name=name), districts, name)
     if suffix in {".nc", ".nc4", ".netcdf", ".cdf"}:
         from .gridded import read_gridded
         from .tidy import is_tidy_netcdf, read_tidy_netcdf
 
         if is_tidy_netcdf(path, name=name):
             return read_tidy_netcdf(path, districts, name=name)
-        return read_gridded(path, districts, name=name)
+        return conform(read_gridded(path, districts, name=name), districts, name)
     raise InputError(located(name, f"unknown forecast file type {suffix!r}; expected .csv, "
                                    ".parquet, .nc, .grib/.grib2 or Open-Meteo .json"))
