@@ -100,6 +100,39 @@ MAX_GAP_HOURS = 3
 #: Plausible 2 m air temperature [°C]; values outside suggest Kelvin or another unit.
 TEMP_RANGE_C = (-90.0, 60.0)
 WIND_RANGE_KMH = (0.0, 400.0)
+#: Largest time and ensemble axes a forecast file may declare (a 16-day hourly forecast has 384
+#: steps, a year 8,760; ECMWF ENS has 51 members). A small compressed file can declare millions
+#: of steps and take gigabytes when read: refused before anything is read.
+MAX_TIME_STEPS = 10_000
+MAX_MEMBERS = 1_000
+TIME_DIMS = ("time", "step", "valid_time")
+MEMBER_DIMS = ("member", "number", "realization", "ensemble_member")
+
+
+def check_declared_size(ds, name: str) -> None:
+    """Refuse a file whose declared time or member axis is implausibly long (before reading it).
+
+    ``ds`` is an ``xarray.Dataset`` or a path to a NetCDF file, whose dimensions are then read
+    from the header alone (xarray would load a dimension's coordinate values on opening).
+    """
+    from ..errors import InputError, located
+
+    if isinstance(ds, xr.Dataset):
+        sizes = dict(ds.sizes)
+    else:
+        try:
+            import netCDF4
+
+            with netCDF4.Dataset(ds, "r") as nc:
+                sizes = {dim: len(d) for dim, d in nc.dimensions.items()}
+        except Exception:  # not NetCDF: the reader reports it in its own words
+            return
+    for dims, limit, what in ((TIME_DIMS, MAX_TIME_STEPS, "time steps"), (MEMBER_DIMS, MAX_MEMBERS, "members")):
+        for dim in dims:
+            size = sizes.get(dim, 0)
+            if size > limit:
+                raise InputError(located(name, f"declares {size:,} {what} along '{dim}'; at most {limit:,} "
+                                               "are accepted"))
 
 
 def conform(ds: xr.Dataset, districts: pd.DataFrame, name: str) -> xr.Dataset:

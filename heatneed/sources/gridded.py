@@ -26,7 +26,7 @@ import pandas as pd
 import xarray as xr
 
 from ..errors import InputError, located
-from .base import DIMS, iso_utc
+from .base import DIMS, check_declared_size, iso_utc
 
 ATTRIBUTION = "ECMWF (CC BY 4.0)"
 METHODS = ("bilinear", "nearest")
@@ -64,6 +64,7 @@ def read_gridded(source, districts: pd.DataFrame, name: str | None = None,
     name = name or path.name
     with contextlib.ExitStack() as stack:
         ds = _open(path, name, stack)
+        check_declared_size(ds, name)
         return sample_grid(ds, districts, name, method).load()
 
 
@@ -78,7 +79,8 @@ def _open(path: Path, name: str, stack: contextlib.ExitStack) -> xr.Dataset:
             warnings.simplefilter("ignore")  # cfgrib's merge FutureWarning is not ours to fix
             parts = cfgrib.open_datasets(str(path), backend_kwargs={"indexpath": ""})
     except (OSError, ValueError, RuntimeError, KeyError, EOFError) as exc:
-        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        # The message must not show the path: in the app it is a server temp file, not the upload.
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0].replace(str(path), name)
         raise InputError(located(name, f"cannot read as a NetCDF/GRIB forecast grid ({first})")
                          ) from None
     for part in parts:

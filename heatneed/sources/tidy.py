@@ -94,6 +94,9 @@ def read_tidy_forecast(path, districts: pd.DataFrame, name: str | None = None) -
 
 def is_tidy_netcdf(path, name: str) -> bool:
     """True for a NetCDF file with a ``district`` dimension (else it is gridded)."""
+    from .base import check_declared_size
+
+    check_declared_size(path, name)
     try:
         with xr.open_dataset(path) as ds:
             return "district" in ds.dims
@@ -109,11 +112,12 @@ def read_tidy_netcdf(path, districts: pd.DataFrame, name: str | None = None, chu
     With ``chunks`` (e.g. ``{"district": 200}``) nothing is read yet: the Dataset holds dask
     arrays, for ``pipeline.rank`` to run chunk by chunk or on a dask.distributed cluster.
     """
-    from .base import DIMS, conform, iso_utc
+    from .base import DIMS, check_declared_size, conform, iso_utc
 
     name = name or Path(path).name
     raw = xr.open_dataset(path, chunks=chunks)
     try:
+        check_declared_size(raw, name)
         if "temp_c" not in raw:
             raise InputError(located(name, "variable temp_c is missing", column="temp_c"))
         units = str(raw["temp_c"].attrs.get("units", "degC"))
