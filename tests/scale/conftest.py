@@ -25,11 +25,17 @@ WORKER_MEMORY = 300 * 2**20
 def cluster():
     """A ``LocalCluster`` of 2 single-threaded worker processes on 127.0.0.1, network blocked."""
     distributed = pytest.importorskip("distributed")
+    import dask
+
     saved = os.environ.get("PYTHONPATH")
     os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(NETBLOCK), str(ROOT), saved]))
+    # A worker that has imported heatneed already holds ~250 MB, above the default pause threshold
+    # (80 % of the limit): a paused worker never runs a task and the test would hang. Spilling and
+    # the kill at 95 % of the limit stay on, so the limit still bounds what a worker may hold.
     try:
-        with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                                      dashboard_address="127.0.0.1:0", memory_limit=WORKER_MEMORY) as local:
+        with dask.config.set({"distributed.worker.memory.pause": False}), \
+                distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                         dashboard_address="127.0.0.1:0", memory_limit=WORKER_MEMORY) as local:
             yield local
     finally:
         if saved is None:
