@@ -143,12 +143,10 @@ def chromium_path() -> str:
 
 @pytest.fixture(scope="session")
 def browser(chromium_path):
-    from playwright.sync_api import sync_playwright
+    import browser_session  # one browser per process, shared with tests/hardening
 
-    with sync_playwright() as pw:
-        instance = pw.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
-        yield instance
-        instance.close()
+    yield browser_session.acquire(chromium_path, CHROMIUM_ARGS)
+    browser_session.release()
 
 
 @pytest.fixture
