@@ -9,8 +9,9 @@ One JSON line per size: ``pipeline_s`` is the median of ``--repeats`` (≥ 5) ru
 same float32 temperature array and writes an array of the same size (``temp + 0``: what producing
 the indoor temperatures costs at least); ``floor_read_s`` a read-only pass (``temp.min()``);
 ``ratio`` = pipeline_s / floor_s; ``peak_rss_mb`` the process's peak resident memory while ranking
-(inputs included); ``cells_per_s`` = districts·hours·members / pipeline_s. Every size runs in a
-fresh process, so its peak memory is its own. The whole forecast is modelled
+(inputs included); ``cells_per_s`` = districts·hours·members / pipeline_s; ``threads`` the
+threads ``pipeline.rank`` used; ``load_1min`` the machine's load average (other processes skew
+every timing, the ratio less). Every size runs in a fresh process, so its peak memory is its own. The whole forecast is modelled
 (``horizon_hours = hours``), not only the default 72 h.
 
 Inputs are synthetic but shaped like a country: hromadas scattered around Ukraine's oblast
@@ -197,7 +198,16 @@ def measure(n_districts: int, hours: int, members: int, repeats: int = 5) -> dic
     return {"districts": n_districts, "hours": hours, "members": members,
             "pipeline_s": round(pipeline_s, 4), "floor_s": round(floor_s, 4), "ratio": round(pipeline_s / floor_s, 1),
             "floor_read_s": round(floor_read_s, 4), "ratio_read": round(pipeline_s / floor_read_s, 1),
-            "peak_rss_mb": round(peak), "cells_per_s": round(cells / pipeline_s)}
+            "peak_rss_mb": round(peak), "cells_per_s": round(cells / pipeline_s), "threads": pipeline.THREADS,
+            "load_1min": _load()}
+
+
+def _load() -> float | None:
+    """The 1-minute load average: other processes on the machine skew every timing."""
+    try:
+        return os.getloadavg()[0]
+    except OSError:
+        return None
 
 
 def measure_cli(n_districts: int, hours: int, members: int, repeats: int = 3) -> dict:
@@ -218,7 +228,7 @@ def measure_cli(n_districts: int, hours: int, members: int, repeats: int = 3) ->
         size_mb = paths["forecast"].stat().st_size / 2**20
         rows = len(pd.read_csv(out))
     return {"districts": n_districts, "hours": hours, "members": members, "cli_s": round(cli_s, 2),
-            "forecast_nc_mb": round(size_mb), "rows": rows}
+            "forecast_nc_mb": round(size_mb), "rows": rows, "load_1min": _load()}
 
 
 def main(argv=None) -> int:

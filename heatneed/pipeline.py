@@ -220,8 +220,10 @@ def _cool(temp_out: np.ndarray, cooling: np.ndarray, dt: np.ndarray, p: ModelPar
     # make numpy loop over runs of one district's members instead of whole time slices.
     lanes = np.ones(temp_out.shape[1:], dtype=np.float32)
     tau, p_on, gap = (lanes * cooling[:, [i]].astype(np.float32) for i in range(3))
-    temp_eq = physics.equilibrium_temperature(temp_out, p_on, np.float32(p.internal_gain_k),
-                                              np.float32(p.heater_gain_k))
+    # T_eq − T_out per lane first, so that the whole grid is passed over once.
+    shift = physics.equilibrium_temperature(np.float32(0.0), p_on, np.float32(p.internal_gain_k),
+                                            np.float32(p.heater_gain_k))
+    temp_eq = temp_out + shift
     # Heat lost before the forecast starts: cool toward the first step's equilibrium for the gap.
     temp_start = physics.exponential_decay(gap, np.float32(p.initial_indoor_c), temp_eq[0], tau)
     heated = None
@@ -441,13 +443,10 @@ def rank(inputs: Inputs, p: ModelParams, *, sensitivity: bool = False, scheduler
     metrics = pd.DataFrame(values, index=a.index,
                            columns=list(METRIC_COLUMNS + (SENSITIVITY_COLUMNS if sensitivity else ())))
 
-    m = pd.DataFrame(index=a.index)
-    m["residents_unheated"] = a["residents_unheated"]
-    m["min_indoor_c"] = metrics["min_indoor_c"]
-    m["power_on_share"] = a["power_on_share"].where(a["outage_status"].notna())
-    m["mean_temp_c"] = metrics["mean_temp_c"]
-    m["share_65plus"] = a["share_65plus"]
-    m["warming_places"] = a["warming_places"]
+    m = pd.DataFrame({"residents_unheated": a["residents_unheated"], "min_indoor_c": metrics["min_indoor_c"],
+                      "power_on_share": a["power_on_share"].where(a["outage_status"].notna()),
+                      "mean_temp_c": metrics["mean_temp_c"], "share_65plus": a["share_65plus"],
+                      "warming_places": a["warming_places"]})
     scores = risk.score_table(m, p)
     unknown = a["unheated_buildings"].isna()  # no report: no exposure, no score (never imputed)
     scores.loc[unknown, ["exposure", "hazard_exposure", "risk", "main_driver"]] = [np.nan, np.nan, np.nan, ""]
