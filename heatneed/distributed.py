@@ -23,7 +23,7 @@ from .config import ModelParams
 from .errors import SourceError
 
 #: Upper bound of one forecast variable's chunk [bytes] when the district chunks are chosen here.
-CHUNK_BYTES = 32 * 2**20
+CHUNK_BYTES = 16 * 2**20
 #: Seconds to wait for the scheduler before giving up.
 CONNECT_TIMEOUT_S = 10
 
@@ -54,26 +54,23 @@ def connect(address: str):
         client.close()
 
 
-def forecast_arrays(forecast: xr.Dataset, chunk_bytes: int = CHUNK_BYTES):
+def forecast_arrays(forecast: xr.Dataset, chunk_bytes: int | None = None):
     """``temp_c`` and ``wind_kmh`` as dask arrays (district, time, member), chunked over district only.
 
-    Existing district chunks are kept when they fit in ``chunk_bytes`` and split when not; time and
-    member are joined into one chunk (the recurrence runs along all of time, the statistics over
-    all members). In-memory arrays are cut into chunks without copying.
+    Existing district chunks are kept when they fit in ``chunk_bytes`` (default ``CHUNK_BYTES``) per
+    variable and split when not; time and member are joined into one chunk (the recurrence runs
+    along all of time, the statistics over all members). In-memory arrays are cut into chunks
+    without copying.
     """
     import dask.array as da
 
-    arrays = []
-    for var in ("temp_c", "wind_kmh"):
-        data = forecast[var].transpose("district", "time", "member").data
-        if not isinstance(data, da.Array):
-            data = da.from_array(data, chunks=(-1, -1, -1))
-        arrays.append(data)
-    temp, wind = arrays
+    temp, wind = (forecast[var].transpose("district", "time", "member").data for var in ("temp_c", "wind_kmh"))
+    existing = temp.chunks[0] if isinstance(temp, da.Array) else (temp.shape[0],)
     row_bytes = temp.shape[1] * temp.shape[2] * max(temp.dtype.itemsize, wind.dtype.itemsize)
-    per_chunk = max(1, chunk_bytes // max(row_bytes, 1))
-    chunks = tuple(piece for size in temp.chunks[0] for piece in _split(size, per_chunk))
-    return (temp.rechunk((chunks, -1, -1)), wind.rechunk((chunks, -1, -1)))
+    per_chunk = max(1, (chunk_bytes or CHUNK_BYTES) // max(row_bytes, 1))
+    chunks = (tuple(piece for size in existing for piece in _split(size, per_chunk)), -1, -1)
+    return tuple(data.rechunk(chunks) if isinstance(data, da.Array) else da.from_array(data, chunks=chunks)
+                 for data in (temp, wind))
 
 
 def _split(size: int, most: int) -> list[int]:

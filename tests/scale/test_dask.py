@@ -48,7 +48,9 @@ def test_chunked_xarray_forecast_gives_the_in_process_result(country, in_process
     np.testing.assert_array_equal(result.indoor_c.values, in_process.indoor_c.values)
 
 
-def test_local_cluster_gives_the_in_process_ranking(country, in_process, cluster):
+def test_local_cluster_gives_the_in_process_ranking(country, in_process, cluster, monkeypatch):
+    monkeypatch.setattr(distributed, "CHUNK_BYTES", 200_000)  # several chunks on each worker
+    assert len(distributed.forecast_arrays(country.forecast)[0].chunks[0]) >= 4
     result = pipeline.rank(country, P, sensitivity=True, scheduler=cluster.scheduler_address)
     assert_same_result(result, in_process)
     code = in_process.priority["district_code"].iloc[0]
