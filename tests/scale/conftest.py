@@ -17,8 +17,8 @@ ROOT = Path(__file__).resolve().parents[2]
 NETBLOCK = ROOT / "tests" / "netblock"
 sys.path.insert(0, str(ROOT / "benchmarks"))  # the synthetic country of bench_rank.py
 
-#: Memory limit of each worker: smaller than the gridded file of test_gridded_file_larger_than_a_worker.
-WORKER_MEMORY = 300 * 2**20
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from scale_support import WORKER_MEMORY  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -29,6 +29,7 @@ def cluster():
 
     saved = os.environ.get("PYTHONPATH")
     os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(NETBLOCK), str(ROOT), saved]))
+    os.environ["DASK_DISTRIBUTED__WORKER__MEMORY__PAUSE"] = "False"  # also read by the spawned workers
     # A worker that has imported heatneed already holds ~250 MB, above the default pause threshold
     # (80 % of the limit): a paused worker never runs a task and the test would hang. Spilling and
     # the kill at 95 % of the limit stay on, so the limit still bounds what a worker may hold.

@@ -15,7 +15,7 @@ from heatneed.config import default_params
 from heatneed.errors import SourceError
 
 import bench_rank
-from conftest import WORKER_MEMORY
+from scale_support import WORKER_MEMORY
 
 pytest.importorskip("dask")
 P = default_params().replace(horizon_hours=72.0)
