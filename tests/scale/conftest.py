@@ -27,22 +27,17 @@ def cluster():
     distributed = pytest.importorskip("distributed")
     import dask
 
-    saved = os.environ.get("PYTHONPATH")
-    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(NETBLOCK), str(ROOT), saved]))
-    os.environ["DASK_DISTRIBUTED__WORKER__MEMORY__PAUSE"] = "False"  # also read by the spawned workers
     # A worker that has imported heatneed already holds ~250 MB, above the default pause threshold
     # (80 % of the limit): a paused worker never runs a task and the test would hang. Spilling and
     # the kill at 95 % of the limit stay on, so the limit still bounds what a worker may hold.
-    try:
+    with pytest.MonkeyPatch.context() as env:  # read by the spawned workers too; restored afterwards
+        env.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(NETBLOCK), str(ROOT),
+                                                                os.environ.get("PYTHONPATH")])))
+        env.setenv("DASK_DISTRIBUTED__WORKER__MEMORY__PAUSE", "False")
         with dask.config.set({"distributed.worker.memory.pause": False}), \
                 distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
                                          dashboard_address="127.0.0.1:0", memory_limit=WORKER_MEMORY) as local:
             yield local
-    finally:
-        if saved is None:
-            os.environ.pop("PYTHONPATH", None)
-        else:
-            os.environ["PYTHONPATH"] = saved
 
 
 @pytest.fixture(scope="session")
