@@ -49,7 +49,7 @@ import xarray as xr
 
 from ..errors import InputError, SourceError
 from .base import utc_naive
-from .snapshot import list_snapshots, save_snapshot
+from .snapshot import list_snapshots, save_snapshot, usable_snapshots
 
 log = logging.getLogger(__name__)
 SOURCES = ("meteostat", "open-meteo", "snapshot")
@@ -178,7 +178,7 @@ def _from_snapshot(source, districts, start, end, snapshot_dir, max_age, now, fa
     where = "no snapshot folder configured"
     if snapshot_dir is not None:
         skipped = []
-        for snap in _snapshots(snapshot_dir, source, max_age, now):
+        for snap in usable_snapshots(snapshot_dir, source, max_age, now):
             ds = _cut(snap.dataset, districts, start, end)
             problem = "does not cover these districts and this time window" if ds is None else _failed_checks(
                 ds, districts, snap.path.name)
@@ -193,29 +193,6 @@ def _from_snapshot(source, districts, start, end, snapshot_dir, max_age, now, fa
             return ds
         where = _snapshot_situation(snapshot_dir, source, max_age, now, skipped)
     raise SourceError(f"{failure}; {where}")
-
-
-def _snapshots(snapshot_dir, source, max_age, now):
-    """Readable snapshots of ``source`` (None: any) no older than ``max_age`` [h], newest first.
-
-    ``snapshot.latest_snapshot`` stops at the first readable one; here one that cannot serve
-    must not hide an older one that can. Unreadable files are skipped with a warning.
-    """
-    from .snapshot import Snapshot, _check_shape
-
-    for fetched_at, path in list_snapshots(snapshot_dir, source):
-        age = (now - fetched_at) / pd.Timedelta(hours=1)
-        if age > max_age:
-            return  # newest first: every later one is older still
-        try:
-            with xr.open_dataset(path, engine="netcdf4") as ds:
-                data = ds.load()
-            _check_shape(data)
-        except Exception as exc:  # any unreadable file is skipped, never fatal
-            log.warning("skipping unreadable forecast snapshot %s: %s", path, exc)
-            continue
-        data = data.assign_coords(district=data["district"].values.astype(object))
-        yield Snapshot(path, data, fetched_at, round(age, 2))
 
 
 def _failed_checks(ds: xr.Dataset, districts: pd.DataFrame, name: str) -> str | None:

@@ -74,15 +74,15 @@ def list_snapshots(snapshot_dir, source: str | None = None) -> list[tuple[pd.Tim
     return sorted(found, key=lambda item: item[0], reverse=True)
 
 
-def latest_snapshot(snapshot_dir, source: str | None, max_age_hours: float | None = None,
-                    now=None) -> Snapshot | None:
-    """The newest readable snapshot of ``source`` (None: any) no older than ``max_age_hours``
-    [h] at ``now`` (UTC; default the current time); ``None`` if there is none."""
+def usable_snapshots(snapshot_dir, source: str | None, max_age_hours: float | None = None, now=None):
+    """Readable snapshots of ``source`` (None: any) no older than ``max_age_hours`` [h] at ``now``
+    (UTC; default the current time), newest first, as ``Snapshot``. Unreadable files are skipped
+    with a warning, never fatal."""
     now = utc_naive([now if now is not None else pd.Timestamp.now(tz="UTC")])[0]
     for fetched_at, path in list_snapshots(snapshot_dir, source):
         age = (now - fetched_at) / pd.Timedelta(hours=1)
         if max_age_hours is not None and age > max_age_hours:
-            return None  # newest first: every later one is older still
+            return  # newest first: every later one is older still
         try:
             with xr.open_dataset(path, engine="netcdf4") as ds:
                 data = ds.load()
@@ -91,8 +91,13 @@ def latest_snapshot(snapshot_dir, source: str | None, max_age_hours: float | Non
             log.warning("skipping unreadable forecast snapshot %s: %s", path, exc)
             continue
         data = data.assign_coords(district=data["district"].values.astype(object))
-        return Snapshot(path, data, fetched_at, round(age, 2))
-    return None
+        yield Snapshot(path, data, fetched_at, round(age, 2))
+
+
+def latest_snapshot(snapshot_dir, source: str | None, max_age_hours: float | None = None,
+                    now=None) -> Snapshot | None:
+    """The newest readable snapshot (see ``usable_snapshots``); ``None`` if there is none."""
+    return next(usable_snapshots(snapshot_dir, source, max_age_hours, now), None)
 
 
 def _check_shape(ds: xr.Dataset) -> None:
