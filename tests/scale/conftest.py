@@ -17,7 +17,8 @@ ROOT = Path(__file__).resolve().parents[2]
 NETBLOCK = ROOT / "tests" / "netblock"
 sys.path.insert(0, str(ROOT / "benchmarks"))  # the synthetic country of bench_rank.py
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+SCALE_TESTS = Path(__file__).resolve().parent
+sys.path.insert(0, str(SCALE_TESTS))
 from scale_support import WORKER_MEMORY  # noqa: E402
 
 
@@ -27,12 +28,12 @@ def cluster():
     distributed = pytest.importorskip("distributed")
     import dask
 
-    # A worker that has imported heatneed already holds ~250 MB, above the default pause threshold
-    # (80 % of the limit): a paused worker never runs a task and the test would hang. Spilling and
-    # the kill at 95 % of the limit stay on, so the limit still bounds what a worker may hold.
+    # Pausing stays off: a worker paused at its import-time memory never runs a task and the test
+    # would hang instead of failing. Spilling and the kill at 95 % of the limit stay on, so the
+    # limit still bounds what a worker may hold.
+    path = [str(NETBLOCK), str(ROOT), str(SCALE_TESTS), os.environ.get("PYTHONPATH")]
     with pytest.MonkeyPatch.context() as env:  # read by the spawned workers too; restored afterwards
-        env.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(NETBLOCK), str(ROOT),
-                                                                os.environ.get("PYTHONPATH")])))
+        env.setenv("PYTHONPATH", os.pathsep.join(filter(None, path)))
         env.setenv("DASK_DISTRIBUTED__WORKER__MEMORY__PAUSE", "False")
         with dask.config.set({"distributed.worker.memory.pause": False}), \
                 distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",

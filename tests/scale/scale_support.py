@@ -1,5 +1,41 @@
-"""Constants shared by tests/scale/conftest.py and its tests (``conftest`` is not importable by name
-when several test folders have one)."""
+"""Helpers shared by tests/scale/conftest.py, its tests and the cluster's worker processes (this
+folder is on the workers' PYTHONPATH, so functions defined here run there by reference).
 
-#: Memory limit of each worker: smaller than the gridded file of test_gridded_file_larger_than_a_worker.
-WORKER_MEMORY = 300 * 2**20
+``conftest`` is not importable by name when several test folders have one, hence this module.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+#: Memory limit of each worker. A worker that has imported heatneed (pandas, xarray, netCDF4) holds
+#: ~250–300 MB before any task; dask kills a worker at 95 % of its limit, so the limit leaves room
+#: for a few chunks and never for the whole gridded file of test_gridded_file_is_streamed_...
+WORKER_MEMORY = 1024 * 2**20
+
+
+def peak_rss() -> int | None:
+    """Peak resident memory of this process since the last ``reset_peak_rss`` [bytes] (Linux)."""
+    try:
+        text = Path("/proc/self/status").read_text()
+    except OSError:
+        return None
+    return next(int(line.split()[1]) * 1024 for line in text.splitlines() if line.startswith("VmHWM:"))
+
+
+def reset_peak_rss() -> bool:
+    """Set the peak to the current resident memory; False where the kernel does not allow it."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+        return True
+    except OSError:
+        return False
+
+
+def import_what_a_task_needs() -> None:
+    """Import in a worker what its first task would, so that memory measured afterwards is data."""
+    import netCDF4  # noqa: F401  xarray's default NetCDF engine
+    import xarray  # noqa: F401
+
+    import heatneed.distributed  # noqa: F401
+    import heatneed.pipeline  # noqa: F401
