@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-#: Memory limit of each worker. A worker that has imported heatneed (pandas, xarray, netCDF4) holds
-#: ~250–300 MB before any task; dask kills a worker at 95 % of its limit, so the limit leaves room
-#: for a few chunks and never for the whole gridded file of test_gridded_file_is_streamed_...
-WORKER_MEMORY = 1024 * 2**20
+#: Memory limit of each worker, below the size of the gridded file of test_gridded_file_larger_...
+#: A worker that has imported heatneed (pandas, xarray, netCDF4) holds ~250–300 MB before any task
+#: and dask kills it at 95 % of the limit: 512 MiB leaves ~200 MB for a few 15 MB pieces at a time.
+#: (At 300 MiB a worker was killed in the middle of its first tasks and the run hung.)
+WORKER_MEMORY = 512 * 2**20
 
 
 def peak_rss() -> int | None:
