@@ -96,7 +96,7 @@ def district_metrics(forecast: xr.Dataset, cooling: np.ndarray, dt: np.ndarray, 
     columns = len(pipeline.METRIC_COLUMNS) + (len(pipeline.SENSITIVITY_COLUMNS) if sensitivity else 0)
     metrics = da.blockwise(_metrics_chunk, "dk", temp, "dtm", wind, "dtm", per_district, "dc",
                            new_axes={"k": columns}, concatenate=True, dtype=np.float64, meta=np.empty((0, 0)),
-                           dt=dt, p=p, sensitivity=sensitivity)
+                           dt=dt, p=p, sensitivity=sensitivity, fused=pipeline.use_fused(temp.size))
     if scheduler:
         with connect(scheduler) as client:
             values = client.compute(metrics).result()
@@ -108,10 +108,11 @@ def district_metrics(forecast: xr.Dataset, cooling: np.ndarray, dt: np.ndarray, 
     return values, xr.DataArray(indoor, dims=("district", "member", "time"), attrs={"units": "degC"})
 
 
-def _metrics_chunk(temp, wind, cooling, *, dt, p, sensitivity):
+def _metrics_chunk(temp, wind, cooling, *, dt, p, sensitivity, fused):
     from . import pipeline
 
-    return pipeline.district_metrics(temp, wind, cooling, dt, p, sensitivity=sensitivity)
+    # The kernel is chosen once for the whole forecast, as in process, not per chunk size.
+    return pipeline.district_metrics(temp, wind, cooling, dt, p, sensitivity=sensitivity, fused=fused)
 
 
 def _indoor_chunk(temp, cooling, *, dt, p):

@@ -6,6 +6,7 @@ validated inputs -> physics over (district, member, time) -> metrics -> scores -
 from __future__ import annotations
 
 import os
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -177,6 +178,10 @@ MEMBER_COLUMNS = ("min_temp_c", "min_wind_chill_c", "min_indoor_c", "hours_below
 BLOCK_DISTRICTS = 64
 #: Threads for the blocks in process (numpy releases the GIL in its loops); dask tasks use one each.
 THREADS = min(4, os.cpu_count() or 1)
+#: Forecast cells (district × time × member) from which ``district_metrics`` runs the compiled kernel
+#: of ``heatneed.fused``: below it, importing numba (~0.5 s) and loading its cached machine code would
+#: cost more than the numpy passes save (the embedded Kyiv scenario has ~40,000 cells).
+FUSED_MIN_CELLS = 2_000_000
 
 
 def cooling_inputs(a: pd.DataFrame, times: pd.DatetimeIndex, tau_hours=None) -> np.ndarray:
@@ -327,24 +332,31 @@ def _degree_hours_below(temp: np.ndarray, base: float, dt: np.ndarray, temp_sum:
 
 def district_metrics(temp: np.ndarray, wind: np.ndarray, cooling: np.ndarray, dt: np.ndarray, p: ModelParams,
                      *, sensitivity: bool = False, indoor_out: np.ndarray | None = None,
-                     threads: int = 1) -> np.ndarray:
+                     threads: int = 1, fused: bool | None = None) -> np.ndarray:
     """Per-district model results from forecast arrays: the kernel of the pipeline.
 
     ``temp`` [°C] and ``wind`` [km/h] are (district, time, member) arrays of any float type,
     ``cooling`` (district, 4) as ``cooling_inputs``, ``dt`` [h] the step lengths. Returns a float64
     array (district, ``METRIC_COLUMNS`` [+ ``SENSITIVITY_COLUMNS``]): ensemble statistics of the
-    indoor model and of the outdoor air. With ``indoor_out`` (time+1, district, member) float32 the
-    indoor temperatures are kept there. Blocks of ``BLOCK_DISTRICTS`` run on ``threads`` threads
-    (numpy releases the GIL in its loops). Districts are independent: any split of the districts
-    (blocks here, dask chunks in ``heatneed.distributed``) gives the same numbers.
+    indoor model and of the outdoor air. With ``indoor_out`` (district, member, time+1) float32 the
+    indoor temperatures are kept there (any memory layout; ``indoor_buffer`` gives the fast one). Blocks of ``BLOCK_DISTRICTS`` run on ``threads`` threads
+    (numpy and the compiled kernel release the GIL). Districts are independent: any split of the
+    districts (blocks here, dask chunks in ``heatneed.distributed``) gives the same numbers.
+    ``fused``: run the per-member results compiled in one pass per district (``heatneed.fused``)
+    rather than as numpy passes; by default from ``FUSED_MIN_CELLS`` cells on.
     """
+    fused = use_fused(temp.size) if fused is None else fused
+    expected = (temp.shape[0], temp.shape[2], temp.shape[1] + 1)
+    if indoor_out is not None and (indoor_out.shape != expected or indoor_out.dtype != np.float32):
+        raise ValueError(f"indoor_out is {indoor_out.dtype} {indoor_out.shape}; expected float32 {expected}")
     names = MEMBER_COLUMNS + (SENSITIVITY_COLUMNS if sensitivity else ())
     per_member = np.empty((len(temp), len(names), temp.shape[2]))
+    results = _fused_member_results if fused else _member_results
 
     def block(lo: int) -> None:
         hi = min(lo + BLOCK_DISTRICTS, len(temp))
-        out = None if indoor_out is None else indoor_out[:, lo:hi]
-        per_member[lo:hi] = _member_results(temp[lo:hi], wind[lo:hi], cooling[lo:hi], dt, p, sensitivity, out)
+        out = None if indoor_out is None else indoor_out[lo:hi]
+        per_member[lo:hi] = results(temp[lo:hi], wind[lo:hi], cooling[lo:hi], dt, p, sensitivity, out)
 
     starts = range(0, len(temp), BLOCK_DISTRICTS)
     if threads > 1 and len(starts) > 1:
@@ -358,10 +370,34 @@ def district_metrics(temp: np.ndarray, wind: np.ndarray, cooling: np.ndarray, dt
     return _ensemble_statistics(dict(zip(names, np.moveaxis(per_member, 1, 0))), sensitivity)
 
 
+def indoor_buffer(shape: tuple[int, int, int], fused: bool) -> np.ndarray:
+    """An uninitialised float32 (district, member, time+1) array for the indoor temperatures of a
+    (district, time, member) forecast, laid out as its kernel writes: time-major for the numpy
+    passes (whole slices per step), district-major for the compiled kernel (one block per district)."""
+    districts, steps, members = shape
+    if fused:
+        return np.empty((districts, steps + 1, members), dtype=np.float32).transpose(0, 2, 1)
+    return np.empty((steps + 1, districts, members), dtype=np.float32).transpose(1, 2, 0)
+
+
+def use_fused(cells: int) -> bool:
+    """Whether a forecast of ``cells`` values runs the compiled kernel: large enough to be worth it,
+    and the kernel loads (numba installed, its cache writable: beside the package or in ~/.cache)."""
+    if cells < FUSED_MIN_CELLS:
+        return False
+    try:
+        from . import fused  # noqa: F401
+    except Exception as exc:  # the numpy passes give the same numbers, only slower
+        warnings.warn(f"compiled kernel unavailable ({exc}); using numpy", RuntimeWarning, stacklevel=2)
+        return False
+    return True
+
+
 def _member_results(temp, wind, cooling, dt, p: ModelParams, sensitivity: bool, indoor_out) -> np.ndarray:
-    """(district, ``MEMBER_COLUMNS`` [+ ``SENSITIVITY_COLUMNS``], member) for one block of districts."""
+    """(district, ``MEMBER_COLUMNS`` [+ ``SENSITIVITY_COLUMNS``], member) for one block of districts;
+    ``indoor_out`` (district, member, time+1) or None."""
     t_out = _time_major(temp)
-    indoor, temp_eq = _cool(t_out, cooling, dt, p, indoor_out)
+    indoor, temp_eq = _cool(t_out, cooling, dt, p, None if indoor_out is None else indoor_out.transpose(2, 0, 1))
     per_member = member_metrics(indoor, temp_eq, cooling[:, 0], dt, p, axis=0)
     temp_sum = _time_sum(t_out)
     temp_min = t_out.min(axis=0)
@@ -376,6 +412,49 @@ def _member_results(temp, wind, cooling, dt, p: ModelParams, sensitivity: bool, 
             values += [indoor.min(axis=0),
                        physics.first_crossing_hours(indoor, temp_eq, np.float32(tau_h), dt, p.moderate_c, axis=0)]
     return np.stack(values, axis=1)
+
+
+def _fused_member_results(temp, wind, cooling, dt, p: ModelParams, sensitivity: bool, indoor_out) -> np.ndarray:
+    """``_member_results`` computed by ``heatneed.fused.member_results``: the per-district inputs
+    (equilibrium shift, start temperature, exponential factors) by numpy exactly as ``_cool``
+    computes them, then one compiled pass per district."""
+    from . import fused
+
+    temp, wind = (np.ascontiguousarray(x, dtype=np.float32) for x in (temp, wind))  # as _time_major does
+    dt32 = dt.astype(np.float32)
+    kinds, step_kind = np.unique(dt32, return_inverse=True)
+    thresholds = np.array([p.moderate_c, p.very_high_c, p.exposure_c], dtype=np.float32)
+    no_indoor = np.empty((0, 0, 0), dtype=np.float32)
+    target = None if indoor_out is None else indoor_out.transpose(0, 2, 1)  # (district, time+1, member)
+    indoor_out = target if target is None or target.flags.c_contiguous else np.empty(target.shape, np.float32)
+
+    def run(block_cooling, out_indoor):
+        lanes = np.ones((len(temp), temp.shape[2]), dtype=np.float32)
+        tau, p_on, gap = (lanes * block_cooling[:, [i]].astype(np.float32) for i in range(3))
+        shift = physics.equilibrium_temperature(np.float32(0.0), p_on, np.float32(p.internal_gain_k),
+                                                np.float32(p.heater_gain_k))
+        eq0 = temp[:, 0, :] + shift
+        start = physics.exponential_decay(gap, np.float32(p.initial_indoor_c), eq0, tau).astype(np.float32)
+        decay = np.stack([np.exp(-step / tau)[:, 0] for step in kinds], axis=1)
+        out = np.empty((len(temp), len(MEMBER_COLUMNS), temp.shape[2]))
+        fused.member_results(temp, wind, np.ascontiguousarray(shift[:, 0]), start, np.ascontiguousarray(decay),
+                             block_cooling[:, 3].astype(np.int64), np.ascontiguousarray(tau[:, 0]),
+                             np.ascontiguousarray(dt, dtype=np.float64), step_kind.astype(np.int64), thresholds,
+                             float(p.minimal_c), no_indoor if out_indoor is None else out_indoor, out)
+        return out
+
+    values = run(cooling, indoor_out)
+    if indoor_out is not target:  # a buffer in another layout than indoor_buffer's
+        target[...] = indoor_out
+    if sensitivity:
+        extra = []
+        for tau_h in (p.tau_low_hours, p.tau_high_hours):
+            fixed_tau = cooling.copy()
+            fixed_tau[:, 0] = tau_h
+            other = run(fixed_tau, None)
+            extra += [other[:, fused.MIN_INDOOR], other[:, fused.HOURS_MODERATE]]
+        values = np.concatenate([values, np.stack(extra, axis=1)], axis=1)
+    return values
 
 
 def _ensemble_statistics(per_member: dict[str, np.ndarray], sensitivity: bool) -> np.ndarray:
@@ -436,11 +515,11 @@ def rank(inputs: Inputs, p: ModelParams, *, sensitivity: bool = False, scheduler
     else:
         temp = forecast["temp_c"].transpose("district", "time", "member").values
         wind = forecast["wind_kmh"].transpose("district", "time", "member").values
-        indoor = np.empty((len(times) + 1,) + temp.shape[::2], dtype=np.float32)
+        fused = use_fused(temp.size)
+        indoor = indoor_buffer(temp.shape, fused)
         values = district_metrics(temp, wind, cooling, dt, p, sensitivity=sensitivity, indoor_out=indoor,
-                                  threads=THREADS)
-        indoor_c = xr.DataArray(indoor.transpose(1, 2, 0), dims=("district", "member", "time"), coords=coords,
-                                attrs={"units": "degC"})
+                                  threads=THREADS, fused=fused)
+        indoor_c = xr.DataArray(indoor, dims=("district", "member", "time"), coords=coords, attrs={"units": "degC"})
     metrics = pd.DataFrame(values, index=a.index,
                            columns=list(METRIC_COLUMNS + (SENSITIVITY_COLUMNS if sensitivity else ())))
 
@@ -470,29 +549,29 @@ def data_as_of(inputs: Inputs) -> str:
 
 def priority_table(detail: pd.DataFrame, inputs: Inputs, forecast: xr.Dataset, p: ModelParams) -> pd.DataFrame:
     """The ranked priority list with exactly the DESIGN §5 columns, rounded for publication."""
-    reg = inputs.districts
-    out = pd.DataFrame(index=detail.index)
-    out["district_code"] = reg["district_code"]
-    out["district_name"] = reg["district_name"]
-    out["admin1_code"] = reg["admin1_code"]
-    out["risk_score"] = detail["risk"].round(1)
-    out["severity"] = detail["severity"].astype(int)
-    out["severity_label"] = [p.severity_labels[s - 1] if s > 0 else "" for s in out["severity"]]
-    out["residents_unheated"] = detail["residents_unheated"].astype("Int64")
-    out["unheated_buildings"] = detail["unheated_buildings"].round().astype("Int64")
-    out["outage_status"] = detail["outage_status"].fillna("unknown")
-    out["hours_off_per_day"] = detail["hours_off_per_day"].round(1)
-    for col in ("min_temp_c", "min_wind_chill_c", "min_indoor_c", "hours_to_12c", "hours_to_5c"):
-        out[col] = detail[col].astype(float).round(1)
-    out["person_hours_below_12c"] = detail["person_hours_below_12c"].astype("Int64")
-    out["p_indoor_below_12c"] = detail["p_indoor_below_12c"].round(2)
+    reg = inputs.districts.reindex(detail.index)
+    severity = detail["severity"].astype(int)
+    labels = np.array([""] + list(p.severity_labels), dtype=object)
+    columns = {  # built as one frame: inserting ~20 columns one by one costs more than the model
+        "district_code": reg["district_code"], "district_name": reg["district_name"],
+        "admin1_code": reg["admin1_code"], "risk_score": detail["risk"].round(1), "severity": severity,
+        "severity_label": pd.Series(labels[severity.to_numpy()], index=detail.index),
+        "residents_unheated": detail["residents_unheated"].astype("Int64"),
+        "unheated_buildings": detail["unheated_buildings"].round().astype("Int64"),
+        "outage_status": detail["outage_status"].fillna("unknown"),
+        "hours_off_per_day": detail["hours_off_per_day"].round(1),
+    }
     # Indoor measures describe unheated homes: where there are none they stay empty, not "falls in 8 h".
     no_homes = detail["unheated_buildings"].to_numpy() == 0
-    out.loc[no_homes, ["min_indoor_c", "hours_to_12c", "hours_to_5c", "p_indoor_below_12c"]] = np.nan
-    out["main_driver"] = detail["main_driver"]
-    out["completeness"] = detail["completeness"]
-    out["forecast_issued_at"] = forecast.attrs.get("issued_at", "")
-    out["data_as_of"] = data_as_of(inputs)
+    for col in ("min_temp_c", "min_wind_chill_c", "min_indoor_c", "hours_to_12c", "hours_to_5c"):
+        columns[col] = detail[col].astype(float).round(1)
+    columns["person_hours_below_12c"] = detail["person_hours_below_12c"].astype("Int64")
+    columns["p_indoor_below_12c"] = detail["p_indoor_below_12c"].round(2)
+    for col in ("min_indoor_c", "hours_to_12c", "hours_to_5c", "p_indoor_below_12c"):
+        columns[col] = columns[col].mask(no_homes)
+    columns.update(main_driver=detail["main_driver"], completeness=detail["completeness"],
+                   forecast_issued_at=forecast.attrs.get("issued_at", ""), data_as_of=data_as_of(inputs))
+    out = pd.DataFrame(columns, index=detail.index)
     # Highest risk first; ties by residents exposed, then district_code (DESIGN §3). Unknown risk last.
     order = out.assign(_r=out["risk_score"].fillna(-1), _p=out["residents_unheated"].fillna(-1).astype(float))
     order = order.sort_values(["_r", "_p", "district_code"], ascending=[False, False, True], kind="stable")

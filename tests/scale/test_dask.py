@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -57,6 +58,24 @@ def test_local_cluster_gives_the_in_process_ranking(country, in_process, cluster
     code = in_process.priority["district_code"].iloc[0]
     np.testing.assert_array_equal(result.indoor_c.sel(district=code).values,
                                   in_process.indoor_c.sel(district=code).values)
+
+
+def test_the_kernel_is_chosen_for_the_whole_forecast_not_per_chunk(country, in_process, cluster, client,
+                                                                     monkeypatch):
+    monkeypatch.setattr(distributed, "CHUNK_BYTES", 200_000)  # chunks far below FUSED_MIN_CELLS
+    modelled = country.forecast["temp_c"].isel(time=slice(0, int(P.horizon_hours)))  # hourly steps
+    monkeypatch.setattr(pipeline, "FUSED_MIN_CELLS", modelled.size)  # the whole forecast is large
+    chosen = []
+    real = distributed._metrics_chunk
+    monkeypatch.setattr(distributed, "_metrics_chunk", lambda *a, **kw: chosen.append(kw["fused"]) or real(*a, **kw))
+    chunked = dataclasses.replace(country, forecast=country.forecast.chunk({"district": 50}))
+    assert_same_result(pipeline.rank(chunked, P, sensitivity=True), in_process)  # dask's local threads
+    assert len(chosen) >= 4 and all(chosen)
+
+    monkeypatch.setattr(distributed, "_metrics_chunk", real)
+    result = pipeline.rank(country, P, sensitivity=True, scheduler=cluster.scheduler_address)
+    assert all(client.run(lambda: "heatneed.fused" in sys.modules).values())  # compiled on the workers
+    assert_same_result(result, in_process)  # against the numpy kernel in process
 
 
 def test_cluster_workers_cannot_reach_the_network(client):

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from heatneed import indices, physics, pipeline
 from heatneed.config import default_params
@@ -92,3 +96,110 @@ def test_tidy_netcdf_is_read_once_in_its_own_type_or_lazily(tmp_path):
     assert lazy["temp_c"].chunks[0] == (16, 16, 8)
     assert eager.attrs == lazy.attrs == {"source": "file:forecast.nc", "issued_at": "2026-02-01T00:00:00Z"}
     assert eager.equals(lazy.load())
+
+
+# --------------------------------------------------------------------------- compiled kernel
+
+COLUMNS = pipeline.METRIC_COLUMNS + pipeline.SENSITIVITY_COLUMNS
+
+
+def both_kernels(temp, wind, cooling, dt, p=P, sensitivity=True):
+    """(numpy, compiled) × (metrics, indoor temperatures) for (district, time, member) forecasts."""
+    results = []
+    for fused in (False, True):
+        indoor = pipeline.indoor_buffer(temp.shape, fused)
+        indoor[...] = np.nan
+        metrics = pipeline.district_metrics(temp, wind, cooling, dt, p, sensitivity=sensitivity,
+                                            indoor_out=indoor, fused=fused)
+        results.append((metrics, indoor))
+    return results
+
+
+def assert_same_kernel_results(numpy_result, fused_result):
+    """Indoor temperatures and every minimum bit for bit; sums and hours to 1e-6 (relative, or 1e-6
+    absolute near zero), 'never' (NaN) in the same places. The hours of a crossing may differ by an
+    ulp of the float32 logarithm (numpy's SIMD log against the C library's), and numpy itself sums a
+    single member pairwise rather than step by step."""
+    (metrics, indoor), (fused_metrics, fused_indoor) = numpy_result, fused_result
+    np.testing.assert_array_equal(fused_indoor, indoor)
+    np.testing.assert_allclose(fused_metrics, metrics, rtol=1e-6, atol=1e-6)
+    exact = [i for i in range(metrics.shape[1]) if COLUMNS[i].startswith(("min_", "p_"))]
+    np.testing.assert_array_equal(fused_metrics[:, exact], metrics[:, exact])
+
+
+def hostile_cooling(districts, seed):
+    """τ across the band, every power share, heat lost long before, just before and after the start."""
+    rng = np.random.default_rng(seed)
+    return np.column_stack([rng.uniform(40, 200, districts), rng.choice([0.0, 0.3, 1.0], districts),
+                            rng.choice([0.0, 2.0, 30.0, 400.0], districts),
+                            rng.choice([0, 0, 3, 12], districts)]).astype(float)
+
+
+def test_compiled_kernel_gives_the_numpy_kernel_numbers_on_a_country(small_country):
+    assert_same_kernel_results(*both_kernels(*small_country))
+
+
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("dt", [np.ones(60), np.r_[np.ones(40), np.full(20, 3.0)], np.full(60, 6.0)],
+                         ids=["hourly", "mixed", "six-hourly"])
+def test_compiled_kernel_gives_the_numpy_kernel_numbers_in_hostile_weather(seed, dt):
+    temp, wind = hostile_weather(seed)  # warm lanes (degree-hour fallback), ties, calm and NaN winds
+    temp, wind = np.moveaxis(temp, 0, 1).copy(), np.moveaxis(wind, 0, 1).copy()
+    p = P.replace(moderate_c=12.3, very_high_c=4.9)  # thresholds that float32 cannot hold exactly
+    assert_same_kernel_results(*both_kernels(temp, wind, hostile_cooling(len(temp), seed), dt, p))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(1, 40), st.integers(1, 4), st.integers(1, 6), st.integers(0, 2**32 - 1),
+       st.sampled_from([1.0, 3.0, 6.0]))
+def test_compiled_kernel_equals_numpy_kernel_for_any_shape(steps, districts, members, seed, step_hours):
+    """Fewer and more than 16 steps (the float32 partial sums), single members and districts."""
+    rng = np.random.default_rng(seed)
+    temp = rng.uniform(-45, 30, (districts, steps, members)).astype(np.float32)
+    wind = rng.choice([np.nan, 0.0, 4.8, 12.0, 60.0], (districts, steps, members)).astype(np.float32)
+    dt = np.full(steps, step_hours)
+    dt[steps // 2:] *= rng.choice([1.0, 2.0])
+    assert_same_kernel_results(*both_kernels(temp, wind, hostile_cooling(districts, seed), dt))
+
+
+def test_large_forecasts_take_the_compiled_kernel_small_ones_numpy(monkeypatch):
+    calls = []
+    monkeypatch.setattr(pipeline, "_fused_member_results", lambda *a: calls.append("fused") or
+                        pipeline._member_results(*a))
+    temp, wind = (np.zeros((3, 10, 2), np.float32),) * 2
+    cooling = hostile_cooling(3, 0)
+    pipeline.district_metrics(temp, wind, cooling, np.ones(10), P)
+    assert calls == []
+    monkeypatch.setattr(pipeline, "FUSED_MIN_CELLS", temp.size)
+    pipeline.district_metrics(temp, wind, cooling, np.ones(10), P)
+    assert calls == ["fused"]
+    assert pipeline.use_fused(pipeline.FUSED_MIN_CELLS) and not pipeline.use_fused(pipeline.FUSED_MIN_CELLS - 1)
+
+
+def test_without_a_loadable_compiled_kernel_large_forecasts_use_numpy(monkeypatch):
+    import heatneed
+
+    monkeypatch.setitem(sys.modules, "heatneed.fused", None)  # as if numba could not load or cache
+    monkeypatch.delattr(heatneed, "fused", raising=False)
+    with pytest.warns(RuntimeWarning, match="compiled kernel unavailable"):
+        assert not pipeline.use_fused(pipeline.FUSED_MIN_CELLS)
+
+
+@pytest.mark.parametrize("fused", [False, True])
+def test_an_indoor_buffer_of_the_wrong_shape_is_refused_not_overrun(small_country, fused):
+    temp, wind, cooling, dt = small_country
+    short = pipeline.indoor_buffer((temp.shape[0], temp.shape[1] - 1, temp.shape[2]), fused)
+    with pytest.raises(ValueError, match="expected float32"):
+        pipeline.district_metrics(temp, wind, cooling, dt, P, indoor_out=short, fused=fused)
+
+
+def test_indoor_buffer_of_either_layout_serves_either_kernel(small_country):
+    temp, wind, cooling, dt = small_country
+    results = []
+    for layout in (False, True):
+        for fused in (False, True):
+            indoor = pipeline.indoor_buffer(temp.shape, layout)
+            pipeline.district_metrics(temp, wind, cooling, dt, P, indoor_out=indoor, fused=fused)
+            results.append(np.array(indoor))
+    for other in results[1:]:
+        np.testing.assert_array_equal(other, results[0])
