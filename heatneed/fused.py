@@ -9,9 +9,11 @@ once from memory and the indoor temperatures are written once.
 
 It repeats the numpy kernel's arithmetic step for step: float32 where that kernel is float32
 (equilibrium, the exponential step, the logarithm of a crossing), float64 where it is float64
-(wind chill, sums, hours), the same order of additions in the sums, and the same wind-chill
-bound for choosing the hours that can hold the coldest apparent temperature. Its results equal
-the numpy kernel's to the last bit or within an ulp of a float32 logarithm (tests/scale). Scalar
+(wind chill, sums, hours) and the same order of additions in the sums. The coldest apparent
+temperature is the minimum of the same float64 values over every hour that can hold it (a minimum
+does not depend on which other hours are looked at), chosen with the numpy kernel's wind-chill
+bound and a second, power-free bound. Its results equal the numpy kernel's to the last bit or
+within an ulp of a float32 logarithm (tests/scale/test_kernel.py). Scalar
 inputs that numpy computes per district (the exponential factor, the start temperature) are
 computed by numpy here too and handed in.
 
@@ -60,7 +62,8 @@ def _apparent_at_least(t32, v32):
         return -np.inf
     if not (t <= 10.0 and v > 4.8):
         return t
-    return 13.12 + 0.6215 * t - 11.37 * _POWER_TABLE[int(np.ceil(v))] + 0.3965 * t * _POWER_TABLE[int(np.ceil(v))] - 1e-9
+    v16 = _POWER_TABLE[int(np.ceil(v))]
+    return 13.12 + 0.6215 * t - 11.37 * v16 + 0.3965 * t * v16 - 1e-9  # below any rounding of _apparent
 
 
 @numba.njit(nogil=True, cache=True)

@@ -259,10 +259,15 @@ def median_hours(hours: np.ndarray) -> np.ndarray:
 
 
 def quantile_hours(hours: np.ndarray, q: float) -> np.ndarray:
-    """Quantile over members where 'never' (NaN) is later than any time; NaN if the quantile is 'never'."""
-    never = 1e12  # finite stand-in: linear interpolation with inf would give inf − inf
-    v = np.quantile(np.where(np.isnan(hours), never, hours), q, axis=-1, method="linear")
-    return np.where(v > never / 2, np.nan, v)
+    """Quantile over members (last axis) where 'never' (NaN) is later than any time [h].
+
+    NaN ('never') when the quantile falls on or beyond a member that never crosses: interpolating
+    between a time and 'never' is 'never' too, not a point part-way to a stand-in value.
+    """
+    never = np.isnan(hours)
+    latest = np.max(np.where(never, -np.inf, hours), axis=-1)  # −∞ where every member never crosses
+    v = np.quantile(np.where(never, np.finfo(float).max / 4, hours), q, axis=-1, method="linear")
+    return np.where(v > latest, np.nan, v)
 
 
 def member_metrics(indoor, temp_eq, tau, dt, p: ModelParams, *, axis=-1) -> dict[str, np.ndarray]:
@@ -339,9 +344,10 @@ def district_metrics(temp: np.ndarray, wind: np.ndarray, cooling: np.ndarray, dt
     ``cooling`` (district, 4) as ``cooling_inputs``, ``dt`` [h] the step lengths. Returns a float64
     array (district, ``METRIC_COLUMNS`` [+ ``SENSITIVITY_COLUMNS``]): ensemble statistics of the
     indoor model and of the outdoor air. With ``indoor_out`` (district, member, time+1) float32 the
-    indoor temperatures are kept there (any memory layout; ``indoor_buffer`` gives the fast one). Blocks of ``BLOCK_DISTRICTS`` run on ``threads`` threads
-    (numpy and the compiled kernel release the GIL). Districts are independent: any split of the
-    districts (blocks here, dask chunks in ``heatneed.distributed``) gives the same numbers.
+    indoor temperatures are kept there (any memory layout; ``indoor_buffer`` gives the fast one).
+    Blocks of ``BLOCK_DISTRICTS`` run on ``threads`` threads (numpy and the compiled kernel release
+    the GIL). Districts are independent: any split of the districts (blocks here, dask chunks in
+    ``heatneed.distributed``) gives the same numbers.
     ``fused``: run the per-member results compiled in one pass per district (``heatneed.fused``)
     rather than as numpy passes; by default from ``FUSED_MIN_CELLS`` cells on.
     """

@@ -66,6 +66,31 @@ def test_ensemble_probability_and_quantiles_are_consistent(kyiv):
     assert (d["min_indoor_c"] <= d["min_indoor_c_p90"] + 1e-6).all()
 
 
+@pytest.mark.parametrize("hours, q, expected", [
+    ([10, 20, 30, 40, np.nan], 0.1, 14.0),  # between two times: linear
+    ([10, 20, 30, 40, np.nan], 0.75, 40.0),  # on the last member that crosses
+    ([10, 20, 30, 40, np.nan], 0.9, np.nan),  # between 40 h and a member that never crosses: never
+    ([10, np.nan, np.nan, np.nan, np.nan], 0.1, np.nan),  # was 4e11 h with a finite stand-in for never
+    ([np.nan] * 5, 0.5, np.nan),
+    ([8.0] * 51, 0.9, 8.0),
+])
+def test_quantile_hours_treats_never_as_later_than_any_time(hours, q, expected):
+    got = pipeline.quantile_hours(np.array([hours, hours]), q)
+    np.testing.assert_array_equal(got, [expected, expected])
+
+
+@given(st.lists(st.one_of(st.none(), st.floats(0, 400)), min_size=1, max_size=60), st.floats(0, 1))
+def test_quantile_hours_is_never_exactly_when_it_reaches_a_member_that_never_crosses(values, q):
+    hours = np.array([np.nan if v is None else v for v in values])
+    got = float(pipeline.quantile_hours(hours, q))
+    finite = np.sort(hours[~np.isnan(hours)])
+    if len(finite) == len(hours):
+        assert got == pytest.approx(np.quantile(hours, q))
+    else:  # sorted, the members that cross come first; the quantile's position is q·(n − 1)
+        assert np.isnan(got) == (q * (len(hours) - 1) > len(finite) - 1)
+        assert np.isnan(got) or finite[0] <= got <= finite[-1]
+
+
 def test_tau_sensitivity_brackets_the_default(kyiv):
     d = kyiv.detail
     assert (d["min_indoor_c_tau_low"] <= d["min_indoor_c"] + 1e-6).all()
