@@ -131,10 +131,10 @@ def _horizon(forecast: xr.Dataset, horizon_hours: float) -> tuple[xr.Dataset, np
 def _district_arrays(inputs: Inputs, p: ModelParams, t0: pd.Timestamp) -> pd.DataFrame:
     """Per-district model inputs (registry order): residents, τ, power share, heat-loss time."""
     reg = inputs.districts
-    a = pd.DataFrame(index=reg.index)
     uh = inputs.unheated.reindex(reg.index)
     out = inputs.outages.reindex(reg.index)
-    a["unheated_buildings"] = uh["unheated_buildings"]
+    missing = pd.Series(np.nan, index=reg.index)
+    a = {"unheated_buildings": uh["unheated_buildings"]}  # built as one frame, not column by column
     per_building = p.residents_per_building
     if "buildings_residential" in reg:
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -142,21 +142,22 @@ def _district_arrays(inputs: Inputs, p: ModelParams, t0: pd.Timestamp) -> pd.Dat
         a["per_building"] = ratio.fillna(per_building)
         a["per_building_estimated"] = ratio.isna()
     else:
-        a["per_building"], a["per_building_estimated"] = per_building, True
-    residents = uh["residents"] if "residents" in uh else pd.Series(np.nan, index=reg.index)
+        a["per_building"] = pd.Series(float(per_building), index=reg.index)
+        a["per_building_estimated"] = pd.Series(True, index=reg.index)
+    residents = uh["residents"] if "residents" in uh else missing
     a["residents_reported"] = residents.notna()
     a["residents_unheated"] = residents.fillna(a["unheated_buildings"] * a["per_building"]).round()
-    a["tau_hours"] = reg["tau_hours"].fillna(p.tau_hours) if "tau_hours" in reg else p.tau_hours
+    a["tau_hours"] = reg["tau_hours"].fillna(p.tau_hours) if "tau_hours" in reg else \
+        pd.Series(float(p.tau_hours), index=reg.index)
     a["outage_status"] = out["status"]
-    hours_off = out["hours_off_per_day"] if "hours_off_per_day" in out else pd.Series(np.nan, index=reg.index)
+    hours_off = out["hours_off_per_day"] if "hours_off_per_day" in out else missing
     a["hours_off_per_day"] = hours_off.fillna(out["status"].map(DEFAULT_HOURS_OFF))
     # Unknown outage status: the indoor model assumes no power (worst case, stated in completeness).
     a["power_on_share"] = 1.0 - a["hours_off_per_day"] / 24.0
-    since = uh["unheated_since"] if "unheated_since" in uh else pd.Series(pd.NaT, index=reg.index)
-    a["unheated_since"] = since
-    a["share_65plus"] = reg["share_65plus"] if "share_65plus" in reg else np.nan
-    a["warming_places"] = reg["warming_places"] if "warming_places" in reg else np.nan
-    return a
+    a["unheated_since"] = uh["unheated_since"] if "unheated_since" in uh else pd.Series(pd.NaT, index=reg.index)
+    a["share_65plus"] = reg["share_65plus"] if "share_65plus" in reg else missing
+    a["warming_places"] = reg["warming_places"] if "warming_places" in reg else missing
+    return pd.DataFrame(a, index=reg.index)
 
 
 #: Columns of the per-district model inputs ``cooling_inputs`` hands to ``district_metrics``.

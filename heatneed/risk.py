@@ -94,18 +94,19 @@ def score_table(m: pd.DataFrame, p: ModelParams) -> pd.DataFrame:
     ``m`` columns: residents_unheated, min_indoor_c, power_on_share (NaN = unknown outage status),
     mean_temp_c, share_65plus, warming_places (NaN = unknown).
     """
-    s = pd.DataFrame(index=m.index)
-    s["hazard"] = hazard_score(m["min_indoor_c"], p)
-    s["exposure"] = exposure_score(m["residents_unheated"], p)
-    s["vulnerability"] = vulnerability_score(m["share_65plus"], p)
-    s["power"] = power_score(m["power_on_share"], m["mean_temp_c"], p)
-    s["warming"] = warming_score(m["warming_places"], m["residents_unheated"], p)
+    s = {"hazard": hazard_score(m["min_indoor_c"], p), "exposure": exposure_score(m["residents_unheated"], p),
+         "vulnerability": vulnerability_score(m["share_65plus"], p),
+         "power": power_score(m["power_on_share"], m["mean_temp_c"], p),
+         "warming": warming_score(m["warming_places"], m["residents_unheated"], p)}
     s["hazard_exposure"] = np.sqrt(s["hazard"] * s["exposure"])
-    lcc = s[["power", "warming"]]
-    s["lack_of_coping"] = lcc.mean(axis=1, skipna=True).where(lcc.notna().any(axis=1))
+    coping = np.column_stack([s["power"], s["warming"]])
+    with np.errstate(invalid="ignore"):
+        s["lack_of_coping"] = np.nanmean(np.where(np.isnan(coping).all(axis=1, keepdims=True), 0.0, coping), axis=1)
+    s["lack_of_coping"][np.isnan(coping).all(axis=1)] = np.nan
     s["risk"] = geometric_mean(s["hazard_exposure"], s["vulnerability"], s["lack_of_coping"])
-    s["severity"] = severity(s["risk"].round(1), p)
-    components = s[list(DRIVERS)]
-    s["main_driver"] = [DRIVERS[c] if isinstance(c, str) else "" for c in
-                        components.fillna(-1).idxmax(axis=1).where(s["risk"].notna())]
-    return s
+    s["severity"] = severity(np.round(s["risk"], 1), p)
+    # The component that scores highest (the first of DRIVERS on a tie); none where risk is unknown.
+    components = np.nan_to_num(np.column_stack([s[c] for c in DRIVERS]), nan=-1.0)
+    names = np.array(list(DRIVERS.values()), dtype=object)[components.argmax(axis=1)]
+    s["main_driver"] = np.where(np.isnan(s["risk"]), "", names)
+    return pd.DataFrame(s, index=m.index)  # one frame: inserting columns one by one costs more
