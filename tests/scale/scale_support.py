@@ -8,11 +8,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-#: Memory limit of each worker, below the size of the gridded file of test_gridded_file_larger_...
-#: A worker that has imported heatneed (pandas, xarray, netCDF4) holds ~250–300 MB before any task
-#: and dask kills it at 95 % of the limit: 512 MiB leaves ~200 MB for a few 15 MB pieces at a time.
-#: (At 300 MiB a worker was killed in the middle of its first tasks and the run hung.)
-WORKER_MEMORY = 512 * 2**20
+#: Memory limit of each worker of the shared test cluster.
+WORKER_MEMORY = 1024 * 2**20
+#: Memory limit of each worker of ``small_cluster``, below the size of the gridded file of
+#: test_gridded_file_larger_than_a_worker_…. A fresh worker that has imported heatneed (pandas,
+#: xarray, netCDF4) holds ~160–200 MB before any task and dask kills it at 95 % of the limit:
+#: 512 MiB leaves ~290 MB for a few 15 MB pieces at a time. (At 300 MiB a worker was killed in the
+#: middle of its first tasks and the run hung; a worker of the shared cluster, which has also
+#: loaded numba for other tests, went over 512 MiB.)
+SMALL_WORKER_MEMORY = 512 * 2**20
 
 
 def peak_rss() -> int | None:

@@ -17,7 +17,7 @@ from heatneed.errors import SourceError
 
 import bench_rank
 import scale_support
-from scale_support import WORKER_MEMORY, peak_rss, reset_peak_rss
+from scale_support import SMALL_WORKER_MEMORY, peak_rss, reset_peak_rss
 
 pytest.importorskip("dask")
 P = default_params().replace(horizon_hours=72.0)
@@ -136,12 +136,13 @@ def write_grid(path: Path, members=15, hours=168, step=0.1):
     return path
 
 
-def test_gridded_file_larger_than_a_worker_is_ranked_in_pieces_never_held_whole(tmp_path, cluster, client):
+def test_gridded_file_larger_than_a_worker_is_ranked_in_pieces_never_held_whole(tmp_path, small_cluster):
     from heatneed.sources.gridded import read_gridded
 
+    cluster, client = small_cluster
     path = write_grid(tmp_path / "ens.nc")
     size = path.stat().st_size  # ~610 MB of float32 t2m/u10/v10
-    assert size > 1.1 * WORKER_MEMORY
+    assert size > 1.1 * SMALL_WORKER_MEMORY
     frames = bench_rank.synthetic_frames(300, seed=5)
     files = {role: frame.to_csv(index=False).encode() for role, frame in frames.items()}
     names = {role: f"{role}.csv" for role in files}
