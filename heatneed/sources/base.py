@@ -18,6 +18,10 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from ..xarray_compat import defer_dask_array_import
+
+defer_dask_array_import()  # before this package builds its first xarray Variable
+
 DIMS = ("district", "time", "member")
 
 
