@@ -127,7 +127,7 @@ def member_results(temp, wind, shift, start, decay, held_steps, tau, dt, step_ki
     coldest = np.zeros(n_member, np.int32)  # first hour of the coldest air
     scratch = np.empty((n + 1, n_member), np.float32)  # indoor temperatures when not kept
     alarm = np.empty((2, n_member), np.float32)  # moderate, very high threshold until first reached
-    moderate, very_high, exposure = thresholds[0], thresholds[1], thresholds[2]  # [°C]
+    exposure = thresholds[2]  # [°C]; thresholds[0], [1] are watched through ``alarm``
     base32 = np.float32(base)
 
     for d in range(n_district):
