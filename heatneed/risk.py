@@ -99,10 +99,9 @@ def score_table(m: pd.DataFrame, p: ModelParams) -> pd.DataFrame:
          "power": power_score(m["power_on_share"], m["mean_temp_c"], p),
          "warming": warming_score(m["warming_places"], m["residents_unheated"], p)}
     s["hazard_exposure"] = np.sqrt(s["hazard"] * s["exposure"])
-    coping = np.column_stack([s["power"], s["warming"]])
-    with np.errstate(invalid="ignore"):
-        s["lack_of_coping"] = np.nanmean(np.where(np.isnan(coping).all(axis=1, keepdims=True), 0.0, coping), axis=1)
-    s["lack_of_coping"][np.isnan(coping).all(axis=1)] = np.nan
+    coping = np.column_stack([s["power"], s["warming"]])  # mean of those known; NaN if neither is
+    known = (~np.isnan(coping)).sum(axis=1)
+    s["lack_of_coping"] = np.where(known > 0, np.nansum(coping, axis=1) / np.maximum(known, 1), np.nan)
     s["risk"] = geometric_mean(s["hazard_exposure"], s["vulnerability"], s["lack_of_coping"])
     s["severity"] = severity(np.round(s["risk"], 1), p)
     # The component that scores highest (the first of DRIVERS on a tie); none where risk is unknown.
