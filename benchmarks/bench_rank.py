@@ -160,7 +160,7 @@ def _median_seconds(fn, repeats: int) -> float:
     return statistics.median(times)
 
 
-def _reset_peak_rss() -> bool:
+def reset_peak_rss() -> bool:
     """Reset the kernel's peak-RSS mark (Linux ``clear_refs`` 5), so the peak is the ranking's own."""
     try:
         Path("/proc/self/clear_refs").write_text("5")
@@ -169,7 +169,8 @@ def _reset_peak_rss() -> bool:
         return False
 
 
-def _peak_rss_mb() -> float:
+def peak_rss_mb() -> float:
+    """Peak resident memory of this process since ``reset_peak_rss`` [MiB] (Linux; else the lifetime peak)."""
     try:
         for line in Path("/proc/self/status").read_text().splitlines():
             if line.startswith("VmHWM:"):
@@ -189,9 +190,9 @@ def measure(n_districts: int, hours: int, members: int, repeats: int = 5, horizo
     assert temp.dtype == np.float32 and temp.shape == (n_districts, hours, members)
     steps = pipeline.rank(inputs, params).forecast.sizes["time"]  # warm-up: imports, caches
     gc.collect()
-    _reset_peak_rss()
+    reset_peak_rss()
     pipeline_s = _median_seconds(lambda: pipeline.rank(inputs, params), repeats)
-    peak = _peak_rss_mb()
+    peak = peak_rss_mb()
     floor_s = _median_seconds(lambda: temp + 0, repeats)
     floor_read_s = _median_seconds(temp.min, repeats)
     cells = n_districts * steps * members  # modelled

@@ -16,7 +16,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 NETBLOCK = ROOT / "tests" / "netblock"
-sys.path.insert(0, str(ROOT / "benchmarks"))  # the synthetic country of bench_rank.py
+BENCHMARKS = ROOT / "benchmarks"
+sys.path.insert(0, str(BENCHMARKS))  # bench_rank.py: the synthetic country, peak-RSS helpers
 
 SCALE_TESTS = Path(__file__).resolve().parent
 sys.path.insert(0, str(SCALE_TESTS))
@@ -32,7 +33,7 @@ def local_cluster(memory_limit: int):
     # Pausing stays off: a worker paused at its import-time memory never runs a task and the test
     # would hang instead of failing. Spilling and the kill at 95 % of the limit stay on, so the
     # limit still bounds what a worker may hold.
-    path = [str(NETBLOCK), str(ROOT), str(SCALE_TESTS), os.environ.get("PYTHONPATH")]
+    path = [str(NETBLOCK), str(ROOT), str(SCALE_TESTS), str(BENCHMARKS), os.environ.get("PYTHONPATH")]
     with pytest.MonkeyPatch.context() as env:  # read by the spawned workers too; restored afterwards
         env.setenv("PYTHONPATH", os.pathsep.join(filter(None, path)))
         env.setenv("DASK_DISTRIBUTED__WORKER__MEMORY__PAUSE", "False")

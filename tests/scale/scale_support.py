@@ -6,8 +6,6 @@ folder is on the workers' PYTHONPATH, so functions defined here run there by ref
 
 from __future__ import annotations
 
-from pathlib import Path
-
 #: Memory limit of each worker of the shared test cluster.
 WORKER_MEMORY = 1024 * 2**20
 #: Memory limit of each worker of ``small_cluster``, below the size of the gridded file of
@@ -17,24 +15,6 @@ WORKER_MEMORY = 1024 * 2**20
 #: middle of its first tasks and the run hung; a worker of the shared cluster, which has also
 #: loaded numba for other tests, went over 512 MiB.)
 SMALL_WORKER_MEMORY = 512 * 2**20
-
-
-def peak_rss() -> int | None:
-    """Peak resident memory of this process since the last ``reset_peak_rss`` [bytes] (Linux)."""
-    try:
-        text = Path("/proc/self/status").read_text()
-    except OSError:
-        return None
-    return next(int(line.split()[1]) * 1024 for line in text.splitlines() if line.startswith("VmHWM:"))
-
-
-def reset_peak_rss() -> bool:
-    """Set the peak to the current resident memory; False where the kernel does not allow it."""
-    try:
-        Path("/proc/self/clear_refs").write_text("5")
-        return True
-    except OSError:
-        return False
 
 
 def import_what_a_task_needs() -> None:

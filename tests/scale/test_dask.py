@@ -17,7 +17,7 @@ from heatneed.errors import SourceError
 
 import bench_rank
 import scale_support
-from scale_support import SMALL_WORKER_MEMORY, peak_rss, reset_peak_rss
+from scale_support import SMALL_WORKER_MEMORY
 
 pytest.importorskip("dask")
 P = default_params().replace(horizon_hours=72.0)
@@ -148,19 +148,20 @@ def test_gridded_file_larger_than_a_worker_is_ranked_in_pieces_never_held_whole(
     names = {role: f"{role}.csv" for role in files}
     workers = set(client.scheduler_info()["workers"])
     client.run(scale_support.import_what_a_task_needs)
-    if not all(client.run(scale_support.reset_peak_rss).values()) or not reset_peak_rss():
+    if not all(client.run(bench_rank.reset_peak_rss).values()) or not bench_rank.reset_peak_rss():
         pytest.fail("peak memory cannot be reset here (/proc/self/clear_refs): the test cannot measure")
-    rss_before = client.run(scale_support.peak_rss)
-    before = peak_rss()
+    rss_before = client.run(bench_rank.peak_rss_mb)  # [MiB]
+    before = bench_rank.peak_rss_mb()
 
     with xr.open_dataset(path, chunks={"time": 8}) as grid:  # 15 MB pieces
         lazy = pipeline.load_inputs(**files, forecast=read_gridded(grid, frames["districts"], name=path.name),
                                     names=names)
         result = pipeline.rank(lazy, P, scheduler=cluster.scheduler_address)
-        grew = {worker: peak - rss_before[worker] for worker, peak in client.run(scale_support.peak_rss).items()}
+        grew = {worker: (peak - rss_before[worker]) * 2**20
+                for worker, peak in client.run(bench_rank.peak_rss_mb).items()}
         assert set(client.scheduler_info()["workers"]) == workers  # no worker ran out of memory
         assert max(grew.values()) < size / 4, (size, grew)  # each worker held a few pieces at a time
-        assert peak_rss() - before < size / 2  # this process streamed the file for the input checks
+        assert (bench_rank.peak_rss_mb() - before) * 2**20 < size / 2  # this process streamed the file for the input checks
         loaded = dataclasses.replace(lazy, forecast=lazy.forecast.load())
     assert_same_result(result, pipeline.rank(loaded, P))
     assert result.priority["risk_score"].notna().sum() == len(frames["unheated"])
