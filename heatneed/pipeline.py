@@ -266,9 +266,13 @@ def quantile_hours(hours: np.ndarray, q: float) -> np.ndarray:
     between a time and 'never' is 'never' too, not a point part-way to a stand-in value.
     """
     never = np.isnan(hours)
-    latest = np.max(np.where(never, -np.inf, hours), axis=-1)  # −∞ where every member never crosses
-    v = np.quantile(np.where(never, np.finfo(float).max / 4, hours), q, axis=-1, method="linear")
-    return np.where(v > latest, np.nan, v)
+    crossing = (~never).sum(axis=-1)
+    # Sorted, the members that cross come first; the quantile lies at q·(n − 1). Up to the last of
+    # them it interpolates between crossing members only, so 'never' may stand in as the latest time.
+    latest = np.max(np.where(never, -np.inf, hours), axis=-1, keepdims=True)
+    filled = np.where(never, np.where(np.isfinite(latest), latest, 0.0), hours)
+    v = np.quantile(filled, q, axis=-1, method="linear")
+    return np.where(q * (hours.shape[-1] - 1) > crossing - 1, np.nan, v)
 
 
 def member_metrics(indoor, temp_eq, tau, dt, p: ModelParams, *, axis=-1) -> dict[str, np.ndarray]:
