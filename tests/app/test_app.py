@@ -248,3 +248,11 @@ def test_opens_on_the_latest_published_list(app, nothing_published):
     at.number_input(key="set_tau_hours").set_value(60.0).run()  # a setting is about the model here
     assert at.radio(key="view").value == "model"
     assert ranked_codes(at) == list(embedded_ranking(tau_hours=60.0)["district_code"])
+
+
+def test_downloads_are_byte_identical_to_the_golden_files(app):
+    """The app's downloads on the embedded scenario equal the committed golden CLI outputs."""
+    golden = Path(__file__).resolve().parents[1] / "golden"
+    at = app()
+    assert downloaded(at, "download_csv").content == (golden / "priority.csv").read_bytes()
+    assert downloaded(at, "download_hxl").content == (golden / "priority_hxl.csv").read_bytes()
