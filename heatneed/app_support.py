@@ -25,6 +25,7 @@ from .config import DEFAULTS_FILE, ModelParams
 from .export import priority_bytes
 from .inputs import Inputs
 from .sources.base import iso_utc
+from .sources.registry import FORECAST_SUFFIXES
 
 DISPLAY_TZ = "Europe/Kyiv"
 #: Inputs the app lets users replace; the district registry always comes from the scenario.
@@ -32,7 +33,7 @@ UPLOAD_ROLES = ("unheated", "outages", "forecast")
 UPLOAD_TYPES = {
     "unheated": ["csv", "txt", "parquet"],
     "outages": ["csv", "txt", "parquet"],
-    "forecast": ["csv", "txt", "parquet", "nc", "nc4", "json", "grib", "grib2"],
+    "forecast": [suffix[1:] for suffix in FORECAST_SUFFIXES],
 }
 #: Severity 0 (unknown) … 5, pale yellow to dark red after the JIAF severity scale's colour ramp.
 SEVERITY_COLOURS = {0: "#bdbdbd", 1: "#f7e9a0", 2: "#f5c542", 3: "#f08a24", 4: "#d7301f", 5: "#7f0000"}
@@ -646,8 +647,7 @@ def export_file_name(issued_at: str, hxl: bool) -> str:
 
 def cli_command(params: ModelParams, defaults: ModelParams, sources: Mapping[str, Upload]) -> str:
     """The command line that writes the same priority list: flags, and a TOML file for the rest."""
-    from .cli import MODEL_FLAGS
-    from .config import load_config
+    from .config import MODEL_FLAGS, load_config
 
     flag_of = {field: flag for flag, (field, _) in MODEL_FLAGS.items()}
     section_of = {key: section for section, values in load_config().items() if isinstance(values, dict)

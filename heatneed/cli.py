@@ -1,7 +1,8 @@
-"""Command line (DESIGN §4): ``python -m heatneed rank | validate | refresh | history``.
+"""Command line: ``python -m heatneed rank | validate | refresh | history``.
 
-Exit codes: 0 success; 1 a source or the system failed (published output kept); 2 bad input or
-usage (one line per problem on stderr, never a traceback); 3 another refresh is running.
+Only argument parsing and reporting live here; every step is a library call. Exit codes are those
+of ``heatneed.errors``: 0 success; 1 a source or the system failed (published output kept); 2 bad
+input or usage (one line per problem on stderr, never a traceback); 3 another refresh is running.
 """
 
 from __future__ import annotations
@@ -11,17 +12,10 @@ import os
 import sys
 from pathlib import Path
 
-from .errors import InputError, SourceError
-
-EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT, EXIT_BUSY = 0, 1, 2, 3
-FORECAST_SOURCES = ("meteostat", "open-meteo", "snapshot")
-MODEL_FLAGS = {  # flag -> (ModelParams field, help)
-    "--tau-hours": ("tau_hours", "building time constant τ [h] (default 100; literature 12–200)"),
-    "--initial-indoor-c": ("initial_indoor_c", "indoor temperature when heat is lost [°C] (default 20)"),
-    "--internal-gain-k": ("internal_gain_k", "equilibrium shift from internal gains [K] (default 3.9)"),
-    "--heater-gain-k": ("heater_gain_k", "equilibrium shift from electric heating while powered [K] (default 10)"),
-    "--horizon-hours": ("horizon_hours", "hours of forecast modelled and scored (default 72)"),
-}
+from .cli_common import report
+from .config import MODEL_FLAGS
+from .errors import EXIT_BAD_INPUT, EXIT_FAILURE, EXIT_OK, InputError, SourceError
+from .sources.registry import SOURCE_NAMES, formats_text
 
 
 class _Parser(argparse.ArgumentParser):
@@ -38,14 +32,16 @@ def add_input_flags(parser: argparse.ArgumentParser) -> None:
     files.add_argument("--districts", metavar="FILE", help="district registry CSV/Parquet")
     files.add_argument("--unheated", metavar="FILE", help="unheated-building reports CSV/Parquet")
     files.add_argument("--outages", metavar="FILE", help="power-outage reports CSV/Parquet")
-    files.add_argument("--forecast", metavar="FILE",
-                       help="forecast file: tidy .csv/.parquet/.nc, gridded .nc/.grib2, Open-Meteo .json")
-    files.add_argument("--forecast-source", choices=FORECAST_SOURCES,
+    files.add_argument("--forecast", metavar="FILE", help=f"forecast file: {formats_text()}")
+    files.add_argument("--forecast-source", choices=SOURCE_NAMES,
                        help="fetch the forecast live (meteostat, open-meteo) or use the newest own snapshot")
     model = parser.add_argument_group("model (defaults and sources: heatneed/defaults.toml)")
     model.add_argument("--config", metavar="FILE", help="TOML file overriding the defaults")
-    for flag, (_, text) in MODEL_FLAGS.items():
-        model.add_argument(flag, type=float, metavar="X", help=text)
+    from .config import default_params
+
+    defaults = default_params()
+    for flag, (field, text) in MODEL_FLAGS.items():
+        model.add_argument(flag, type=float, metavar="X", help=f"{text} (default {getattr(defaults, field):g})")
     model.add_argument("--dask-scheduler", metavar="ADDRESS",
                        help="run the model on a dask.distributed cluster (e.g. tcp://10.0.0.5:8786; "
                             "default: [dask] scheduler of the config)")
@@ -56,7 +52,8 @@ def build_parser() -> argparse.ArgumentParser:
                      description="Rank districts by cold-exposure risk when homes lose heat and power.")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     rank = sub.add_parser("rank", help="rank districts and write the priority list",
-                          description="Rank districts and write the priority list (DESIGN §5 columns).")
+                          description="Rank districts and write the priority list (columns: README, "
+                                      "'Priority list').")
     add_input_flags(rank)
     rank.add_argument("--out", metavar="FILE", help="output .csv or .parquet (default: CSV on stdout)")
     rank.add_argument("--hxl", action="store_true", help="add the HXL hashtag row under the header (CSV)")
@@ -75,54 +72,18 @@ def build_parser() -> argparse.ArgumentParser:
 # --------------------------------------------------------------------------- shared steps
 
 def params_from(args, config):
-    from .config import model_params
+    from .config import params_from_flags
 
-    overrides = {field: getattr(args, flag[2:].replace("-", "_")) for flag, (field, _) in MODEL_FLAGS.items()}
-    return model_params(config, **overrides)
-
-
-def inputs_from(args, config, snapshot_dir: Path | None = None, horizon_hours: float | None = None):
-    """Validated inputs from the flags; a live forecast is fetched once the registry is known.
-
-    A live fetch covers now → now + ``horizon_hours`` (default: the config's horizon).
-    """
-    from .pipeline import load_inputs
-
-    if args.forecast and args.forecast_source:
-        raise InputError("give either --forecast FILE or --forecast-source NAME, not both")
-    source = args.forecast_source
-    forecast = args.forecast
-    if source:
-        forecast = _live_forecast(source, config, snapshot_dir, horizon_hours)
-    return load_inputs(args.districts, args.unheated, args.outages, forecast, args.scenario)
+    return params_from_flags(config, vars(args))
 
 
-def _live_forecast(source: str, config: dict, snapshot_dir: Path | None, horizon_hours: float | None):
-    """A callable the pipeline runs with the district registry: fetch now → now + horizon."""
-    import pandas as pd
+def inputs_from(args, config, params):
+    """Validated inputs from the input flags (a live forecast covers the model's horizon)."""
+    from .assemble import assemble_inputs
 
-    from .config import model_params
-    from .sources.live import fetch_forecast
-
-    settings = dict(config.get("forecast", {}))
-    horizon = horizon_hours or model_params(config).horizon_hours
-    folder = Path(snapshot_dir or settings.get("snapshot_dir") or default_snapshot_dir())
-
-    def fetch(registry):
-        now = pd.Timestamp.now(tz="UTC").tz_localize(None).floor("h")
-        return fetch_forecast(source, registry, now, now + pd.Timedelta(hours=horizon), settings, folder)
-
-    return fetch
-
-
-def default_snapshot_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "heatneed" / "snapshots"
-
-
-def report(problems: list[str]) -> None:
-    for line in problems:
-        print(f"heatneed: error: {line}", file=sys.stderr)
+    return assemble_inputs(config, horizon_hours=params.horizon_hours, districts=args.districts,
+                           unheated=args.unheated, outages=args.outages, forecast=args.forecast,
+                           scenario=args.scenario, forecast_source=args.forecast_source)
 
 
 # --------------------------------------------------------------------------- commands
@@ -138,7 +99,7 @@ def cmd_rank(args) -> int:
         raise InputError("--hxl needs a .csv output")
     config = load_config(args.config)
     params = params_from(args, config)
-    inputs = inputs_from(args, config, horizon_hours=params.horizon_hours)
+    inputs = inputs_from(args, config, params)
     result = pipeline.rank(inputs, params, scheduler=scheduler_address(args.dask_scheduler, config))
     data = priority_bytes(result.priority, fmt, hxl=args.hxl)
     stale = " (STALE forecast)" if result.stale else ""

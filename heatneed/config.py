@@ -11,6 +11,15 @@ from .errors import InputError, located
 
 DEFAULTS_FILE = Path(__file__).with_name("defaults.toml")
 MODEL_SECTIONS = ("model", "thresholds", "scores")
+#: Command-line flags for model parameters: flag -> (``ModelParams`` field, help). The CLI adds each
+#: default from ``defaults.toml`` to the help; the app's "equivalent command" uses the same flags.
+MODEL_FLAGS = {
+    "--tau-hours": ("tau_hours", "building time constant τ [h]"),
+    "--initial-indoor-c": ("initial_indoor_c", "indoor temperature when heat is lost [°C]"),
+    "--internal-gain-k": ("internal_gain_k", "equilibrium shift from internal gains [K]"),
+    "--heater-gain-k": ("heater_gain_k", "equilibrium shift from electric heating while powered [K]"),
+    "--horizon-hours": ("horizon_hours", "hours of forecast modelled and scored"),
+}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -111,3 +120,12 @@ def model_params(config: dict | None = None, **overrides: Any) -> ModelParams:
 
 def default_params() -> ModelParams:
     return model_params()
+
+
+def params_from_flags(config: dict, flags: dict[str, Any]) -> ModelParams:
+    """``ModelParams`` from a loaded config with the values of ``MODEL_FLAGS`` on top.
+
+    ``flags`` maps a flag's destination (``tau_hours`` for ``--tau-hours``) to its value or ``None``.
+    """
+    overrides = {field: flags.get(flag[2:].replace("-", "_")) for flag, (field, _) in MODEL_FLAGS.items()}
+    return model_params(config, **overrides)

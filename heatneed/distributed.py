@@ -1,7 +1,8 @@
 """The pipeline on dask: chunked xarray forecasts and dask.distributed clusters (DESIGN §7).
 
-The model kernel is ``pipeline.district_metrics``; here it is mapped over district chunks of the
-forecast's dask arrays. Each chunk holds whole time series and ensembles, so a chunk's numbers are
+This module is an executor: it knows nothing of the model. ``pipeline.rank`` hands it the kernel
+(``pipeline.district_metrics``) and the indoor-temperature kernel, and they are mapped over district
+chunks of the forecast's dask arrays. Each chunk holds whole time series and ensembles, so a chunk's numbers are
 exactly those of the in-process path. With a scheduler address the graph runs on that cluster
 (``distributed.Client(address)``), otherwise on dask's current scheduler. Only the per-district
 results (a dozen numbers per district) travel back; scores and ranking stay in ``pipeline.rank``.
@@ -80,23 +81,24 @@ def _split(size: int, most: int) -> list[int]:
 
 
 def district_metrics(forecast: xr.Dataset, cooling: np.ndarray, dt: np.ndarray, p: ModelParams, *,
-                     sensitivity: bool = False, scheduler: str | None = None):
-    """``pipeline.district_metrics`` per district chunk on dask; returns ``(values, indoor_c)``.
+                     kernel, indoor_kernel, columns: int, fused: bool, sensitivity: bool = False,
+                     scheduler: str | None = None):
+    """``kernel`` per district chunk on dask; returns ``(values, indoor_c)``.
 
-    ``values`` is the computed (district, columns) float64 array; ``indoor_c`` a lazy DataArray
-    (district, member, time+1) [°C] that recomputes a chunk's indoor temperatures when read.
-    With ``scheduler`` the metrics are computed on that dask.distributed cluster.
+    ``kernel(temp, wind, cooling, dt, p, sensitivity=, fused=)`` gives a chunk's (district, ``columns``)
+    results, ``indoor_kernel(temp, cooling, dt, p)`` its (district, member, time+1) indoor temperatures;
+    both take (district, time, member) forecast chunks. ``fused`` is chosen once for the whole forecast,
+    as in process, not per chunk size. ``values`` is the computed (district, columns) float64 array;
+    ``indoor_c`` a lazy DataArray (district, member, time+1) [°C] that recomputes a chunk's indoor
+    temperatures when read. With ``scheduler`` the results are computed on that dask.distributed cluster.
     """
     import dask.array as da
 
-    from . import pipeline
-
     temp, wind = forecast_arrays(forecast)
     per_district = da.from_array(cooling, chunks=(temp.chunks[0], cooling.shape[1]))
-    columns = len(pipeline.METRIC_COLUMNS) + (len(pipeline.SENSITIVITY_COLUMNS) if sensitivity else 0)
-    metrics = da.blockwise(_metrics_chunk, "dk", temp, "dtm", wind, "dtm", per_district, "dc",
+    metrics = da.blockwise(kernel, "dk", temp, "dtm", wind, "dtm", per_district, "dc",
                            new_axes={"k": columns}, concatenate=True, dtype=np.float64, meta=np.empty((0, 0)),
-                           dt=dt, p=p, sensitivity=sensitivity, fused=pipeline.use_fused(temp.size))
+                           dt=dt, p=p, sensitivity=sensitivity, fused=fused)
     if scheduler:
         with connect(scheduler) as client:
             values = client.compute(metrics).result()
@@ -104,19 +106,9 @@ def district_metrics(forecast: xr.Dataset, cooling: np.ndarray, dt: np.ndarray, 
         values = metrics.compute()
     indoor = da.map_blocks(_indoor_chunk, temp, per_district[:, None, :], dtype=np.float32,
                            chunks=(temp.chunks[0], (temp.shape[2],), (temp.shape[1] + 1,)),
-                           meta=np.empty((0, 0, 0), np.float32), dt=dt, p=p)
+                           meta=np.empty((0, 0, 0), np.float32), dt=dt, p=p, indoor_kernel=indoor_kernel)
     return values, xr.DataArray(indoor, dims=("district", "member", "time"), attrs={"units": "degC"})
 
 
-def _metrics_chunk(temp, wind, cooling, *, dt, p, sensitivity, fused):
-    from . import pipeline
-
-    # The kernel is chosen once for the whole forecast, as in process, not per chunk size.
-    return pipeline.district_metrics(temp, wind, cooling, dt, p, sensitivity=sensitivity, fused=fused)
-
-
-def _indoor_chunk(temp, cooling, *, dt, p):
-    from . import pipeline
-
-    indoor, _ = pipeline._cool(pipeline._time_major(temp), cooling[:, 0, :], dt, p)
-    return indoor.transpose(1, 2, 0)
+def _indoor_chunk(temp, cooling, *, dt, p, indoor_kernel):
+    return indoor_kernel(temp, cooling[:, 0, :], dt, p)

@@ -1,6 +1,12 @@
-"""Error types shared by every layer; the CLI maps them to exit codes (DESIGN §4)."""
+"""Error types shared by every layer, and the exit codes the CLI maps them to.
+
+Exit codes: 0 success; 1 a source or the system failed (published output kept); 2 bad input or
+usage (one line per problem, never a traceback); 3 another refresh holds the lock.
+"""
 
 from __future__ import annotations
+
+EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT, EXIT_BUSY = 0, 1, 2, 3
 
 
 class InputError(ValueError):

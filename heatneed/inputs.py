@@ -20,6 +20,10 @@ import pandera.pandas as pa
 
 from .errors import InputError, located
 
+#: The repository's data folder and the embedded (illustrative) Kyiv scenario.
+DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+EMBEDDED_SCENARIO = DATA_DIR / "scenarios" / "kyiv-2026-02"
+
 OUTAGE_STATUSES = ("none", "scheduled", "emergency")
 MAX_PROBLEMS_SHOWN = 20
 

@@ -17,14 +17,11 @@ import xarray as xr
 from . import indices, physics, risk
 from .config import ModelParams
 from .errors import InputError, located
-from .inputs import Inputs, load_districts, load_reports, sha256_of
+from .inputs import EMBEDDED_SCENARIO, Inputs, load_districts, load_reports, sha256_of  # noqa: F401
 from .sources import read_forecast_file
 from .sources.base import iso_utc
+from .sources.registry import SCENARIO_FORECAST_NAMES
 
-DATA_DIR = Path(__file__).resolve().parent.parent / "data"
-EMBEDDED_SCENARIO = DATA_DIR / "scenarios" / "kyiv-2026-02"
-FORECAST_NAMES = ("forecast.csv", "forecast.parquet", "forecast.nc", "forecast.json", "forecast.grib2",
-                  "forecast.grib")
 
 #: Output columns of the priority list, in order (DESIGN §5).
 PRIORITY_COLUMNS = [
@@ -44,11 +41,14 @@ def scenario_files(directory: Path) -> dict[str, Path]:
     if not directory.is_dir():
         raise InputError(located(directory, "scenario folder not found"))
     files = {role: directory / f"{role}.csv" for role in ("districts", "unheated", "outages")}
-    forecast = next((directory / n for n in FORECAST_NAMES if (directory / n).exists()), None)
-    missing = [str(p.name) for p in files.values() if not p.exists()] + ([] if forecast else ["forecast.*"])
+    forecasts = [directory / n for n in SCENARIO_FORECAST_NAMES if (directory / n).exists()]
+    missing = [str(p.name) for p in files.values() if not p.exists()] + ([] if forecasts else ["forecast.*"])
     if missing:
         raise InputError(located(directory, f"scenario folder lacks {', '.join(missing)}"))
-    files["forecast"] = forecast
+    if len(forecasts) > 1:
+        raise InputError(located(directory, f"scenario folder holds {len(forecasts)} forecasts "
+                                            f"({', '.join(p.name for p in forecasts)}); keep one"))
+    files["forecast"] = forecasts[0]
     return files
 
 
@@ -503,6 +503,12 @@ def _completeness(a: pd.DataFrame, p: ModelParams) -> pd.Series:
     return pd.Series(np.array(texts, dtype=object)[flags @ (1 << np.arange(flags.shape[1]))], index=a.index)
 
 
+def indoor_temperatures(temp: np.ndarray, cooling: np.ndarray, dt: np.ndarray, p: ModelParams) -> np.ndarray:
+    """(district, member, time+1) indoor temperatures [°C] of (district, time, member) forecasts ``temp``."""
+    indoor, _ = _cool(_time_major(temp), cooling, dt, p)
+    return indoor.transpose(1, 2, 0)
+
+
 def rank(inputs: Inputs, p: ModelParams, *, sensitivity: bool = False, scheduler: str | None = None) -> RankResult:
     """Rank the districts of ``inputs`` by cold-exposure risk under parameters ``p``.
 
@@ -520,8 +526,10 @@ def rank(inputs: Inputs, p: ModelParams, *, sensitivity: bool = False, scheduler
     if scheduler or forecast["temp_c"].chunks is not None:
         from . import distributed
 
-        values, indoor_c = distributed.district_metrics(forecast, cooling, dt, p, sensitivity=sensitivity,
-                                                        scheduler=scheduler)
+        columns = len(METRIC_COLUMNS) + (len(SENSITIVITY_COLUMNS) if sensitivity else 0)
+        values, indoor_c = distributed.district_metrics(
+            forecast, cooling, dt, p, kernel=district_metrics, indoor_kernel=indoor_temperatures, columns=columns,
+            fused=use_fused(forecast["temp_c"].size), sensitivity=sensitivity, scheduler=scheduler)
         indoor_c = indoor_c.assign_coords(coords)
     else:
         temp = forecast["temp_c"].transpose("district", "time", "member").values

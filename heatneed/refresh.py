@@ -18,17 +18,15 @@ import logging
 import math
 from dataclasses import dataclass
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Callable
 
 from . import __version__, store
 from .config import ModelParams, model_params
 from .errors import InputError, located
+from .sources.registry import DEFAULT_SOURCE, SOURCE_NAMES
 
 log = logging.getLogger(__name__)
 
-DEFAULT_SOURCE = "meteostat"
-FORECAST_SOURCES = ("meteostat", "open-meteo", "snapshot")
 INPUT_KEYS = ("scenario", "districts", "unheated", "outages", "forecast")
 #: ``[refresh]`` keys and their meaning (documented in examples/heatneed.toml).
 REFRESH_KEYS = INPUT_KEYS + ("forecast_source", "output_dir", "max_snapshot_age_hours", "wait", "keep_runs")
@@ -88,9 +86,9 @@ def _checked_section(section: dict, path) -> dict:
             problems.append(located(where, f"unknown setting [refresh] {key}"))
         elif key in INPUT_KEYS + ("output_dir",) and not isinstance(value, str):
             problems.append(located(where, f"[refresh] {key} must be a path in quotes"))
-        elif key == "forecast_source" and value not in FORECAST_SOURCES:
+        elif key == "forecast_source" and value not in SOURCE_NAMES:
             problems.append(located(where, f"[refresh] forecast_source must be one of "
-                                           f"{', '.join(FORECAST_SOURCES)} (got {value!r})"))
+                                           f"{', '.join(SOURCE_NAMES)} (got {value!r})"))
         elif key == "max_snapshot_age_hours" and not (_is_number(value) and value >= 0):
             problems.append(located(where, "[refresh] max_snapshot_age_hours must be a number ≥ 0"))
         elif key == "wait" and not (isinstance(value, bool) or (_is_number(value) and value >= 0)):
@@ -119,9 +117,8 @@ def refresh(settings: RefreshSettings, config: dict | None = None, params: Model
     holds the lock), ``InputError`` (invalid input), ``SourceError`` (source down and no usable
     snapshot) or ``OSError``; nothing published changes then.
     """
-    from .cli import inputs_from  # one way to assemble inputs for rank and refresh
-
     from . import pipeline
+    from .assemble import assemble_inputs
     from .export import priority_bytes
 
     config = copy.deepcopy(config) if config is not None else {}
@@ -131,12 +128,12 @@ def refresh(settings: RefreshSettings, config: dict | None = None, params: Model
         config.setdefault("forecast", {})["max_snapshot_age_hours"] = settings.max_snapshot_age_hours
     forecast_file = settings.inputs.get("forecast")
     source = None if forecast_file else (settings.forecast_source or DEFAULT_SOURCE)
-    args = SimpleNamespace(**{k: settings.inputs.get(k) for k in INPUT_KEYS}, forecast_source=source)
     output_dir = settings.output_dir
     store.check_output_dir(output_dir)
 
     with store.refresh_lock(output_dir, settings.wait_s, on_wait):
-        inputs = inputs_from(args, config, output_dir / store.SNAPSHOTS, params.horizon_hours)
+        inputs = assemble_inputs(config, horizon_hours=params.horizon_hours, forecast_source=source,
+                                 snapshot_dir=output_dir / store.SNAPSHOTS, **settings.inputs)
         fc = inputs.forecast.attrs
         stale = bool(fc.get("stale", False))
         if stale:  # published all the same, but the operator should know the source is failing

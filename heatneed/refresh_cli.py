@@ -12,8 +12,9 @@ import math
 import sys
 import time
 
+from .errors import EXIT_BUSY, EXIT_OK
+
 log = logging.getLogger("heatneed.refresh")
-EXIT_OK, EXIT_BUSY = 0, 3
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
 
 
@@ -32,7 +33,8 @@ def add_commands(sub, add_input_flags) -> None:
     job.add_argument("--wait", metavar="SECONDS", nargs="?", type=float, const=math.inf,
                      help="if another refresh is running, wait for it (at most SECONDS) instead of exiting 3")
     job.add_argument("--max-snapshot-age-hours", metavar="H", type=float,
-                     help="oldest forecast snapshot used when the live source fails (default 12)")
+                     help="oldest forecast snapshot used when the live source fails (default: "
+                          "[forecast] max_snapshot_age_hours of heatneed/defaults.toml)")
     job.add_argument("--log-level", default="INFO", choices=("DEBUG", "INFO", "WARNING", "ERROR"),
                      help="log detail on stderr (default INFO)")
     refresh.set_defaults(handler=cmd_refresh)
@@ -62,14 +64,14 @@ def configure_logging(level: str = "INFO") -> None:
 
 def cmd_refresh(args) -> int:
     from . import store
-    from .cli import params_from, report
-    from .config import load_config
+    from .cli_common import report
+    from .config import load_config, params_from_flags
     from .distributed import scheduler_address
     from .refresh import RefreshSettings, refresh
 
     configure_logging(args.log_level)
     config = load_config(args.config)
-    params = params_from(args, config)
+    params = params_from_flags(config, vars(args))
     settings = RefreshSettings.from_config(
         config, args.config, output_dir=args.output_dir, scenario=args.scenario, districts=args.districts,
         unheated=args.unheated, outages=args.outages, forecast=args.forecast,

@@ -5,14 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from .errors import InputError, located
-from .inputs import check_outages, detect_kind, load_districts, parse_table, read_table, unknown_codes
+from .inputs import EMBEDDED_SCENARIO, check_outages, detect_kind, load_districts, parse_table, read_table, unknown_codes
 
-FORECAST_SUFFIXES = {".nc", ".nc4", ".netcdf", ".cdf", ".json", ".grib", ".grib2", ".grb", ".grb2"}
+from .sources.registry import file_format
 
 
 def _kind_of(path: Path):
     """(kind, raw table or None) for a file; forecasts in binary/JSON formats have no raw table."""
-    if path.suffix.lower() in FORECAST_SUFFIXES:
+    if getattr(file_format(path.suffix), "reader", "tidy") != "tidy":
         return "forecast", None
     table = read_table(path)
     kind = detect_kind(table.frame.columns)
@@ -28,8 +28,6 @@ def validate_files(files: list[str], districts_file: str | None = None) -> tuple
     District codes are checked against ``districts_file``, else a districts file among ``files``,
     else the embedded Kyiv registry.
     """
-    from .pipeline import EMBEDDED_SCENARIO
-
     ok, problems, kinds = [], [], {}
     for name in files:
         try:

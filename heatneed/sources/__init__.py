@@ -1,8 +1,7 @@
 """Forecast sources -> one ``xarray.Dataset`` (district, time, member); see ``base``.
 
-``read_forecast_file`` recognises a file's kind from its extension and content:
-.csv/.parquet tidy tables, .nc tidy (dims district/time[/member]) or gridded, .grib/.grib2 gridded,
-.json Open-Meteo.
+``read_forecast_file`` recognises a file's kind from its extension (``registry.FILE_FORMATS``) and
+content: tidy tables, NetCDF tidy (dims district/time[/member]) or gridded, GRIB gridded, Open-Meteo JSON.
 """
 
 from __future__ import annotations
@@ -13,9 +12,8 @@ import pandas as pd
 import xarray as xr
 
 from ..errors import InputError, located
-from .base import DIMS, conform, forecast_dataset, to_tidy  # noqa: F401  (public re-exports)
-
-GRIB_SUFFIXES = {".grib", ".grib2", ".grb", ".grb2"}
+from .base import DIMS, conform, forecast_dataset  # noqa: F401  (public re-exports)
+from .registry import file_format, formats_text
 
 
 def read_forecast_file(path, districts: pd.DataFrame, name: str | None = None) -> xr.Dataset:
@@ -27,24 +25,22 @@ def read_forecast_file(path, districts: pd.DataFrame, name: str | None = None) -
     path = Path(path)
     name = name or path.name
     suffix = path.suffix.lower()
-    if suffix in {".csv", ".txt", ".parquet"}:
+    kind = file_format(suffix)
+    if kind is None:
+        raise InputError(located(name, f"unknown forecast file type {suffix!r}; expected {formats_text()}"))
+    if kind.reader == "tidy":
         from .tidy import read_tidy_forecast
 
         return read_tidy_forecast(path, districts, name=name)
-    if suffix == ".json":
+    if kind.reader == "open-meteo":
         from .open_meteo import read_open_meteo_file
 
         return conform(read_open_meteo_file(path, districts, name=name), districts, name)
-    if suffix in GRIB_SUFFIXES:
-        from .gridded import read_gridded
+    from .gridded import read_gridded
 
-        return conform(read_gridded(path, districts, name=name), districts, name)
-    if suffix in {".nc", ".nc4", ".netcdf", ".cdf"}:
-        from .gridded import read_gridded
+    if kind.reader == "netcdf":
         from .tidy import is_tidy_netcdf, read_tidy_netcdf
 
         if is_tidy_netcdf(path, name=name):
             return read_tidy_netcdf(path, districts, name=name)
-        return conform(read_gridded(path, districts, name=name), districts, name)
-    raise InputError(located(name, f"unknown forecast file type {suffix!r}; expected .csv, "
-                                   ".parquet, .nc, .grib/.grib2 or Open-Meteo .json"))
+    return conform(read_gridded(path, districts, name=name), districts, name)

@@ -12,8 +12,6 @@ coords ``district`` (str codes), ``time`` (datetime64, UTC, tz-naive), ``member`
 
 from __future__ import annotations
 
-from typing import Protocol
-
 import numpy as np
 import pandas as pd
 import xarray as xr
@@ -23,16 +21,6 @@ from ..xarray_compat import defer_dask_array_import
 defer_dask_array_import()  # before this package builds its first xarray Variable
 
 DIMS = ("district", "time", "member")
-
-
-class ForecastSource(Protocol):
-    """A live or file forecast source."""
-
-    name: str
-
-    def fetch(self, districts: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> xr.Dataset:
-        """Forecast for ``districts`` (columns district_code, lat, lon) over [start, end] UTC."""
-        ...
 
 
 def utc_naive(times) -> pd.DatetimeIndex:
@@ -89,14 +77,6 @@ def forecast_dataset(
     ds.attrs["source"] = source
     ds.attrs["issued_at"] = iso_utc(issued_at if issued_at is not None else times[0])
     return ds
-
-
-def to_tidy(ds: xr.Dataset) -> pd.DataFrame:
-    """Long table ``district_code, time (tz-aware UTC), member, temp_c, wind_kmh, is_forecast``."""
-    df = ds[["temp_c", "wind_kmh", "is_forecast"]].to_dataframe().reset_index()
-    df = df.rename(columns={"district": "district_code"})
-    df["time"] = pd.to_datetime(df["time"]).dt.tz_localize("UTC")
-    return df[["district_code", "time", "member", "temp_c", "wind_kmh", "is_forecast"]]
 
 
 #: Interior gaps up to this many hours are filled by linear interpolation in time; longer gaps are refused.

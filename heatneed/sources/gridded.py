@@ -27,10 +27,10 @@ import xarray as xr
 
 from ..errors import InputError, located
 from .base import DIMS, check_declared_size, iso_utc
+from .registry import file_format
 
 ATTRIBUTION = "ECMWF (CC BY 4.0)"
 METHODS = ("bilinear", "nearest")
-GRIB_SUFFIXES = {".grib", ".grib2", ".grb", ".grb2"}
 
 LAT_NAMES = ("latitude", "lat")
 LON_NAMES = ("longitude", "lon")
@@ -71,7 +71,7 @@ def read_gridded(source, districts: pd.DataFrame, name: str | None = None,
 def _open(path: Path, name: str, stack: contextlib.ExitStack) -> xr.Dataset:
     """Open NetCDF with xarray, GRIB with cfgrib (one Dataset per hypercube, then merged)."""
     try:
-        if path.suffix.lower() not in GRIB_SUFFIXES:
+        if getattr(file_format(path.suffix), "reader", None) != "grib":
             return stack.enter_context(xr.open_dataset(path))
         import cfgrib
 

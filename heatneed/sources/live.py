@@ -13,26 +13,8 @@
 
 A snapshot is cut to [start, end] and to the requested districts; it may end before ``end``.
 
-``settings`` is the ``[forecast]`` table of the TOML config (keys not listed are ignored):
-
-=========================  ===========  =====================================================
-key                        default      meaning
-=========================  ===========  =====================================================
-``max_snapshot_age_hours``  12          oldest snapshot used when the live source fails [h]
-``timeout_s``              10           per network request / socket operation [s]
-``max_retries``            1            extra attempts after a failed request
-``deadline_s``             25           give up on the whole fetch after [s] (open-meteo: this
-                                        per request of ``chunk_size`` districts)
-``radius_km``              50           meteostat: stations searched around a centroid [km]
-``max_stations``           3            meteostat: stations per district (1..10)
-``method``                 interpolate  meteostat: ``interpolate`` (IDW) or ``nearest``
-``cache_ttl_s``            3600         meteostat: cache lifetime [s] (``MS_CACHE_TTL`` wins)
-``ensemble``               false        open-meteo: ensemble endpoint, members -> ``member``
-``models``                 (API's)      open-meteo: model name(s), e.g. ``ecmwf_ifs025``
-``open_meteo_url``         (by mode)    open-meteo: endpoint (a mirror or customer URL)
-``chunk_size``             50           open-meteo: districts per request
-``max_distance_km``        50           open-meteo: farthest grid cell accepted [km]
-=========================  ===========  =====================================================
+``settings`` is the ``[forecast]`` table of the TOML config: each key's default and meaning are in
+``heatneed/defaults.toml``, its type and the sources that read it in ``registry``.
 
 ``MS_*`` environment variables override meteostat's settings (see ``sources.meteostat``).
 """
@@ -49,28 +31,22 @@ import xarray as xr
 
 from ..errors import InputError, SourceError
 from .base import utc_naive
+from .registry import DEFAULT_SOURCE, LIVE_SOURCES, SETTING_TYPES, SOURCE_NAMES
 from .snapshot import list_snapshots, save_snapshot, usable_snapshots
 
 log = logging.getLogger(__name__)
-SOURCES = ("meteostat", "open-meteo", "snapshot")
-DEFAULT_SOURCE = "meteostat"
-DEFAULT_MAX_SNAPSHOT_AGE_HOURS = 12.0
-
-_KEYS = {  # key: (type, default)
-    "max_snapshot_age_hours": (float, DEFAULT_MAX_SNAPSHOT_AGE_HOURS),
-    "timeout_s": (float, 10.0), "max_retries": (int, 1), "deadline_s": (float, 25.0),
-    "radius_km": (float, 50.0), "max_stations": (int, 3), "method": (str, "interpolate"),
-    "cache_ttl_s": (int, 3600), "ensemble": (bool, False), "models": (None, None),
-    "open_meteo_url": (str, None), "chunk_size": (int, 50), "max_distance_km": (float, 50.0),
-}
 
 
 def forecast_settings(settings: dict | None) -> dict:
-    """Known keys of ``settings`` with defaults filled in and types checked (InputError)."""
-    settings = settings or {}
+    """Every ``[forecast]`` key: ``settings`` over the defaults of ``defaults.toml``, types checked
+    against ``registry.SETTING_TYPES`` (InputError otherwise). Unknown keys are ignored here (the
+    config check names them)."""
+    from ..config import load_config
+
+    merged = {**load_config().get("forecast", {}), **(settings or {})}
     out = {}
-    for key, (kind, default) in _KEYS.items():
-        value = settings.get(key, default)
+    for key, kind in SETTING_TYPES.items():
+        value = merged.get(key)
         if value is None or kind is None:
             out[key] = value
         elif kind is bool and not isinstance(value, bool):
@@ -87,26 +63,24 @@ def forecast_settings(settings: dict | None) -> dict:
 
 
 def make_source(source_name: str, settings: dict, now=None):
-    """The live source object for a name, configured from checked ``settings``."""
-    if source_name == "meteostat":
-        from .meteostat import MeteostatSource
+    """The live source object for a name, configured from checked ``settings``: the registry's
+    class, given the settings it reads (``LiveSource.settings``)."""
+    import importlib
 
-        return MeteostatSource(radius_km=settings["radius_km"],
-                               max_stations=settings["max_stations"], method=settings["method"],
-                               timeout_s=settings["timeout_s"],
-                               max_retries=settings["max_retries"],
-                               cache_ttl_s=settings["cache_ttl_s"],
-                               deadline_s=settings["deadline_s"], now=now)
-    if source_name == "open-meteo":
-        from .open_meteo import OpenMeteoSource
+    entry = next((s for s in LIVE_SOURCES if s.name == source_name and s.factory), None)
+    if entry is None:
+        raise InputError(f"unknown forecast source {source_name!r}; expected one of "
+                         f"{', '.join(SOURCE_NAMES)}")
+    module, cls = entry.factory.split(":")
+    factory = getattr(importlib.import_module(f"{__package__}.{module}"), cls)
+    keywords = {_ARGUMENT.get(key, key): settings[key] for key in entry.settings}
+    if "chunk_size" in keywords:
+        keywords["chunk_size"] = max(1, keywords["chunk_size"])
+    return factory(**keywords, now=now)
 
-        return OpenMeteoSource(ensemble=settings["ensemble"], models=settings["models"],
-                               url=settings["open_meteo_url"], timeout_s=settings["timeout_s"],
-                               max_retries=settings["max_retries"],
-                               chunk_size=max(1, settings["chunk_size"]),
-                               max_distance_km=settings["max_distance_km"], now=now)
-    raise InputError(f"unknown forecast source {source_name!r}; expected one of "
-                     f"{', '.join(SOURCES)}")
+
+#: [forecast] keys whose keyword argument is named otherwise.
+_ARGUMENT = {"open_meteo_url": "url"}
 
 
 def fetch_forecast(source_name: str | None, districts: pd.DataFrame, start, end,

@@ -12,7 +12,7 @@ import pytest
 from heatneed import store
 from heatneed.config import ModelParams, load_config, model_params
 from heatneed.refresh import REFRESH_KEYS, RefreshSettings
-from heatneed.sources.live import _KEYS as FORECAST_KEYS
+from heatneed.sources.registry import SETTING_TYPES as FORECAST_KEYS
 
 from refresh_support import FORECAST, N_DISTRICTS, ROOT, SCENARIO, check_published, refresh_argv
 

@@ -66,13 +66,13 @@ def test_the_kernel_is_chosen_for_the_whole_forecast_not_per_chunk(country, in_p
     modelled = country.forecast["temp_c"].isel(time=slice(0, int(P.horizon_hours)))  # hourly steps
     monkeypatch.setattr(pipeline, "FUSED_MIN_CELLS", modelled.size)  # the whole forecast is large
     chosen = []
-    real = distributed._metrics_chunk
-    monkeypatch.setattr(distributed, "_metrics_chunk", lambda *a, **kw: chosen.append(kw["fused"]) or real(*a, **kw))
+    real = pipeline.district_metrics  # the kernel rank() hands to the dask executor
+    monkeypatch.setattr(pipeline, "district_metrics", lambda *a, **kw: chosen.append(kw["fused"]) or real(*a, **kw))
     chunked = dataclasses.replace(country, forecast=country.forecast.chunk({"district": 50}))
     assert_same_result(pipeline.rank(chunked, P, sensitivity=True), in_process)  # dask's local threads
     assert len(chosen) >= 4 and all(chosen)
 
-    monkeypatch.setattr(distributed, "_metrics_chunk", real)
+    monkeypatch.setattr(pipeline, "district_metrics", real)
     result = pipeline.rank(country, P, sensitivity=True, scheduler=cluster.scheduler_address)
     assert all(client.run(lambda: "heatneed.fused" in sys.modules).values())  # compiled on the workers
     assert_same_result(result, in_process)  # against the numpy kernel in process
