@@ -42,6 +42,7 @@ from typing import Callable, Iterator
 
 import pandas as pd
 
+from .errors import InputError, located
 from .export import write_atomic
 
 log = logging.getLogger(__name__)
@@ -50,7 +51,10 @@ LATEST, RUNS, LISTS, SNAPSHOTS = "latest", "runs", "lists", "snapshots"
 PRIORITY_FILE, MANIFEST_FILE, HISTORY_FILE, LOCK_FILE = "priority.csv", "manifest.json", "history.sqlite", ".lock"
 MANIFEST_FORMAT = "heatneed-published/1"
 KEEP_RUNS = 10
-SCHEMA_VERSION = 1
+#: ``PRAGMA user_version`` of ``history.sqlite``. 1: the first layout. 2: ``district_runs`` follows the
+#: list's columns; an older file gains the columns it lacks (NULL in its old rows) in one transaction.
+#: A file of a newer version (written by a newer heatneed) is refused, never written into.
+SCHEMA_VERSION = 2
 
 #: Columns of the priority list (DESIGN §5) read back with these dtypes; text columns keep "" as "".
 PRIORITY_DTYPES = {
@@ -275,10 +279,12 @@ def _fsync_dir(path: Path) -> None:
 
 
 def check_output_dir(output_dir) -> None:
-    """Raise OSError if ``DIR/latest`` exists but is not the link this module publishes."""
+    """Raise OSError if ``DIR/latest`` exists but is not the link this module publishes, and
+    ``HistoryVersionError`` if the history was written by a newer heatneed."""
     latest = Path(output_dir) / LATEST
     if latest.exists() and not latest.is_symlink():
         raise OSError(errno.EISDIR, "is not the link refresh publishes; move it out of the way", str(latest))
+    check_history(output_dir)
 
 
 def publish(output_dir, csv: bytes, info: dict, now=None, keep_runs: int = KEEP_RUNS) -> dict:
@@ -382,8 +388,8 @@ def prune(output_dir, keep_runs: int = KEEP_RUNS) -> None:
 # --------------------------------------------------------------------------- history
 
 _SQL_TYPES = {"int64": "INTEGER", "Int64": "INTEGER", "float64": "REAL", "str": "TEXT"}
-_SCHEMA = f"""
-CREATE TABLE IF NOT EXISTS runs (
+_SCHEMA = (
+    """CREATE TABLE IF NOT EXISTS runs (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
     run_id TEXT NOT NULL UNIQUE,
     published_at TEXT NOT NULL,
@@ -395,22 +401,86 @@ CREATE TABLE IF NOT EXISTS runs (
     districts INTEGER NOT NULL,
     heatneed_version TEXT,
     manifest TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS district_runs (
+)""",
+    f"""CREATE TABLE IF NOT EXISTS district_runs (
     run_id TEXT NOT NULL REFERENCES runs(run_id),
     {", ".join(f"{c} {_SQL_TYPES[PRIORITY_DTYPES[c]]}" for c in DISTRICT_COLUMNS)},
     PRIMARY KEY (run_id, district_code)
-);
-CREATE INDEX IF NOT EXISTS district_runs_by_code ON district_runs (district_code);
-PRAGMA user_version = {SCHEMA_VERSION};
-"""
+)""",
+    "CREATE INDEX IF NOT EXISTS district_runs_by_code ON district_runs (district_code)",
+)
+
+
+class HistoryVersionError(InputError):
+    """``history.sqlite`` was written by a newer heatneed (exit 2: nothing is written into it)."""
+
+
+def _schema_version(con: sqlite3.Connection) -> int:
+    return int(con.execute("PRAGMA user_version").fetchone()[0])
+
+
+def _newer_schema(path: Path, version: int) -> HistoryVersionError:
+    return HistoryVersionError(located(
+        path, f"history schema version {version} is newer than this heatneed's ({SCHEMA_VERSION}); "
+              "upgrade heatneed, or publish into another --output-dir"))
+
+
+def check_history(output_dir) -> None:
+    """Raise ``HistoryVersionError`` if ``DIR/history.sqlite`` is of a newer schema than this code's.
+
+    Reads the version from the database header (``user_version``: 4 bytes big-endian at offset 60 of
+    the SQLite file format) without opening the database, so a refused run changes no byte of it.
+    """
+    path = Path(output_dir) / HISTORY_FILE
+    try:
+        with open(path, "rb") as fh:
+            header = fh.read(64)
+    except FileNotFoundError:
+        return
+    if len(header) == 64 and header.startswith(b"SQLite format 3\x00"):
+        version = int.from_bytes(header[60:64], "big")
+        if version > SCHEMA_VERSION:
+            raise _newer_schema(path, version)
+
+
+def _migrate(con: sqlite3.Connection, path: Path) -> None:
+    """Bring the history to ``SCHEMA_VERSION`` in one transaction: create what is missing, add the
+    list columns an older file lacks (NULL in its old rows), stamp the version."""
+    version = _schema_version(con)
+    if version > SCHEMA_VERSION:
+        raise _newer_schema(path, version)
+    existing = {row[1] for row in con.execute("PRAGMA table_info(district_runs)")}
+    if version == SCHEMA_VERSION and set(DISTRICT_COLUMNS) <= existing:
+        return
+    con.execute("BEGIN IMMEDIATE")
+    try:
+        for statement in _SCHEMA:
+            con.execute(statement)
+        existing = {row[1] for row in con.execute("PRAGMA table_info(district_runs)")}
+        added = [c for c in DISTRICT_COLUMNS if c not in existing]
+        for col in added:
+            con.execute(f"ALTER TABLE district_runs ADD COLUMN {col} {_SQL_TYPES[PRIORITY_DTYPES[col]]}")
+        con.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        con.execute("COMMIT")
+    except BaseException:
+        if con.in_transaction:
+            con.execute("ROLLBACK")
+        raise
+    if version and (added or version < SCHEMA_VERSION):
+        log.warning("history %s migrated from schema version %d to %d%s", path, version, SCHEMA_VERSION,
+                    f" (columns added: {', '.join(added)})" if added else "")
 
 
 def _write_connection(output_dir: Path) -> sqlite3.Connection:
-    con = sqlite3.connect(output_dir / HISTORY_FILE, timeout=30, isolation_level=None)
-    con.execute("PRAGMA journal_mode=WAL")  # readers never block the writer, nor it them
-    con.execute("PRAGMA synchronous=FULL")
-    con.executescript(_SCHEMA)
+    path = output_dir / HISTORY_FILE
+    con = sqlite3.connect(path, timeout=30, isolation_level=None)
+    try:
+        con.execute("PRAGMA journal_mode=WAL")  # readers never block the writer, nor it them
+        con.execute("PRAGMA synchronous=FULL")
+        _migrate(con, path)
+    except BaseException:
+        con.close()
+        raise
     return con
 
 
@@ -488,16 +558,18 @@ def read_history(output_dir, district: str | None = None, limit_runs: int | None
     if district is not None:
         where, params = "WHERE d.district_code = ?", [str(district)]
     limit = "" if limit_runs is None else f"ORDER BY seq DESC LIMIT {int(limit_runs)}"
-    query = (f"SELECT r.seq AS _seq, {', '.join('r.' + c for c in RUN_COLUMNS)}, "
-             f"{', '.join('d.' + c for c in DISTRICT_COLUMNS if c != 'run_id')} "
-             f"FROM (SELECT * FROM runs {limit}) r JOIN district_runs d ON d.run_id = r.run_id {where} "
-             f"ORDER BY r.seq, d.rank")
     try:
         con = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=10)
         try:
             tables = {name for (name,) in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
             if not {"runs", "district_runs"} <= tables:
                 return empty
+            stored = {row[1] for row in con.execute("PRAGMA table_info(district_runs)")}
+            # A file not yet migrated (the next refresh does it) lacks the newest columns: read as empty.
+            district = ", ".join(f"d.{c}" if c in stored else f"NULL AS {c}" for c in DISTRICT_COLUMNS if c != "run_id")
+            query = (f"SELECT r.seq AS _seq, {', '.join('r.' + c for c in RUN_COLUMNS)}, {district} "
+                     f"FROM (SELECT * FROM runs {limit}) r JOIN district_runs d ON d.run_id = r.run_id {where} "
+                     f"ORDER BY r.seq, d.rank")
             frame = pd.read_sql_query(query, con, params=params)
         finally:
             con.close()
