@@ -258,25 +258,9 @@ with tab_list:
     st.dataframe(
         support.styled_priority(table), hide_index=True, key=ss.table_key, on_select=choose_row,
         selection_mode="single-row", placeholder="—",
-        column_config={
-            "rank": st.column_config.NumberColumn(t("col_rank"), width="small"),
-            "district": st.column_config.TextColumn(t("col_district")),
-            "severity": st.column_config.NumberColumn(t("col_severity"), width="small"),
-            "severity_label": st.column_config.TextColumn("", width="medium"),
-            "risk_score": st.column_config.ProgressColumn(t("col_risk"), min_value=0, max_value=10, format="%.1f"),
-            "residents_unheated": st.column_config.NumberColumn(t("col_residents"), format="localized"),
-            "unheated_buildings": st.column_config.NumberColumn(t("col_buildings")),
-            "outage_status": st.column_config.TextColumn(t("col_outage")),
-            "hours_off_per_day": st.column_config.NumberColumn(t("col_hours_off"), format="%.1f"),
-            "min_temp_c": st.column_config.NumberColumn(t("col_min_temp"), format="%.1f"),
-            "min_wind_chill_c": st.column_config.NumberColumn(t("col_min_chill"), format="%.1f"),
-            "min_indoor_c": st.column_config.NumberColumn(t("col_min_indoor"), format="%.1f"),
-            "hours_to_12c": st.column_config.NumberColumn(t("col_hours_12"), format="%.1f"),
-            "hours_to_5c": st.column_config.NumberColumn(t("col_hours_5"), format="%.1f"),
-            "p_indoor_below_12c": st.column_config.NumberColumn(t("col_p12"), format="%.2f"),
-            "main_driver": st.column_config.TextColumn(t("col_driver")),
-            "completeness": st.column_config.TextColumn(t("col_completeness")),
-        })
+        column_config={"district": st.column_config.TextColumn(t("col_district")),
+                       "severity_label": st.column_config.TextColumn("", width="medium"),
+                       **support.priority_column_config(st.column_config, t)})
     d1, d2 = st.columns(2)
     d1.download_button(t("download_csv"), shown.csv, support.export_file_name(shown.issued_at, False), "text/csv",
                        key="download_csv", help=t("download_help"), on_click="ignore")

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 import pydeck as pdk
 
-from . import i18n, indices, physics, pipeline, store
+from . import columns, i18n, indices, physics, pipeline, store
 from .config import DEFAULTS_FILE, ModelParams
 from .export import priority_bytes
 from .inputs import Inputs
@@ -643,6 +643,29 @@ def export_file_name(issued_at: str, hxl: bool) -> str:
     except (TypeError, ValueError):  # no or unreadable issue time; never text from a file in a name
         stamp = "unknown-issue-time"
     return f"heatneed-priority_{stamp}{'_hxl' if hxl else ''}.csv"
+
+
+def priority_column_config(column_config, t) -> dict:
+    """The app table's column configuration from the column registry (``heatneed.columns``).
+
+    ``column_config`` is ``st.column_config`` (passed in: the library does not import Streamlit),
+    ``t`` the translation function of the page.
+    """
+    out = {}
+    for col in columns.PRIORITY:
+        if col.label is None:
+            continue
+        label, size = t(col.label), {"width": col.width} if col.width else {}
+        if col.display == "progress":
+            out[col.name] = column_config.ProgressColumn(label, min_value=0, max_value=10, format=col.app_format,
+                                                         **size)
+        elif col.display == "text":
+            out[col.name] = column_config.TextColumn(label, **size)
+        elif col.display == "localized":
+            out[col.name] = column_config.NumberColumn(label, format="localized", **size)
+        else:
+            out[col.name] = column_config.NumberColumn(label, format=col.app_format, **size)
+    return out
 
 
 def cli_command(params: ModelParams, defaults: ModelParams, sources: Mapping[str, Upload]) -> str:

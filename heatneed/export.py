@@ -13,31 +13,8 @@ from pathlib import Path
 
 import pandas as pd
 
-#: HXL hashtag row (research/domain.md §4.3, §6.4): city districts as #adm5, own measures as #x_….
-HXL_TAGS = {
-    "rank": "#priority",
-    "district_code": "#adm5+code",
-    "district_name": "#adm5+name",
-    "admin1_code": "#adm1+code",
-    "risk_score": "#x_risk+score",
-    "severity": "#severity",
-    "severity_label": "#severity+label",
-    "residents_unheated": "#affected+ind",
-    "unheated_buildings": "#affected+buildings",
-    "outage_status": "#x_outage+status",
-    "hours_off_per_day": "#x_outage+hours",
-    "min_temp_c": "#x_temp+outdoor+min",
-    "min_wind_chill_c": "#x_windchill+min",
-    "min_indoor_c": "#x_temp+indoor+min",
-    "hours_to_12c": "#x_hours+to12c",
-    "hours_to_5c": "#x_hours+to5c",
-    "person_hours_below_12c": "#x_personhours+below12c",
-    "p_indoor_below_12c": "#x_prob+below12c",
-    "main_driver": "#x_driver",
-    "completeness": "#meta+completeness",
-    "forecast_issued_at": "#date+forecast",
-    "data_as_of": "#date+reported",
-}
+from .columns import HXL_TAGS  # noqa: F401  (re-exported: the HXL row comes from the column registry)
+
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 

@@ -14,7 +14,9 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from . import columns as list_columns
 from . import indices, physics, risk
+from .columns import PRIORITY_COLUMNS  # noqa: F401  (the list's columns, re-exported for callers)
 from .config import ModelParams
 from .errors import InputError, located
 from .inputs import EMBEDDED_SCENARIO, Inputs, load_districts, load_reports, sha256_of  # noqa: F401
@@ -23,13 +25,6 @@ from .sources.base import iso_utc
 from .sources.registry import SCENARIO_FORECAST_NAMES
 
 
-#: Output columns of the priority list, in order (DESIGN §5).
-PRIORITY_COLUMNS = [
-    "rank", "district_code", "district_name", "admin1_code", "risk_score", "severity", "severity_label",
-    "residents_unheated", "unheated_buildings", "outage_status", "hours_off_per_day", "min_temp_c",
-    "min_wind_chill_c", "min_indoor_c", "hours_to_12c", "hours_to_5c", "person_hours_below_12c",
-    "p_indoor_below_12c", "main_driver", "completeness", "forecast_issued_at", "data_as_of",
-]
 DEFAULT_HOURS_OFF = {"none": 0.0, "emergency": 24.0}
 
 
@@ -567,33 +562,27 @@ def data_as_of(inputs: Inputs) -> str:
 
 
 def priority_table(detail: pd.DataFrame, inputs: Inputs, forecast: xr.Dataset, p: ModelParams) -> pd.DataFrame:
-    """The ranked priority list with exactly the DESIGN §5 columns, rounded for publication."""
+    """The ranked priority list: the columns of ``heatneed.columns``, rounded there for publication."""
     reg = inputs.districts.reindex(detail.index)
     severity = detail["severity"].astype(int)
     labels = np.array([""] + list(p.severity_labels), dtype=object)
     columns = {  # built as one frame: inserting ~20 columns one by one costs more than the model
-        "district_code": reg["district_code"], "district_name": reg["district_name"],
-        "admin1_code": reg["admin1_code"], "risk_score": detail["risk"].round(1), "severity": severity,
+        "rank": 0, "district_code": reg["district_code"], "district_name": reg["district_name"],
+        "admin1_code": reg["admin1_code"], "risk_score": detail["risk"], "severity": severity,
         "severity_label": pd.Series(labels[severity.to_numpy()], index=detail.index),
-        "residents_unheated": detail["residents_unheated"].astype("Int64"),
-        "unheated_buildings": detail["unheated_buildings"].round().astype("Int64"),
         "outage_status": detail["outage_status"].fillna("unknown"),
-        "hours_off_per_day": detail["hours_off_per_day"].round(1),
+        "main_driver": detail["main_driver"], "completeness": detail["completeness"],
+        "forecast_issued_at": forecast.attrs.get("issued_at", ""), "data_as_of": data_as_of(inputs),
     }
+    columns.update({col: detail[col] for col in list_columns.PRIORITY_COLUMNS if col not in columns})
+    out = list_columns.publish(pd.DataFrame(columns, index=detail.index))
     # Indoor measures describe unheated homes: where there are none they stay empty, not "falls in 8 h".
     no_homes = detail["unheated_buildings"].to_numpy() == 0
-    for col in ("min_temp_c", "min_wind_chill_c", "min_indoor_c", "hours_to_12c", "hours_to_5c"):
-        columns[col] = detail[col].astype(float).round(1)
-    columns["person_hours_below_12c"] = detail["person_hours_below_12c"].astype("Int64")
-    columns["p_indoor_below_12c"] = detail["p_indoor_below_12c"].round(2)
     for col in ("min_indoor_c", "hours_to_12c", "hours_to_5c", "p_indoor_below_12c"):
-        columns[col] = columns[col].mask(no_homes)
-    columns.update(main_driver=detail["main_driver"], completeness=detail["completeness"],
-                   forecast_issued_at=forecast.attrs.get("issued_at", ""), data_as_of=data_as_of(inputs))
-    out = pd.DataFrame(columns, index=detail.index)
+        out[col] = out[col].mask(no_homes)
     # Highest risk first; ties by residents exposed, then district_code (DESIGN §3). Unknown risk last.
     order = out.assign(_r=out["risk_score"].fillna(-1), _p=out["residents_unheated"].fillna(-1).astype(float))
     order = order.sort_values(["_r", "_p", "district_code"], ascending=[False, False, True], kind="stable")
     out = out.loc[order.index]
-    out.insert(0, "rank", np.arange(1, len(out) + 1))
-    return out.reset_index(drop=True)[PRIORITY_COLUMNS]
+    out["rank"] = np.arange(1, len(out) + 1)
+    return out.reset_index(drop=True)

@@ -42,6 +42,7 @@ from typing import Callable, Iterator
 
 import pandas as pd
 
+from .columns import DISTRICT_COLUMNS, PRIORITY_DTYPES
 from .errors import InputError, located
 from .export import write_atomic
 
@@ -56,18 +57,8 @@ KEEP_RUNS = 10
 #: A file of a newer version (written by a newer heatneed) is refused, never written into.
 SCHEMA_VERSION = 2
 
-#: Columns of the priority list (DESIGN §5) read back with these dtypes; text columns keep "" as "".
-PRIORITY_DTYPES = {
-    "rank": "int64", "district_code": "str", "district_name": "str", "admin1_code": "str",
-    "risk_score": "float64", "severity": "int64", "severity_label": "str",
-    "residents_unheated": "Int64", "unheated_buildings": "Int64", "outage_status": "str",
-    "hours_off_per_day": "float64", "min_temp_c": "float64", "min_wind_chill_c": "float64",
-    "min_indoor_c": "float64", "hours_to_12c": "float64", "hours_to_5c": "float64",
-    "person_hours_below_12c": "Int64", "p_indoor_below_12c": "float64", "main_driver": "str",
-    "completeness": "str", "forecast_issued_at": "str", "data_as_of": "str",
-}
-#: Per-district history columns: the list's, less those that are the same for the whole run.
-DISTRICT_COLUMNS = [c for c in PRIORITY_DTYPES if c not in ("forecast_issued_at", "data_as_of")]
+# The list's columns are read back with ``PRIORITY_DTYPES`` (text keeps "" as ""); the history keeps
+# ``DISTRICT_COLUMNS`` per district: both from the one column registry (``heatneed.columns``).
 RUN_COLUMNS = ["run_id", "published_at", "forecast_issued_at", "forecast_source", "stale",
                "stale_age_hours", "data_as_of"]
 HISTORY_COLUMNS = RUN_COLUMNS + DISTRICT_COLUMNS
