@@ -223,7 +223,7 @@ def setting_sources(path: Path = DEFAULTS_FILE) -> dict[str, str]:
 class Listing:
     """A priority list with its provenance: ranked here (``result``) or published (``published``)."""
 
-    priority: pd.DataFrame  # DESIGN §5 columns
+    priority: pd.DataFrame  # README: Priority list columns
     csv: bytes  # the download: the CLI's bytes for ``result``, the published file for ``published``
     issued_at: str
     forecast_source: str

@@ -1,4 +1,4 @@
-"""The pipeline on dask: chunked xarray forecasts and dask.distributed clusters (DESIGN §7).
+"""The pipeline on dask: chunked xarray forecasts and dask.distributed clusters (README: Scale and dask).
 
 This module is an executor: it knows nothing of the model. ``pipeline.rank`` hands it the kernel
 (``pipeline.district_metrics``) and the indoor-temperature kernel, and they are mapped over district

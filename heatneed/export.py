@@ -1,4 +1,4 @@
-"""Priority list exports (DESIGN §5): plain CSV, HXL CSV, Parquet; atomic file writes.
+"""Priority list exports (README: Priority list): plain CSV, HXL CSV, Parquet; atomic file writes.
 
 The bytes written by the CLI, the refresh job and the app's download button all come from
 ``priority_bytes``, so the three are identical for the same inputs and settings.

@@ -3,7 +3,7 @@
 ``pipeline._member_results`` computes the per-(district, member) results with about 25 numpy
 passes over the (time, district, member) grid; at country size (1,469 districts × 384 h × 51
 members) those passes, not arithmetic, set the time. ``member_results`` here computes the same
-results — the indoor model of DESIGN §3, the coldest apparent temperature, degree-hours and the
+results — the indoor model of README: The model, the coldest apparent temperature, degree-hours and the
 mean — while each district's forecast (384 × 51 float32 ≈ 78 KB) sits in cache: the grid is read
 once from memory and the indoor temperatures are written once.
 

@@ -1,7 +1,7 @@
 """Interface text in English and Ukrainian for the app.
 
 Only the interface is translated. The exported priority list keeps the English column names and
-labels of DESIGN §5, so that it is byte-identical to the command line's output.
+labels of the README's "Priority list", so that it is byte-identical to the command line's output.
 """
 
 from __future__ import annotations
@@ -94,9 +94,9 @@ STRINGS: dict[str, tuple[str, str]] = {
     "download_csv": ("Download priority list (CSV)", "Завантажити пріоритетний список (CSV)"),
     "download_hxl": ("Download with HXL tags (CSV)", "Завантажити з тегами HXL (CSV)"),
     "download_help": ("The same bytes as `python -m heatneed rank --out FILE` for the same inputs and "
-                      "settings: DESIGN §5 columns, English labels.",
+                      "settings: the columns of the README's \"Priority list\", English labels.",
                       "Ті самі байти, що й `python -m heatneed rank --out FILE` для тих самих даних і "
-                      "налаштувань: стовпці DESIGN §5, англійські назви."),
+                      "налаштувань: стовпці розділу README «Priority list», англійські назви."),
     # district detail
     "district": ("District", "Район"),
     "detail_title": ("District detail", "Деталі району"),
@@ -145,8 +145,12 @@ STRINGS: dict[str, tuple[str, str]] = {
     "upload_outages": ("Power outages (CSV from Excel, or Parquet)", "Знеструмлення (CSV з Excel або Parquet)"),
     "upload_forecast": ("Forecast (CSV, Parquet, NetCDF, GRIB or Open-Meteo JSON)",
                         "Прогноз (CSV, Parquet, NetCDF, GRIB або JSON Open-Meteo)"),
-    "upload_help": ("Columns as in DESIGN §2; `;` or `,` separators, decimal commas and Cyrillic are fine.",
-                    "Стовпці як у DESIGN §2; роздільники `;` або `,`, десяткові коми й кирилиця допустимі."),
+    "upload_help": ("Unheated reports: district_code, reported_at, unheated_buildings [, residents, unheated_since]. "
+                    "Outages: district_code, status (none/scheduled/emergency), reported_at [, hours_off_per_day]. "
+                    "`;` or `,` separators, decimal commas and Cyrillic are fine.",
+                    "Звіти про неопалювані будинки: district_code, reported_at, unheated_buildings [, residents, unheated_since]. "
+                    "Знеструмлення: district_code, status (none/scheduled/emergency), reported_at [, hours_off_per_day]. "
+                    "Роздільники `;` або `,`, десяткові коми й кирилиця допустимі."),
     "upload_rejected": ("“{name}” was not used; the previous data stays in use:",
                         "Файл «{name}» не використано; далі діють попередні дані:"),
     "in_use_upload": ("In use: {name}", "Використовується: {name}"),

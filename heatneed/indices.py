@@ -53,7 +53,7 @@ def degree_hours_below(temp, base, dt_hours=1.0, axis=-1):
 def heating_degree_days(daily_mean_c, base_c=15.5, axis=-1):
     """Heating degree-days [K·d] from daily mean temperatures: Σ max(0, base − T_mean).
 
-    Simple base-temperature form (research/domain.md §3.2, §7.4): base 15.5 °C (UK/Eurostat threshold
+    Simple base-temperature form ([Eurostat2023HDD]): base 15.5 °C (UK/Eurostat threshold
     family) or 18 °C: degree-hours with one-day steps.
     """
     return degree_hours_below(daily_mean_c, base_c, dt_hours=1.0, axis=axis)

@@ -1,4 +1,4 @@
-"""Reading and validating the input tables of DESIGN §2 (districts, unheated, outages).
+"""Reading and validating the input tables of README: Input files (districts, unheated, outages).
 
 Files come from Excel in a Ukrainian locale: ``;`` separators, decimal commas, a BOM, Cyrillic
 names, sometimes legacy cp1251 or UTF-16. ``read_table`` reads them all into text columns;

@@ -1,7 +1,7 @@
 """Indoor cooling of unheated dwellings: pure, vectorised formulas (numpy arrays, scalars or xarray).
 
 First-order (lumped RC, "Newton cooling") model of a dwelling whose heating has stopped
-(research/domain.md §1.1; DESIGN §3). With piecewise-constant hourly forcing the solution is
+([NewtonCooling], [ISO13790]; README: The model). With piecewise-constant hourly forcing the solution is
 exact per step:
 
     T_in[k+1] = T_eq[k] + (T_in[k] − T_eq[k]) · exp(−Δt_k / τ)
@@ -26,7 +26,7 @@ from numpy.lib.array_utils import normalize_axis_index
 def exponential_decay(elapsed_hours, temp_start, temp_out, tau_hours):
     """Indoor temperature after ``elapsed_hours`` at constant outdoor temperature [°C].
 
-    T(t) = T_out + (T0 − T_out)·e^(−t/τ)   (Newton cooling; research/domain.md §1.1, §7.3).
+    T(t) = T_out + (T0 − T_out)·e^(−t/τ)   (Newton cooling [NewtonCooling]).
     """
     return temp_out + (temp_start - temp_out) * np.exp(-np.asarray(elapsed_hours, dtype=float) / tau_hours)
 
@@ -35,7 +35,7 @@ def hours_to_threshold(temp_start, temp_out, threshold, tau_hours):
     """Hours until the indoor temperature falls to ``threshold`` at constant outdoor temperature [h].
 
     t* = τ·ln[(T0 − T_out)/(T_th − T_out)]; 0 if T0 ≤ T_th already; +inf if T_th ≤ T_out (never).
-    Source: research/domain.md §7.3 (exact solution of Newton cooling).
+    Source: [NewtonCooling] (exact solution of Newton cooling).
     """
     t0, tout, th = np.broadcast_arrays(*(np.asarray(x, dtype=float) for x in (temp_start, temp_out, threshold)))
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -48,7 +48,7 @@ def hours_to_threshold(temp_start, temp_out, threshold, tau_hours):
 def tau_from_readings(elapsed_hours, temp_start, temp_out, temp_reading):
     """Time constant from two indoor readings at constant outdoor temperature [h].
 
-    τ = t / ln[(T0 − T_out)/(T(t) − T_out)] (inversion of Newton cooling; research/domain.md §7.3).
+    τ = t / ln[(T0 − T_out)/(T(t) − T_out)] (inversion of Newton cooling [NewtonCooling]).
     NaN when the readings cannot come from cooling (T(t) ≥ T0 or T(t) ≤ T_out).
     """
     t0, tout, tr = (np.asarray(x, dtype=float) for x in (temp_start, temp_out, temp_reading))
@@ -59,7 +59,7 @@ def tau_from_readings(elapsed_hours, temp_start, temp_out, temp_reading):
 
 
 def equilibrium_temperature(temp_out, power_on_share, internal_gain_k, heater_gain_k):
-    """Temperature the dwelling tends to [°C]: T_eq = T_out + g_int + p_on·g_heat (DESIGN §3)."""
+    """Temperature the dwelling tends to [°C]: T_eq = T_out + g_int + p_on·g_heat (README: The model)."""
     return temp_out + internal_gain_k + power_on_share * heater_gain_k
 
 
@@ -88,7 +88,7 @@ def indoor_temperature(temp_eq, tau_hours, temp_start, dt_hours, heated=None, *,
     array (..., n + 1): T_in at the start of every step and at the end of the last one
     (float32 for float32 forcing, else float64).
 
-    Exact step solution T[k+1] = T_eq[k] + (T[k] − T_eq[k])·exp(−Δt_k/τ) (DESIGN §3). The loop
+    Exact step solution T[k+1] = T_eq[k] + (T[k] − T_eq[k])·exp(−Δt_k/τ) (README: The model). The loop
     runs over time only, on whole (district, member) slices; with ``axis=0`` each slice is
     contiguous in memory, which is how the pipeline calls it.
     """

@@ -31,7 +31,7 @@ DEFAULT_HOURS_OFF = {"none": 0.0, "emergency": 24.0}
 # --------------------------------------------------------------------------- assembling inputs
 
 def scenario_files(directory: Path) -> dict[str, Path]:
-    """The input files of a scenario folder (DESIGN §4 ``--scenario``)."""
+    """The input files of a scenario folder (README: Command line ``--scenario``)."""
     directory = Path(directory)
     if not directory.is_dir():
         raise InputError(located(directory, "scenario folder not found"))
@@ -97,7 +97,7 @@ def _forecast_from_bytes(data: bytes, registry: pd.DataFrame, name: str) -> xr.D
 class RankResult:
     """Everything a UI needs: the priority list, per-district detail and the modelled temperatures."""
 
-    priority: pd.DataFrame  # DESIGN §5 columns, ranked
+    priority: pd.DataFrame  # README: Priority list columns, ranked
     detail: pd.DataFrame  # index district_code: scores, ensemble P10/P90, τ sensitivity, inputs used
     indoor_c: xr.DataArray  # (district, member, time) at step boundaries [°C]
     forecast: xr.Dataset  # trimmed to the horizon
@@ -508,7 +508,7 @@ def rank(inputs: Inputs, p: ModelParams, *, sensitivity: bool = False, scheduler
     """Rank the districts of ``inputs`` by cold-exposure risk under parameters ``p``.
 
     ``scheduler``: address of a dask.distributed scheduler (``tcp://host:8786``) to run the model on
-    (DESIGN §7). The model then runs per district chunk on the cluster; scores and ranking are
+    (README: Scale and dask). The model then runs per district chunk on the cluster; scores and ranking are
     computed here from the gathered per-district results, exactly as in process. A forecast held
     in dask arrays (chunked over district) runs chunk by chunk even without a scheduler.
     """
@@ -580,7 +580,7 @@ def priority_table(detail: pd.DataFrame, inputs: Inputs, forecast: xr.Dataset, p
     no_homes = detail["unheated_buildings"].to_numpy() == 0
     for col in ("min_indoor_c", "hours_to_12c", "hours_to_5c", "p_indoor_below_12c"):
         out[col] = out[col].mask(no_homes)
-    # Highest risk first; ties by residents exposed, then district_code (DESIGN §3). Unknown risk last.
+    # Highest risk first; ties by residents exposed, then district_code (README: The model). Unknown risk last.
     order = out.assign(_r=out["risk_score"].fillna(-1), _p=out["residents_unheated"].fillna(-1).astype(float))
     order = order.sort_values(["_r", "_p", "district_code"], ascending=[False, False, True], kind="stable")
     out = out.loc[order.index]

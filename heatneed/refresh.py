@@ -1,4 +1,4 @@
-"""The scheduled refresh job (DESIGN §6): lock → fetch → validate → rank → publish.
+"""The scheduled refresh job (README: Scheduled refresh): lock → fetch → validate → rank → publish.
 
 ``refresh`` holds the output folder's lock for the whole job, fetches the forecast (meteostat by
 default; a live source that fails falls back to a snapshot in ``DIR/snapshots`` younger than

@@ -1,4 +1,4 @@
-"""Subcommands of the scheduled job (DESIGN §6): ``refresh`` and ``history``.
+"""Subcommands of the scheduled job (README: Scheduled refresh): ``refresh`` and ``history``.
 
 ``refresh`` exit codes: 0 published (possibly from a stale snapshot: see the log and the
 manifest), 1 source or system failure, 2 invalid input or config, 3 another refresh holds the

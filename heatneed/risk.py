@@ -1,6 +1,6 @@
 """Exposure metrics -> dimension scores -> risk -> severity -> ranking with drivers.
 
-Structure after INFORM Risk (JRC; research/domain.md §4.1): three dimensions on fixed 0–10 scales,
+Structure after INFORM Risk [INFORM2017]: three dimensions on fixed 0–10 scales,
 higher = worse, combined by a geometric mean (non-compensatory):
 
     risk = (HE · V · LCC)^(1/3)   over the dimensions available for the district

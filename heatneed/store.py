@@ -1,10 +1,10 @@
-"""The published folder and the run history (DESIGN §6): the contract between the refresh job,
+"""The published folder and the run history (README: Scheduled refresh): the contract between the refresh job,
 the app and ``python -m heatneed history``.
 
 An output folder ``DIR`` holds::
 
     DIR/latest -> runs/<run_id>        symlink, swapped in one rename(2): the published state
-    DIR/latest/priority.csv            the priority list (DESIGN §5 columns, plain CSV)
+    DIR/latest/priority.csv            the priority list (README: Priority list columns, plain CSV)
     DIR/latest/manifest.json           what that list is (see ``publish``), written last
     DIR/runs/<run_id>/                 one folder per published run; the newest ``keep_runs`` kept
     DIR/lists/priority_<ISSUED>.csv    dated lists, named by forecast issue time, never rewritten
@@ -91,7 +91,7 @@ def _utc(ts) -> pd.Timestamp:
 class Published:
     """The published state of an output folder, read back whole."""
 
-    priority: pd.DataFrame  # DESIGN §5 columns, dtypes as ``PRIORITY_DTYPES``
+    priority: pd.DataFrame  # README: Priority list columns, dtypes as ``PRIORITY_DTYPES``
     manifest: dict  # latest/manifest.json (see ``publish``)
     published_at: pd.Timestamp  # UTC
     age_hours: float  # hours since publication at the time of reading [h]

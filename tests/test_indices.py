@@ -1,4 +1,4 @@
-"""Wind chill and degree-day indices against the published vectors of DOMAIN.md / research §7."""
+"""Wind chill and degree-day indices against the published vectors of [JAGTI2001] and [NWSWindChill] (docs/references.md)."""
 
 import numpy as np
 import pytest
@@ -7,12 +7,12 @@ from hypothesis import strategies as st
 
 from heatneed import indices
 
-# Environment Canada chart values: metric formula, unrounded (research/domain.md §7.2).
+# Environment Canada chart values: metric formula, unrounded ([JAGTI2001]).
 METRIC = [((-25, 20), -36.7881), ((-20, 20), -30.4789), ((0, 10), -3.3147), ((-30, 40), -47.5041),
           ((-40, 80), -66.6362), ((-10, 30), -19.5205), ((-5, 20), -11.5514), ((-15, 50), -28.5857),
           ((5, 5), 4.0828), ((-50, 80), -80.8447), ((5, 75), -2.5034), ((-45, 70), -72.4955),
           ((-21, 15), -30.3098), ((-21, 25), -32.8970), ((-30, 20), -43.0973)]
-# NWS chart values: imperial formula, unrounded (research/domain.md §7.1).
+# NWS chart values: imperial formula, unrounded ([NWSWindChill]).
 IMPERIAL = [((0, 15), -19.3980), ((-10, 15), -32.2064), ((-20, 25), -50.8337), ((10, 30), -12.2832),
             ((40, 5), 36.4724), ((30, 10), 21.2483), ((20, 20), 4.2428), ((-30, 40), -70.5531),
             ((5, 25), -17.4088), ((-40, 60), -90.8735), ((0, 5), -10.5099), ((10, 10), -3.5402)]

@@ -1,4 +1,4 @@
-"""Indoor cooling against exact exponential solutions (DOMAIN.md test vectors) and its properties."""
+"""Indoor cooling against exact exponential solutions ([NewtonCooling] test vectors) and its properties."""
 
 import numpy as np
 import pytest

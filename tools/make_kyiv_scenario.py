@@ -1,7 +1,7 @@
 """Write the embedded, ILLUSTRATIVE Kyiv scenario data/scenarios/kyiv-2026-02/.
 
 The scenario is shaped on public city-level figures of 1-7 Feb 2026 (-21 °C observed, forecast
-to -30 °C, 500+ buildings without heat, power off up to 20 h/day; ../shared/DOMAIN.md). Their split
+to -30 °C, 500+ buildings without heat, power off up to 20 h/day; [KyivReports2026] in docs/references.md). Their split
 across districts is not published: every per-district number below is made up to be plausible
 and is documented in the scenario's README.md.
 

@@ -4,7 +4,7 @@ Run once (``python tools/make_source_fixtures.py``) and commit the outputs. The 
 synthetic cold-weather cases; only the formats are real:
 
 - ``meteostat/hourly/2026/<station>.csv.gz`` and ``meteostat/stations.db``: the Meteostat bulk
-  hourly CSV layout and stations database schema (../shared/research/forecast-data.md §2);
+  hourly CSV layout and stations database schema ([Meteostat] in docs/references.md);
 - ``open_meteo/*.json``: Open-Meteo forecast and ensemble API responses (§3.1, §3.2);
 - ``gridded/ensemble_global.nc``: a NetCDF ensemble grid with descending latitude and
   0..360 longitudes; ``gridded/ensemble_kyiv.grib2``: a GRIB2 ensemble written with eccodes

@@ -1,4 +1,4 @@
-"""The one shape every forecast source returns (DESIGN §2 "forecast").
+"""The one shape every forecast source returns (README: Input files "forecast").
 
 An ``xarray.Dataset`` with dims ``(district, time, member)``:
 

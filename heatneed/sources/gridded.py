@@ -1,4 +1,4 @@
-"""Gridded NetCDF and GRIB forecasts sampled at district centroids (DESIGN §2 "forecast").
+"""Gridded NetCDF and GRIB forecasts sampled at district centroids (README: Input files "forecast").
 
 Reads regular latitude/longitude grids as written by ECMWF open data (GRIB2 via cfgrib: ``t2m``
 [K], ``u10``/``v10`` [m s-1], dims ``number, step, latitude, longitude``) and NetCDF files in

@@ -1,4 +1,4 @@
-"""Live forecast with snapshot fallback: the one entry point for ``--forecast-source`` (DESIGN §6).
+"""Live forecast with snapshot fallback: the one entry point for ``--forecast-source`` (README: Scheduled refresh).
 
 ``fetch_forecast(source_name, districts, start, end, settings, snapshot_dir, now=None)``:
 

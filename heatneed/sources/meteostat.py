@@ -1,4 +1,4 @@
-"""Meteostat 2.x station data with its forecast rows -> canonical Dataset (DESIGN §2, §6).
+"""Meteostat 2.x station data with its forecast rows -> canonical Dataset (README: Input files; Scheduled refresh).
 
 For each district centroid: ``ms.stations.nearby`` (stations within ``radius_km``), then
 ``ms.hourly`` of temperature [°C] and wind speed [km/h] from the bulk hourly files, which carry
@@ -8,7 +8,7 @@ observations and, about 7 days ahead, model rows (``*_source`` = ``dwd_mosmix`` 
 nearest station that has a value. A value is a forecast (``is_forecast``) when its source names
 a forecast provider; an hour without data is NaN and counts as forecast from the fetch time on.
 Meteostat is deterministic: one member (0). Details and traps:
-../shared/research/forecast-data.md §1.
+[Meteostat].
 
 Never hangs, never crashes: meteostat's own network calls get ``timeout_s`` and ``max_retries``;
 its bulk CSV reads (urllib, no timeout of their own) run under ``socket.setdefaulttimeout``;

@@ -1,6 +1,6 @@
 """Open-Meteo forecast and ensemble JSON -> canonical (district, time, member) Dataset.
 
-Format (../shared/research/forecast-data.md §3.1-3.2): one object per location, or a list of
+Format ([OpenMeteo]): one object per location, or a list of
 them when several comma-separated coordinates were requested. Each object has the grid-cell
 ``latitude``/``longitude`` the API snapped to, ``utc_offset_seconds``, ``hourly_units`` and
 ``hourly`` with ``time`` (ISO 8601 local time, UTC when the offset is 0, or unix seconds) and

@@ -1,7 +1,7 @@
-"""Our own store of live forecasts, so a failed fetch can fall back to recent data (DESIGN §6).
+"""Our own store of live forecasts, so a failed fetch can fall back to recent data (README: Scheduled refresh).
 
 meteostat's cache is no offline store: a stale entry refreshed while offline is overwritten with
-an empty table (../shared/research/forecast-data.md §1.7). So after every successful live fetch
+an empty table ([Meteostat]). So after every successful live fetch
 the canonical Dataset is written to ``<snapshot_dir>/<source>_<YYYYmmddTHHMMSSZ>.nc`` (UTC
 fetch time), through a temporary file in the same folder and ``os.replace``, so a reader never
 sees half a file. A snapshot that cannot be read is skipped with a warning.

@@ -1,6 +1,6 @@
 """Tidy forecast tables (CSV/Parquet) and tidy NetCDF (dims district, time[, member]).
 
-Tidy table columns (DESIGN §2): ``district_code``, ``time`` (ISO 8601, UTC), ``temp_c``,
+Tidy table columns (README: Input files): ``district_code``, ``time`` (ISO 8601, UTC), ``temp_c``,
 optional ``wind_kmh``, optional ``member`` (int; absent = one deterministic member 0),
 optional ``issued_at`` (our addition: when the forecast was issued; else the first time step).
 """

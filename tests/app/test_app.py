@@ -189,7 +189,7 @@ def test_inconsistent_edit_is_refused_and_the_last_good_edit_stays(app):
                                     "added_rows": [], "deleted_rows": []}
     at.run()
     good = ranked_codes(at)
-    # 'scheduled' with no hours is refused by the outage rules (DESIGN §2: no silent default).
+    # 'scheduled' with no hours is refused by the outage rules (README, "Input files": no silent default).
     at.session_state["editor_0"] = {"edited_rows": {
         registry.index(PECHERSKYI): {"unheated_buildings": 400},
         registry.index(DESNIANSKYI): {"outage_status": "scheduled", "hours_off_per_day": None}},

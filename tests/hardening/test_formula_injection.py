@@ -22,7 +22,7 @@ from heatneed.config import model_params
 from heatneed.export import HXL_TAGS
 from heatneed.pipeline import PRIORITY_COLUMNS
 
-#: What spreadsheets run (DESIGN §5), written out here rather than taken from the code under test.
+#: What spreadsheets run ([OWASPCSV]), written out here rather than taken from the code under test.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 CODES = pd.read_csv(SCENARIO / "districts.csv", dtype=str)["district_code"].tolist()
 HOSTILE_CODES = ["=1+1", "+UA80", "-UA81", "@SUM(A1)", "\t=UA82", "\r=UA83", "=cmd|' /C calc'!A0", "UA84",

@@ -1,0 +1,57 @@
+"""Every citation resolves inside the repository: keys like ``[Collins1986]`` name an entry of
+``docs/references.md``, and nothing points at documents users cannot open."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+REFERENCES = ROOT / "docs" / "references.md"
+#: Where citations live: the package (code, defaults), the app, the documentation and data notes.
+CITING = sorted([*ROOT.glob("heatneed/**/*.py"), *ROOT.glob("heatneed/**/*.toml"), ROOT / "app.py",
+                 *ROOT.glob("*.md"), *ROOT.glob("docs/*.md"), *ROOT.glob("data/**/*.md"), *ROOT.glob("deploy/*.md"),
+                 *ROOT.glob("benchmarks/*.md"), *ROOT.glob("examples/*.toml")])
+#: A citation key: capitalised word with letters/digits, e.g. [WHO2018], [ISO13790], [Derived].
+CITATION = re.compile(r"\[([A-Z][A-Za-z]*[A-Za-z0-9]*)\](?!\()")
+#: Pointers to documents outside the repository (the project's private notes and contracts).
+OUTSIDE = re.compile(r"\.\./shared|research/[a-z-]+\.md|\bDESIGN(\.md)? ?§|\bDOMAIN\.md")
+
+
+def keys() -> set[str]:
+    return set(re.findall(r"^## (\S+)", REFERENCES.read_text(), flags=re.M))
+
+
+def citations(path: Path) -> set[str]:
+    """Keys cited in ``path``: every ``[Key]`` that is a reference key or looks like one (Author1986)."""
+    found = set(CITATION.findall(path.read_text(encoding="utf-8")))
+    return {k for k in found if k in keys() or re.fullmatch(r"[A-Z][A-Za-z]+\d{4}[A-Za-z]*", k)}
+
+
+def test_the_references_have_unique_keys_with_a_source_each():
+    text = REFERENCES.read_text()
+    headings = re.findall(r"^## (\S+)", text, flags=re.M)
+    assert len(headings) == len(set(headings)) >= 20
+    for block in re.split(r"^## ", text, flags=re.M)[1:]:
+        body = block.split("\n", 1)[1]
+        assert re.search(r"https?://|ISO \d|Order No\.|\[ISO13790\]|this project", body), block[:40]
+
+
+@pytest.mark.parametrize("path", CITING, ids=lambda p: p.relative_to(ROOT).as_posix())
+def test_every_citation_resolves(path):
+    missing = citations(path) - keys()
+    assert not missing, f"{path.name} cites keys not in docs/references.md: {sorted(missing)}"
+
+
+@pytest.mark.parametrize("path", CITING, ids=lambda p: p.relative_to(ROOT).as_posix())
+def test_nothing_points_outside_the_repository(path):
+    lines = [f"{i}: {line.strip()}" for i, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+             if OUTSIDE.search(line)]
+    assert not lines, f"{path.name} points outside the repository:\n" + "\n".join(lines)
+
+
+def test_the_model_code_cites_its_sources():
+    for name in ("physics.py", "indices.py", "defaults.toml"):
+        assert citations(ROOT / "heatneed" / name), name
