@@ -227,10 +227,24 @@ def test_map_layers_need_no_network(result, inputs):
 
 # --------------------------------------------------------------------------- interface text
 
-def test_every_string_exists_in_both_languages_with_the_same_placeholders():
-    for key, (english, ukrainian) in i18n.STRINGS.items():
-        assert english.strip() and ukrainian.strip(), key
-        assert i18n.placeholders(english) == i18n.placeholders(ukrainian), key
+def test_every_catalogue_has_every_message_with_the_same_placeholders():
+    english = i18n.catalogue("en")
+    assert set(i18n.LANGUAGES) >= {"en", "uk"}
+    for lang in i18n.LANGUAGES:
+        other = i18n.catalogue(lang)
+        for table in ("messages", "severity", "driver", "outage_status", "completeness", "completeness_item"):
+            assert set(other[table]) == set(english[table]), (lang, table)
+            for key, message in english[table].items():
+                assert other[table][key].strip(), (lang, table, key)
+                assert i18n.placeholders(other[table][key]) == i18n.placeholders(message), (lang, table, key)
+
+
+def test_completeness_is_written_from_its_codes_in_ukrainian():
+    note = "missing: outage status (model assumes no power), warming_places; residents estimated at 230 per building"
+    assert i18n.completeness(note, "uk") == ("бракує: стану знеструмлення (модель вважає, що світла немає), "
+                                             "місць обігріву; мешканців оцінено в 230 на будинок")
+    assert i18n.completeness("complete", "uk") == "повні"
+    assert i18n.completeness(note, "en") == note
 
 
 def test_model_labels_are_translated(result):
