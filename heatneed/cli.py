@@ -1,4 +1,4 @@
-"""Command line (DESIGN §4): ``python -m heatneed rank | validate | refresh | history``.
+"""Command line (DESIGN §4): ``python -m heatneed rank | validate | refresh | history | alerts``.
 
 Exit codes: 0 success; 1 a source or the system failed (published output kept); 2 bad input or
 usage (one line per problem on stderr, never a traceback); 3 another refresh is running.
@@ -69,6 +69,9 @@ def build_parser() -> argparse.ArgumentParser:
     from . import refresh_cli  # noqa: PLC0415  (kept apart: scheduling has its own module)
 
     refresh_cli.add_commands(sub, add_input_flags)
+    from . import alerts_cli  # noqa: PLC0415
+
+    alerts_cli.add_commands(sub)
     return parser
 
 

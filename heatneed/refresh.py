@@ -109,7 +109,8 @@ def _is_number(value) -> bool:
 
 
 def refresh(settings: RefreshSettings, config: dict | None = None, params: ModelParams | None = None,
-            scheduler: str | None = None, on_wait: Callable[[str], None] | None = None) -> dict:
+            scheduler: str | None = None, on_wait: Callable[[str], None] | None = None,
+            alert_settings=None) -> dict:
     """Run the job once under the output folder's lock; return the published manifest.
 
     ``config``: the loaded TOML (``config.load_config``), for ``[forecast]`` source settings;
@@ -118,14 +119,20 @@ def refresh(settings: RefreshSettings, config: dict | None = None, params: Model
     for another run (``settings.wait_s``). Raises ``store.Busy`` (another run
     holds the lock), ``InputError`` (invalid input), ``SourceError`` (source down and no usable
     snapshot) or ``OSError``; nothing published changes then.
+
+    After publishing, alerts run (``alerts.after_publish``; ``alert_settings`` default: from
+    ``config``, checked before anything runs): their failures are logged, never raised.
     """
     from .cli import inputs_from  # one way to assemble inputs for rank and refresh
 
     from . import pipeline
     from .export import priority_bytes
 
+    from . import alerts
+
     config = copy.deepcopy(config) if config is not None else {}
     params = params or model_params(config or None)
+    alert_settings = alert_settings or alerts.AlertSettings.from_config(config)
     # The live fetch reads its snapshot age limit from the config: pass the effective one.
     if settings.max_snapshot_age_hours is not None:
         config.setdefault("forecast", {})["max_snapshot_age_hours"] = settings.max_snapshot_age_hours
@@ -161,7 +168,11 @@ def refresh(settings: RefreshSettings, config: dict | None = None, params: Model
                        if role in inputs.files or role in inputs.hashes},
             "params": dataclasses.asdict(params),
         }
-        manifest = store.publish(output_dir, priority_bytes(result.priority), info, keep_runs=settings.keep_runs)
+        csv = priority_bytes(result.priority)
+        manifest = store.publish(output_dir, csv, info, keep_runs=settings.keep_runs)
+        names_uk = (inputs.districts["district_name_uk"].dropna().astype(str).to_dict()
+                    if "district_name_uk" in inputs.districts.columns else None)
+        alerts.after_publish(output_dir, manifest, store.read_priority_csv(csv), alert_settings, names_uk)
     files = ", ".join(f"{name} (sha256 {v['sha256'][:12]})" for name, v in manifest["files"].items())
     log.info("published run %s in %s: %s", manifest["run_id"], output_dir, files)
     return manifest
