@@ -21,6 +21,8 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Callable
 
+import pandas as pd
+
 from . import __version__, store
 from .config import ModelParams, model_params
 from .errors import InputError, located
@@ -172,7 +174,8 @@ def refresh(settings: RefreshSettings, config: dict | None = None, params: Model
         manifest = store.publish(output_dir, csv, info, keep_runs=settings.keep_runs)
         names_uk = (inputs.districts["district_name_uk"].dropna().astype(str).to_dict()
                     if "district_name_uk" in inputs.districts.columns else None)
-        alerts.after_publish(output_dir, manifest, store.read_priority_csv(csv), alert_settings, names_uk)
+        alerts.after_publish(output_dir, manifest, store.read_priority_csv(csv), alert_settings, names_uk,
+                             lead_from=pd.Timestamp(result.forecast["time"].values[0]).tz_localize("UTC"))
     files = ", ".join(f"{name} (sha256 {v['sha256'][:12]})" for name, v in manifest["files"].items())
     log.info("published run %s in %s: %s", manifest["run_id"], output_dir, files)
     return manifest

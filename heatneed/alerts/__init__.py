@@ -104,9 +104,10 @@ def data_state(priority: pd.DataFrame, manifest: dict) -> str:
     return "; ".join(words) or "real"
 
 
-def context_for(manifest: dict, settings: AlertSettings, data_state_text: str) -> dict:
+def context_for(manifest: dict, settings: AlertSettings, data_state_text: str, lead_from=None) -> dict:
     forecast = manifest.get("forecast", {})
     return {
+        "lead_from": str(lead_from) if lead_from is not None else None,
         "run_id": manifest.get("run_id"),
         "forecast_source": forecast.get("source"),
         "forecast_issued_at": forecast.get("issued_at"),
@@ -117,12 +118,13 @@ def context_for(manifest: dict, settings: AlertSettings, data_state_text: str) -
 
 
 def process_run(output_dir, manifest: dict, priority: pd.DataFrame, settings: AlertSettings,
-                names_uk: dict | None = None) -> Outcome:
+                names_uk: dict | None = None, lead_from=None) -> Outcome:
     """Levels, state, CAP files and channel deliveries for one published run.
 
     ``manifest``: the published manifest (``run_id``, ``published_at``, ``forecast``, ``params``);
     ``priority``: the published list; ``names_uk``: district_code -> Ukrainian name (else the
-    list's ``district_name_uk``). A run processed before returns ``already_processed`` and sends
+    list's ``district_name_uk``); ``lead_from``: the time (UTC) the list's lead times count from,
+    the first forecast time (default: the forecast issue time). A run processed before returns ``already_processed`` and sends
     nothing. Channel failures are in ``Outcome.results`` (and in the history), never raised.
     """
     run_id = manifest["run_id"]
@@ -137,7 +139,7 @@ def process_run(output_dir, manifest: dict, priority: pd.DataFrame, settings: Al
     if not events:
         log.info("alerts: no level changes to notify in run %s", run_id)
         return outcome
-    context = context_for(manifest, settings, data_state(priority, manifest))
+    context = context_for(manifest, settings, data_state(priority, manifest), lead_from)
     outcome.cap_files = cap.write_alerts(output_dir, events, context, settings.cap_sender,
                                          settings.cap_expires_hours, settings.atom_max_entries)
     log.info("alerts: %d notification(s) in run %s: %s", len(events), run_id,
@@ -159,11 +161,11 @@ def process_run(output_dir, manifest: dict, priority: pd.DataFrame, settings: Al
 
 
 def after_publish(output_dir, manifest: dict, priority: pd.DataFrame, settings: AlertSettings,
-                  names_uk: dict | None = None) -> Outcome | None:
+                  names_uk: dict | None = None, lead_from=None) -> Outcome | None:
     """``process_run`` for the refresh job: any error is logged as a warning and swallowed, so
     alerts never block or undo publishing (the refresh still exits 0)."""
     try:
-        return process_run(output_dir, manifest, priority, settings, names_uk)
+        return process_run(output_dir, manifest, priority, settings, names_uk, lead_from)
     except Exception as exc:  # noqa: BLE001
         log.warning("alerts: could not process run %s (%s: %s); the list is published",
                     manifest.get("run_id"), type(exc).__name__, exc)
@@ -182,6 +184,7 @@ def sample_events(settings: AlertSettings) -> list:
 def send_test(settings: AlertSettings, channel: str):
     """Send a clearly marked test message through ``channel`` (enabled or not); returns its Result."""
     context = {"test": True, "run_id": "test", "forecast_source": "test", "forecast_issued_at": None,
+               "lead_from": None,
                "data_state": "real", "app_url": settings.app_url, "horizon_hours": 72.0}
     return channels.SENDERS[channel](settings.channel(channel), sample_events(settings), context)
 

@@ -13,8 +13,9 @@ the newest files (Atom, RFC 4287 [RFC4287]). Mapping (documented in the README):
   else Unlikely.
 - ``urgency`` from ``hours_to_12c``: already below → Immediate; within the hour → Expected (CAP:
   "responsive action should be taken soon (within next hour)"); later → Future; all clear → Past.
-- ``onset`` = sent + ``hours_to_12c`` (when homes fall below 12 °C; sent if already below or
-  never), ``expires`` = sent + ``cap_expires_hours``.
+- ``onset`` = the model's start (first forecast time) + ``hours_to_12c``: when homes fall below
+  12 °C (sent if that is already past, or never within the horizon); ``expires`` = sent +
+  ``cap_expires_hours``.
 - ``area``: ``areaDesc`` the district name in the block's language, ``geocode`` the district
   code (``KATOTTH`` for a 19-character KATOTTH code, else ``p-code``).
 """
@@ -97,7 +98,9 @@ def alert_xml(event, context: dict, sender: str, expires_hours: float) -> bytes:
         E("references", " ".join(event.references), root)
     sent = pd.Timestamp(cap_time(event.sent))
     to12 = _num(f.get("hours_to_12c"))
-    onset = sent + pd.Timedelta(hours=to12) if (to12 is not None and to12 > 0 and event.kind != "all_clear") else sent
+    start = pd.Timestamp(cap_time(context.get("lead_from") or event.sent))
+    onset = start + pd.Timedelta(hours=to12) if (to12 is not None and event.kind != "all_clear") else sent
+    onset = max(onset, sent)  # a crossing already past: the alert applies from now
     for lang, cap_lang in texts.CAP_LANGUAGES.items():
         info = E("info", None, root)
         E("language", cap_lang, info)

@@ -10,6 +10,7 @@ scrubbed from every error text before it is logged or stored.
 
 from __future__ import annotations
 
+import email.policy
 import hashlib
 import hmac
 import json
@@ -75,7 +76,10 @@ class _Retryable(Exception):
 
 def email_message(settings, events, context: dict) -> EmailMessage:
     """The multipart/alternative (text, HTML) message of a digest."""
-    msg = EmailMessage()
+    # Folding at 78 columns splits a Cyrillic subject into encoded words with the spaces between
+    # them, which RFC 2047 decoders drop (CPython 3.11's folder): no folding below RFC 5322's
+    # 998-character line limit keeps each header one encoded word with its spaces inside.
+    msg = EmailMessage(policy=email.policy.SMTP.clone(max_line_length=998))
     msg["Subject"] = texts.subject(events, context, settings.language)
     msg["From"] = settings.sender
     msg["To"] = ", ".join(settings.to)
@@ -111,6 +115,8 @@ def send_email(settings, events, context: dict) -> Result:
                     smtp.login(settings.username, password)
                 except smtplib.SMTPAuthenticationError as exc:
                     raise _Permanent(f"SMTP login refused: {exc.smtp_code} {exc.smtp_error!r}") from None
+                except smtplib.SMTPNotSupportedError as exc:
+                    raise _Permanent(f"SMTP server offers no login: {exc}") from None
             try:
                 smtp.send_message(msg)
             except smtplib.SMTPRecipientsRefused as exc:

@@ -51,8 +51,8 @@ STRINGS: dict[str, tuple[str, str]] = {
                   "Мешканців, які ймовірно опиняться нижче 12 °C: {expected} з {residents} у неопалюваних "
                   "будинках (імовірність {p} %)."),
     "unknown": ("unknown", "невідомо"),
-    "forecast": ("Forecast: {source}, issued {issued} Kyiv time. Data: {state}.",
-                 "Прогноз: {source}, випущено {issued} за київським часом. Дані: {state}."),
+    "forecast": ("Forecast: {source}, issued {issued} Kyiv time; lead times count from {start}. Data: {state}.",
+                 "Прогноз: {source}, випущено {issued} за київським часом; час відліку від {start}. Дані: {state}."),
     "state_real": ("field reports and forecast", "польові звіти й прогноз"),
     "state_stale": ("STALE forecast (the live source failed)", "ЗАСТАРІЛИЙ прогноз (джерело не відповіло)"),
     "state_illustrative": ("ILLUSTRATIVE scenario, not real data", "ІЛЮСТРАТИВНИЙ сценарій, не реальні дані"),
@@ -148,6 +148,7 @@ def event_lines(event, lang: str, horizon_hours: float) -> list[str]:
 def footer_lines(context: dict, lang: str) -> list[str]:
     lines = [text("forecast", lang, source=context.get("forecast_source") or text("unknown", lang),
                   issued=kyiv_time(context.get("forecast_issued_at"), lang),
+                  start=kyiv_time(context.get("lead_from") or context.get("forecast_issued_at"), lang),
                   state=data_state(context.get("data_state", "real"), lang))]
     if context.get("app_url"):
         lines.append(text("app", lang, url=context["app_url"]))
