@@ -41,10 +41,10 @@ STRINGS: dict[str, tuple[str, str]] = {
                    "as modelled.",
                    "Рівень знову «немає» (був {previous}): за моделлю помешкання вже не мають охолонути нижче "
                    "12 °C."),
-    "lead": ("Homes without heat fall below 12 °C {to12} and below 5 °C {to5} (ensemble median).",
-             "Помешкання без опалення охолонуть нижче 12 °C {to12} і нижче 5 °C {to5} (медіана ансамблю)."),
+    "lead": ("Unheated homes below 12 °C: {to12}; below 5 °C: {to5} (ensemble median).",
+             "Неопалювані помешкання нижче 12 °C: {to12}; нижче 5 °C: {to5} (медіана ансамблю)."),
     "in_hours": ("in {hours} h", "через {hours} год"),
-    "already": ("already now", "вже зараз"),
+    "already": ("already", "вже"),
     "never": ("not within {hours} h", "не впродовж {hours} год"),
     "residents": ("Residents expected below 12 °C: {expected} of {residents} in unheated buildings "
                   "(probability {p} %).",
@@ -88,7 +88,7 @@ def _known(value) -> bool:
 
 
 def lead(hours, lang: str, horizon_hours: float) -> str:
-    """'in 24.3 h' / 'already now' / 'not within 72 h' for a crossing time [h] (NaN = never)."""
+    """'in 24.3 h' / 'already' / 'not within 72 h' for a crossing time [h] (NaN = never)."""
     if not _known(hours):
         return text("never", lang, hours=number(horizon_hours, lang))
     if float(hours) <= 0:

@@ -22,6 +22,14 @@ NAMES = {"UA80000000000126643": ("Holosiivskyi", "Голосіївський"), 
 TOKEN = "123456:SECRET-bot-token"
 WEBHOOK_SECRET = "webhook-shared-secret"
 SMTP_PASSWORD = "smtp-pa55word"
+A, B = CODES
+CALM = {"severity": 1, "p_indoor_below_12c": 0.05}
+RUNS = [
+    {A: {"severity": 4, "p_indoor_below_12c": 0.95, "hours_to_12c": 30.0, "hours_to_5c": 60.0}, B: CALM},  # amber
+    {A: {"severity": 5, "p_indoor_below_12c": 1.0, "hours_to_12c": 5.0, "hours_to_5c": 20.0}, B: CALM},  # red
+    {A: {"severity": 5, "p_indoor_below_12c": 1.0, "hours_to_12c": 5.0, "hours_to_5c": 20.0}, B: CALM},  # red
+    {A: CALM, B: CALM},  # none
+]
 
 
 def priority(rows: dict[str, dict]) -> pd.DataFrame:
@@ -132,7 +140,7 @@ class Stub:
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
         self.thread.start()
 
     def close(self):

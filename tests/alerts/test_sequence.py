@@ -8,16 +8,9 @@ import pytest
 from heatneed import alerts
 from heatneed.alerts import state
 
-from alert_support import CODES, TOKEN, manifest, priority, settings
+from alert_support import CALM, CODES, RUNS, TOKEN, manifest, priority, settings
 
 A, B = CODES
-CALM = {"severity": 1, "p_indoor_below_12c": 0.05}
-RUNS = [
-    {A: {"severity": 4, "p_indoor_below_12c": 0.95, "hours_to_12c": 30.0, "hours_to_5c": 60.0}, B: CALM},  # amber
-    {A: {"severity": 5, "p_indoor_below_12c": 1.0, "hours_to_12c": 5.0, "hours_to_5c": 20.0}, B: CALM},  # red
-    {A: {"severity": 5, "p_indoor_below_12c": 1.0, "hours_to_12c": 5.0, "hours_to_5c": 20.0}, B: CALM},  # red
-    {A: CALM, B: CALM},  # none
-]
 EXPECTED = [("alert", "amber", "none"), ("update", "red", "amber"), None, ("all_clear", "none", "red")]
 
 
