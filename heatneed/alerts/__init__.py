@@ -9,10 +9,10 @@ channel is logged and recorded, never raised: publishing is never blocked or und
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import pandas as pd
 
@@ -88,20 +88,26 @@ def data_state(priority: pd.DataFrame, manifest: dict) -> str:
     if "data_state" in priority.columns:
         states = sorted({str(s) for s in priority["data_state"].dropna() if str(s)})
         return "; ".join(states) if states else "real"
-    from ..inputs import sha256_of
-    from ..pipeline import EMBEDDED_SCENARIO, scenario_files
-
     words = []
-    try:
-        embedded = {sha256_of(Path(p).read_bytes()) for p in scenario_files(EMBEDDED_SCENARIO).values()}
-    except Exception:  # noqa: BLE001  (no embedded scenario shipped: nothing can be illustrative)
-        embedded = set()
+    embedded = _embedded_hashes()
     hashes = {v.get("sha256") for v in manifest.get("inputs", {}).values() if isinstance(v, dict)}
     if hashes & embedded:
         words.append("illustrative")
     if manifest.get("forecast", {}).get("stale"):
         words.append("stale")
     return "; ".join(words) or "real"
+
+
+@functools.lru_cache(maxsize=1)
+def _embedded_hashes() -> frozenset:
+    """sha256 of the embedded (illustrative) scenario's files."""
+    from ..inputs import sha256_of
+    from ..pipeline import EMBEDDED_SCENARIO, scenario_files
+
+    try:
+        return frozenset(sha256_of(p) for p in scenario_files(EMBEDDED_SCENARIO).values())
+    except Exception:  # noqa: BLE001  (no embedded scenario shipped: nothing can be illustrative)
+        return frozenset()
 
 
 def context_for(manifest: dict, settings: AlertSettings, data_state_text: str, lead_from=None) -> dict:
