@@ -146,8 +146,11 @@ def process_run(output_dir, manifest: dict, priority: pd.DataFrame, settings: Al
         log.info("alerts: no level changes to notify in run %s", run_id)
         return outcome
     context = context_for(manifest, settings, data_state(priority, manifest), lead_from)
-    outcome.cap_files = cap.write_alerts(output_dir, events, context, settings.cap_sender,
-                                         settings.cap_expires_hours, settings.atom_max_entries)
+    try:
+        outcome.cap_files = cap.write_alerts(output_dir, events, context, settings.cap_sender,
+                                             settings.cap_expires_hours, settings.atom_max_entries)
+    except OSError as exc:  # the feed failed (e.g. a full disk): the channels still get their messages
+        log.warning("alerts: could not write the CAP feed for run %s: %s", run_id, exc)
     log.info("alerts: %d notification(s) in run %s: %s", len(events), run_id,
              ", ".join(f"{e.district_code} {e.kind} {e.level}" for e in events))
     for name in settings.enabled_channels():

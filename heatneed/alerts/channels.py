@@ -14,6 +14,8 @@ import email.policy
 import hashlib
 import hmac
 import json
+import logging
+import re
 import smtplib
 import ssl
 import time
@@ -27,6 +29,20 @@ from . import texts
 
 SIGNATURE_HEADER = "X-Heatneed-Signature-256"
 USER_AGENT = "heatneed-alerts"
+_BOT_PATH = re.compile(r"/bot[^/\s]+/")
+
+
+class _RedactBotToken(logging.Filter):
+    """urllib3 logs request paths at DEBUG; a Telegram path holds the bot token: hide it."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if "/bot" in message:
+            record.msg, record.args = _BOT_PATH.sub("/bot***/", message), None
+        return True
+
+
+logging.getLogger("urllib3.connectionpool").addFilter(_RedactBotToken())
 
 
 @dataclass(frozen=True)

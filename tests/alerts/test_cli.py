@@ -93,3 +93,22 @@ def test_unknown_channel_is_a_usage_error(run, capsys):
         main(["alerts", "test", "--channel", "sms"])
     assert exit_.value.code == 2
     assert "invalid choice: 'sms'" in capsys.readouterr().err
+
+
+def test_the_bot_token_never_reaches_the_log_even_at_debug(run, tmp_path, telegram, monkeypatch, caplog):
+    monkeypatch.setenv("HEATNEED_TELEGRAM_TOKEN", TOKEN)
+    config = tmp_path / "c.toml"
+    config.write_text(f'[alerts.telegram]\nbase_url = "{telegram.url}"\nchat_ids = [1]\n', encoding="utf-8")
+    with caplog.at_level("DEBUG"):
+        assert run("alerts", "test", "--channel", "telegram", "--config", config)[0] == 0
+    assert "/bot***/sendMessage" in caplog.text and TOKEN not in caplog.text
+
+
+def test_the_example_configuration_is_valid():
+    from heatneed.alerts import AlertSettings
+    from heatneed.config import load_config
+
+    from alert_support import ROOT
+
+    example = ROOT / "examples" / "heatneed.toml"
+    assert AlertSettings.from_config(load_config(example), example).enabled_channels() == []

@@ -100,3 +100,15 @@ def test_ack_records_who_and_a_new_high_needs_a_new_ack(tmp_path):
     assert state.read_state(out).set_index("district_code").loc[A, "acked_at"] is None
     with pytest.raises(Exception, match="no active alert"):
         state.ack(out, B, "duty officer", "2026-02-01T07:00:00Z")
+
+
+def test_a_cap_feed_that_cannot_be_written_does_not_stop_the_channels(tmp_path, webhook, secrets_env, caplog):
+    cfg = settings(f'[alerts.webhook]\nenabled = true\nurl = "{webhook.url}/hook"\nretry_backoff_s = 0.0\n',
+                   tmp_path)
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "alerts").write_text("a file where the feed folder should be")
+    outcome = alerts.process_run(out, manifest(0), priority(RUNS[0]), cfg)
+    assert outcome.cap_files == [] and [r.ok for r in outcome.results] == [True]
+    assert len(webhook.requests) == 1
+    assert "could not write the CAP feed" in caplog.text
