@@ -77,7 +77,7 @@ def _with_retries(channel: str, delivery, attempt_fn, secrets: list[str | None])
         except _Permanent as exc:
             return attempts, _scrub(str(exc), secrets)
         except (OSError, smtplib.SMTPException, requests.RequestException, _Retryable) as exc:
-            error = _scrub(f"{type(exc).__name__}: {exc}", secrets)
+            error = _scrub(str(exc) if isinstance(exc, _Retryable) else f"{type(exc).__name__}: {exc}", secrets)
             if attempts > delivery.max_retries:
                 return attempts, error
             time.sleep(pause)

@@ -4,16 +4,21 @@ secret appears in logs, history or output."""
 
 from __future__ import annotations
 
+import shutil
 import socket
 import sqlite3
+import tempfile
+from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from heatneed import store
 from heatneed.cli import main
 
 from alert_support import ROOT, SMTP_PASSWORD, TOKEN, WEBHOOK_SECRET
 
+SCRATCH = "/dev/shm" if Path("/dev/shm").is_dir() else None  # fsync-heavy history: RAM where possible
 FORECAST = ROOT / "data" / "scenarios" / "kyiv-2026-02" / "forecast.csv"
 
 
@@ -146,3 +151,40 @@ def test_a_second_refresh_of_the_same_data_sends_nothing_new(tmp_path, run, tele
     assert len(webhook.requests) == 1 and len(webhook.requests[0]["json"]["events"]) == 8
     assert webhook.bad_signatures == 0
     assert len(list((out / "alerts").glob("*.xml"))) == 8
+
+
+@settings(max_examples=5, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.sampled_from(["ok", "500", "hang"]), st.sampled_from(["ok", "500", "hang"]))
+def test_any_mix_of_failing_channels_leaves_the_alert_history_as_without_channels(
+        tmp_path_factory, telegram, webhook, secrets_env, telegram_mode, webhook_mode):
+    from heatneed import alerts
+    from heatneed.alerts import state
+
+    from alert_support import RUNS, manifest, priority, settings as alert_settings
+
+    telegram.mode, webhook.mode = telegram_mode, webhook_mode
+    base = Path(tempfile.mkdtemp(dir=SCRATCH))
+    cfg = alert_settings(f"""
+[alerts.telegram]
+enabled = true
+base_url = "{telegram.url}"
+chat_ids = ["-1001"]
+timeout_s = 0.2
+max_retries = 0
+[alerts.webhook]
+enabled = true
+url = "{webhook.url}/hook"
+timeout_s = 0.2
+max_retries = 0
+""", base)
+    with_channels, without = base / "with", base / "without"
+    outcome = alerts.process_run(with_channels, manifest(0), priority(RUNS[0]), cfg)
+    alerts.process_run(without, manifest(0), priority(RUNS[0]), alert_settings())
+    assert [r.ok for r in outcome.results] == [telegram_mode == "ok", webhook_mode == "ok"]
+    assert state.read_state(with_channels).equals(state.read_state(without))
+    events = [state.read_events(d).drop(columns="event_id") for d in (with_channels, without)]
+    assert events[0].equals(events[1])
+    deliveries = state.read_deliveries(with_channels)
+    assert sorted(deliveries["status"]) == sorted(
+        ["sent" if m == "ok" else "failed" for m in (telegram_mode, webhook_mode)])
+    shutil.rmtree(base)
