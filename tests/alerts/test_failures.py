@@ -33,6 +33,14 @@ def run(capsys):
     return _run
 
 
+@pytest.fixture(scope="module")
+def plain(tmp_path_factory):
+    """A refresh of the same inputs with alerts off (the default): what publishing must look like."""
+    out = tmp_path_factory.mktemp("plain") / "out"
+    assert main(["refresh", "--forecast", str(FORECAST), "--output-dir", str(out), "--log-level", "WARNING"]) == 0
+    return out
+
+
 @pytest.fixture
 def silent_smtp():
     """A port that accepts connections and never says a word (an SMTP server that hangs)."""
@@ -87,11 +95,9 @@ def _history(out):
 
 @pytest.mark.parametrize("http_mode", ["500", "hang"])
 def test_failing_channels_leave_the_published_list_and_history_intact(
-        tmp_path, run, telegram, webhook, secrets_env, silent_smtp, caplog, http_mode):
+        tmp_path, run, telegram, webhook, secrets_env, silent_smtp, caplog, http_mode, plain):
     telegram.mode = webhook.mode = http_mode
     config = _config(tmp_path, telegram, webhook, silent_smtp)
-    plain = tmp_path / "plain"
-    assert run("refresh", "--forecast", FORECAST, "--output-dir", plain)[0] == 0  # alerts off by default
     out = tmp_path / "out"
     with caplog.at_level("WARNING"):
         code, _, err = run("refresh", "--forecast", FORECAST, "--output-dir", out, "--config", config)
@@ -150,7 +156,19 @@ def test_a_second_refresh_of_the_same_data_sends_nothing_new(tmp_path, run, tele
         assert run("refresh", "--forecast", FORECAST, "--output-dir", out, "--config", config)[0] == 0
     assert len(webhook.requests) == 1 and len(webhook.requests[0]["json"]["events"]) == 8
     assert webhook.bad_signatures == 0
-    assert len(list((out / "alerts").glob("*.xml"))) == 8
+    files = sorted((out / "alerts").glob("*.xml"))
+    assert len(files) == 8
+    from lxml import etree
+
+    from alert_support import CAP_XSD
+
+    schema = etree.XMLSchema(etree.parse(str(CAP_XSD)))
+    for path in files:  # the embedded scenario is illustrative: its alerts are an exercise
+        doc = etree.parse(str(path))
+        assert schema.validate(doc), schema.error_log
+        assert doc.findtext("{urn:oasis:names:tc:emergency:cap:1.2}status") == "Exercise"
+    feed = (out / "alerts" / "index.atom").read_text(encoding="utf-8")
+    assert all(f'href="{p.name}"' in feed for p in files)
 
 
 @settings(max_examples=5, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
