@@ -216,7 +216,7 @@ def list_alerts(output_dir, show_all: bool = False, deliveries: int = 10) -> str
             "episode high": shown["episode_high"].fillna("–"),
             "since run": shown["since_run_id"].fillna("–"),
             "last notice": (shown["last_event"].fillna("–") + " " + shown["last_event_sent"].fillna("")).str.strip(),
-            "acknowledged": [f"{lvl} by {by} at {at}" if at else "no"
+            "acknowledged": [f"{lvl} by {by} at {at}" if pd.notna(at) and at else "no"
                              for lvl, by, at in zip(shown["acked_level"], shown["acked_by"], shown["acked_at"])],
         })
         lines.append(table.to_string(index=False))

@@ -152,6 +152,9 @@ def _parse(defaults: dict, given: dict, config_path) -> AlertSettings:
     for key in ("app_url", "cap_sender"):
         if not isinstance(s[key], str):
             bad(key, "must be text in quotes")
+    if isinstance(s["app_url"], str) and s["app_url"] and (
+            not s["app_url"].startswith(("https://", "http://")) or any(c.isspace() for c in s["app_url"])):
+        bad("app_url", "must be an http(s) URL without spaces, or \"\"")
     if isinstance(s["cap_sender"], str) and (not s["cap_sender"] or any(c in s["cap_sender"] for c in " ,<&")):
         bad("cap_sender", "must be non-empty without spaces, commas, '<' or '&' (CAP 1.2 sender)")
     if not (_whole(s["atom_max_entries"]) and s["atom_max_entries"] >= 1):

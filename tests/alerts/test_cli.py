@@ -41,7 +41,11 @@ def test_list_shows_active_alerts_and_all_districts_on_request(run, state_dir):
 def test_ack_then_list_shows_who_acknowledged(run, state_dir):
     code, out, _ = run("alerts", "ack", "UA80000000000126643", "--by", "duty", "--output-dir", state_dir)
     assert (code, out.strip()) == (0, "acknowledged UA80000000000126643 at level amber by duty")
-    assert "amber by duty at" in run("alerts", "list", "--output-dir", state_dir)[1]
+    alerts.process_run(state_dir, manifest(1), priority({**RUNS[0], "UA80000000000210193": RUNS[0][
+        "UA80000000000126643"]}), settings())  # the second district rises too, unacknowledged
+    listing = run("alerts", "list", "--output-dir", state_dir)[1].splitlines()
+    assert listing[1].startswith("UA80000000000126643") and "amber by duty at" in listing[1]
+    assert listing[2].startswith("UA80000000000210193") and listing[2].endswith(" no")
 
 
 def test_ack_of_a_district_without_an_active_alert_exits_2(run, state_dir):

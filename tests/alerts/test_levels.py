@@ -79,6 +79,7 @@ def test_higher_severity_never_lowers_the_level(sev, p, to5, to12):
     ('[alerts]\nmatrix = [["none"]]\n', "[alerts] matrix must be 4 rows of 4 levels"),
     ("[alerts]\nimminent_5c_hours = -1\n", "[alerts] imminent_5c_hours must be a number > 0"),
     ("[alerts]\ncolour = 1\n", "unknown setting [alerts] colour"),
+    ('[alerts]\napp_url = "javascript:alert(1)"\n', "[alerts] app_url must be an http(s) URL"),
     ("[alerts.email]\nenabled = true\n", "[alerts.email] enabled needs host, from and at least one address"),
     ("[alerts.email]\nsecurity = \"tls\"\n", "[alerts.email] security must be one of starttls, ssl, none"),
     ("[alerts.email]\npassword = \"hunter2\"\n", "unknown setting [alerts.email] password"),
