@@ -65,7 +65,7 @@ def _scrub(message: str, secrets: list[str | None]) -> str:
     return " ".join(message.split())[:500]
 
 
-def _with_retries(channel: str, delivery, attempt_fn, secrets: list[str | None]) -> tuple[int, str | None]:
+def _with_retries(delivery, attempt_fn, secrets: list[str | None]) -> tuple[int, str | None]:
     """Run ``attempt_fn`` until it succeeds, fails permanently or the retries are used up.
     Returns (attempts, error or None)."""
     attempts, pause = 0, delivery.retry_backoff_s
@@ -138,7 +138,7 @@ def send_email(settings, events, context: dict) -> Result:
             except smtplib.SMTPRecipientsRefused as exc:
                 raise _Permanent(f"recipients refused: {', '.join(exc.recipients)}") from None
 
-    attempts, error = _with_retries("email", settings.delivery, attempt, [password])
+    attempts, error = _with_retries(settings.delivery, attempt, [password])
     return Result("email", error is None, attempts, 0 if error else 1, error)
 
 
@@ -198,7 +198,7 @@ def send_telegram(settings, events, context: dict) -> Result:
     for chat_id in settings.chat_ids:
         for part in parts:
             attempts, error = _with_retries(
-                "telegram", settings.delivery,
+                settings.delivery,
                 lambda: _http_post(url, settings.delivery, json={"chat_id": chat_id, "text": part,
                                                                  "disable_web_page_preview": True}),
                 [token])
@@ -246,7 +246,7 @@ def send_webhook(settings, events, context: dict) -> Result:
     body = json.dumps(webhook_payload(events, context), ensure_ascii=False, allow_nan=False,
                       default=str).encode("utf-8")
     headers = {"Content-Type": "application/json; charset=utf-8", SIGNATURE_HEADER: signature(secret, body)}
-    attempts, error = _with_retries("webhook", settings.delivery,
+    attempts, error = _with_retries(settings.delivery,
                                     lambda: _http_post(settings.url, settings.delivery, data=body, headers=headers),
                                     [secret])
     return Result("webhook", error is None, attempts, 0 if error else 1, error)

@@ -206,6 +206,8 @@ def _channel(name: str, c: dict, where: str, problems: list[str], base: Path):
             bad("port", "must be a port number 1–65535")
         if c["security"] not in SECURITY:
             bad("security", f"must be one of {', '.join(SECURITY)}")
+        if c["security"] == "none" and c["host"] not in ("", "localhost", "127.0.0.1", "::1"):
+            bad("security", '"none" (no TLS) is only for a relay on this machine (host localhost)')
         to = c["to"]
         if not (isinstance(to, list) and all(isinstance(a, str) and "@" in a for a in to)):
             bad("to", "must be a list of e-mail addresses")

@@ -83,6 +83,7 @@ def test_higher_severity_never_lowers_the_level(sev, p, to5, to12):
     ("[alerts.email]\nenabled = true\n", "[alerts.email] enabled needs host, from and at least one address"),
     ("[alerts.email]\nsecurity = \"tls\"\n", "[alerts.email] security must be one of starttls, ssl, none"),
     ("[alerts.email]\npassword = \"hunter2\"\n", "unknown setting [alerts.email] password"),
+    ('[alerts.email]\nsecurity = "none"\nhost = "smtp.example.org"\n', "is only for a relay on this machine"),
     ("[alerts.telegram]\nmax_message_chars = 5000\n", "[alerts.telegram] max_message_chars must be"),
     ("[alerts.webhook]\nurl = \"ftp://x\"\n", "[alerts.webhook] url must be an http(s) URL"),
     ("[alerts.webhook]\nmax_retries = 100\n", "[alerts.webhook] max_retries must be a whole number 0–10"),

@@ -8,7 +8,7 @@ import pytest
 from heatneed import alerts
 from heatneed.alerts import state
 
-from alert_support import CALM, CODES, RUNS, TOKEN, manifest, priority, settings
+from alert_support import CODES, RUNS, TOKEN, manifest, priority, settings
 
 A, B = CODES
 EXPECTED = [("alert", "amber", "none"), ("update", "red", "amber"), None, ("all_clear", "none", "red")]
