@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import InputError, located
+from . import CHANNELS
 from .levels import LEVEL_RANK, LEVELS, LevelRules
 
-CHANNELS = ("email", "telegram", "webhook")
 LANGUAGES = ("en", "uk", "both")
 SECURITY = ("starttls", "ssl", "none")
 

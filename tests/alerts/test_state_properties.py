@@ -9,7 +9,7 @@ from hypothesis import given, settings as hsettings, strategies as st
 
 from heatneed import alerts
 from heatneed.alerts import state
-from heatneed.alerts.levels import LEVEL_RANK
+from heatneed.alerts.levels import LEVEL_RANK, levels
 
 from alert_support import CODES, manifest, priority, settings
 
@@ -40,15 +40,15 @@ def test_notifications_follow_the_episode_rules_and_a_repeated_run_adds_nothing(
         events = state.read_events(out, 1000)
         assert len(events) == len(notified)
         assert not events.duplicated(["run_id", "district_code"]).any()
-        levels = {code: [] for code in CODES}
+        by_code = {code: [] for code in CODES}
         for n, rows in enumerate(sequence):
-            lv = alerts.levels(priority(rows), CFG.rules)
+            lv = levels(priority(rows), CFG.rules)
             for code in CODES:
-                levels[code].append(lv.at[code, "level"])
+                by_code[code].append(lv.at[code, "level"])
         for code in CODES:
             # replay the rules by hand: alert on leaving none, update at a new high, all clear on none
             expected, previous, high = [], "none", None
-            for n, level in enumerate(levels[code]):
+            for n, level in enumerate(by_code[code]):
                 if level == "none" and previous != "none":
                     expected.append((n, "all_clear", "none"))
                     high = None

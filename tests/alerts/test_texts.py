@@ -5,6 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings as hsettings, strategies as st
 
 from heatneed import alerts
+from heatneed.alerts.levels import levels
 from heatneed.alerts import channels, state, texts
 
 from alert_support import CODES, priority, settings
@@ -19,7 +20,7 @@ def _event(kind="alert", previous="none", **row):
     values = {"severity": 4, "p_indoor_below_12c": 0.95, "hours_to_12c": 30.0, "hours_to_5c": 0.0,
               "residents_unheated": 25400, **row}
     frame = priority({A: values})
-    lv = alerts.levels(frame, settings().rules)
+    lv = levels(frame, settings().rules)
     facts = alerts.district_facts(frame, lv)[A]
     level = "none" if kind == "all_clear" else lv.at[A, "level"]
     return state.Event("run", A, kind, level, previous, "id", "2026-02-01T06:00:00+00:00", (), facts)
