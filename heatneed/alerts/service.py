@@ -200,8 +200,13 @@ def list_alerts(output_dir, show_all: bool = False, deliveries: int = 10) -> str
     if shown.empty:
         lines.append("no active alerts (every district at level none)")
     else:
+        from ..store import read_published
+
+        published = read_published(output_dir)
+        names = ({} if published is None else
+                 dict(zip(published.priority["district_code"], published.priority["district_name"])))
         table = pd.DataFrame({
-            "district": shown["district_code"],
+            "district": [f"{names[c]} ({c})" if names.get(c) else c for c in shown["district_code"]],
             "level": shown["level"] + shown["assessed"].map({1: "", 0: " (not assessed)"}).fillna(""),
             "episode high": shown["episode_high"].fillna("–"),
             "since run": shown["since_run_id"].fillna("–"),

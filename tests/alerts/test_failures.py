@@ -115,6 +115,7 @@ def test_failing_channels_leave_the_published_list_and_history_intact(
     code, listing, _ = run("alerts", "list", "--output-dir", out)
     assert code == 0
     assert listing.count("FAILED") == 3 and "2 attempt(s)" in listing
+    assert "Sviatoshynskyi (UA80000000000875983)" in listing  # names from the published list
     assert ("HTTP 500" in listing) if http_mode == "500" else ("Timeout" in listing)
     everything = caplog.text + err + listing + (out / "history.sqlite").read_bytes().decode("latin-1")
     for secret in (TOKEN, WEBHOOK_SECRET, SMTP_PASSWORD):
