@@ -118,6 +118,6 @@ def test_split_never_exceeds_the_limit_and_loses_no_visible_text(text, limit):
 
 
 def test_webhook_signature_matches_the_rfc_4231_hmac_sha256_vector():
-    # RFC 4231 test case 2: key "Jefe", data "what do ya want for nothing?"
+    # [RFC4231] test case 2: key "Jefe", data "what do ya want for nothing?"
     assert channels.signature("Jefe", b"what do ya want for nothing?") == \
         "sha256=5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
