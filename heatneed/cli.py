@@ -1,4 +1,4 @@
-"""Command line: ``python -m heatneed rank | validate | refresh | history``.
+"""Command line: ``python -m heatneed rank | validate | refresh | history | alerts``.
 
 Only argument parsing and reporting live here; every step is a library call. Exit codes are those
 of ``heatneed.errors``: 0 success; 1 a source or the system failed (published output kept); 2 bad
@@ -66,6 +66,9 @@ def build_parser() -> argparse.ArgumentParser:
     from . import refresh_cli  # noqa: PLC0415  (kept apart: scheduling has its own module)
 
     refresh_cli.add_commands(sub, add_input_flags)
+    from . import alerts_cli  # noqa: PLC0415
+
+    alerts_cli.add_commands(sub)
     return parser
 
 

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+import pandas as pd
+
 from . import __version__, store
 from .config import ModelParams, model_params
 from .errors import InputError, located
@@ -107,7 +109,8 @@ def _is_number(value) -> bool:
 
 
 def refresh(settings: RefreshSettings, config: dict | None = None, params: ModelParams | None = None,
-            scheduler: str | None = None, on_wait: Callable[[str], None] | None = None) -> dict:
+            scheduler: str | None = None, on_wait: Callable[[str], None] | None = None,
+            alert_settings=None) -> dict:
     """Run the job once under the output folder's lock; return the published manifest.
 
     ``config``: the loaded TOML (``config.load_config``), for ``[forecast]`` source settings;
@@ -116,13 +119,19 @@ def refresh(settings: RefreshSettings, config: dict | None = None, params: Model
     for another run (``settings.wait_s``). Raises ``store.Busy`` (another run
     holds the lock), ``InputError`` (invalid input), ``SourceError`` (source down and no usable
     snapshot) or ``OSError``; nothing published changes then.
+
+    After publishing, alerts run (``alerts.after_publish``; ``alert_settings`` default: from
+    ``config``, checked before anything runs): their failures are logged, never raised.
     """
     from . import pipeline
     from .assemble import assemble_inputs
     from .export import priority_bytes
 
+    from . import alerts
+
     config = copy.deepcopy(config) if config is not None else {}
     params = params or model_params(config or None)
+    alert_settings = alert_settings or alerts.AlertSettings.from_config(config)
     # The live fetch reads its snapshot age limit from the config: pass the effective one.
     if settings.max_snapshot_age_hours is not None:
         config.setdefault("forecast", {})["max_snapshot_age_hours"] = settings.max_snapshot_age_hours
@@ -158,7 +167,12 @@ def refresh(settings: RefreshSettings, config: dict | None = None, params: Model
                        if role in inputs.files or role in inputs.hashes},
             "params": dataclasses.asdict(params),
         }
-        manifest = store.publish(output_dir, priority_bytes(result.priority), info, keep_runs=settings.keep_runs)
+        csv = priority_bytes(result.priority)
+        manifest = store.publish(output_dir, csv, info, keep_runs=settings.keep_runs)
+        names_uk = (inputs.districts["district_name_uk"].dropna().astype(str).to_dict()
+                    if "district_name_uk" in inputs.districts.columns else None)
+        alerts.after_publish(output_dir, manifest, store.read_priority_csv(csv), alert_settings, names_uk,
+                             lead_from=pd.Timestamp(result.forecast["time"].values[0]).tz_localize("UTC"))
     files = ", ".join(f"{name} (sha256 {v['sha256'][:12]})" for name, v in manifest["files"].items())
     log.info("published run %s in %s: %s", manifest["run_id"], output_dir, files)
     return manifest

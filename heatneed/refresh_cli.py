@@ -64,6 +64,7 @@ def configure_logging(level: str = "INFO") -> None:
 
 def cmd_refresh(args) -> int:
     from . import store
+    from .alerts import AlertSettings
     from .cli_common import report
     from .config import load_config, params_from_flags
     from .distributed import scheduler_address
@@ -77,9 +78,11 @@ def cmd_refresh(args) -> int:
         unheated=args.unheated, outages=args.outages, forecast=args.forecast,
         forecast_source=args.forecast_source, wait=args.wait,
         max_snapshot_age_hours=args.max_snapshot_age_hours)
+    alert_settings = AlertSettings.from_config(config, args.config)  # a bad [alerts] table: exit 2 now
     try:
         refresh(settings, config, params, scheduler=scheduler_address(args.dask_scheduler, config),
-                on_wait=lambda holder: log.info("another refresh is running (%s); waiting for it", holder))
+                on_wait=lambda holder: log.info("another refresh is running (%s); waiting for it", holder),
+                alert_settings=alert_settings)
     except store.Busy as exc:
         report([f"{exc}; this run did nothing (exit 3)"])
         return EXIT_BUSY

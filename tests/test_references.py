@@ -15,7 +15,7 @@ CITING = sorted([*ROOT.glob("heatneed/**/*.py"), *ROOT.glob("heatneed/**/*.toml"
                  *ROOT.glob("*.md"), *ROOT.glob("docs/*.md"), *ROOT.glob("data/**/*.md"), *ROOT.glob("deploy/*.md"),
                  *ROOT.glob("benchmarks/*.md"), *ROOT.glob("examples/*.toml")])
 #: A citation key: capitalised word with letters/digits, e.g. [WHO2018], [ISO13790], [Derived].
-CITATION = re.compile(r"\[([A-Z][A-Za-z]*[A-Za-z0-9]*)\](?!\()")
+CITATION = re.compile(r"\[([A-Z][A-Za-z0-9-]*)\](?!\()")
 #: Pointers to documents outside the repository (the project's private notes and contracts).
 OUTSIDE = re.compile(r"\.\./shared|research/[a-z-]+\.md|\bDESIGN(\.md)? ?§|\bDOMAIN\.md")
 
