@@ -1,0 +1,762 @@
+"""Calibrating τ and the gain from field thermometer readings in unheated flats (``heatneed calibrate``).
+
+The model is the one the ranking integrates (``heatneed.physics``, exact per step for
+piecewise-constant forcing held at its value at the start of each step):
+
+    T_in[k+1] = T_eq[k] + (T_in[k] − T_eq[k]) · exp(−Δt_k / τ)        T_eq[k] = T_out[k] + g
+
+τ [h] is the building time constant and g [K] the equilibrium shift (internal gains, heated
+neighbours). Because the recurrence is linear, the simulated indoor temperature of one cool-down
+episode that starts at T0 is
+
+    T_in(t) = F_τ(T_out)(t) + T0 · e^(−t/τ) + g · (1 − e^(−t/τ))
+
+with F_τ(T_out) the recurrence driven by the outdoor series from 0 (``physics.indoor_temperature``).
+The fit minimises the squared differences between readings and this *simulated trajectory*
+(not one-step differences, which break on noisy readings), all episodes of a site jointly with
+their own start values T0, by ``scipy.optimize.least_squares`` within bounds.
+
+Uncertainty is the profile likelihood: for every τ on a log grid the other parameters enter
+linearly and are solved exactly, giving RSS(τ); the interval is where
+RSS(τ) ≤ RSS_min · (1 + F(1, n − p; level) / (n − p)) (exact for linear models, [Venzon1988]).
+It assumes independent reading errors; model error (two time scales, sun, neighbours) makes it too
+narrow, which is why residuals and the two-time-constant comparison are reported beside it.
+
+Identifiability (risk-audit simulation, [Bacher2011]): with a day or two of readings τ and g
+cannot be told apart. When the free fit's intervals are open or too wide, g is fixed at the
+model's ``internal_gain_k`` and τ is reported under that assumption; when even that leaves τ
+unmeasured (flat readings, tiny indoor–outdoor gap, too few readings) the site is refused with
+the reason.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from scipy import optimize, stats
+
+from . import physics
+from .errors import InputError, located
+from .inputs import BOOLEAN_WORDS, RawTable, parse_table, read_table, unknown_codes
+
+FREE, FIXED_GAIN, REFUSED = "free", "fixed_gain", "refused"
+SITE_COLUMNS = ["site_id", "district_code", "status", "tau_hours", "tau_low_hours", "tau_high_hours",
+                "gain_k", "gain_low_k", "gain_high_k", "corr_tau_gain", "rmse_k", "n_readings", "n_episodes",
+                "span_hours", "heating_from", "tau_fast_hours", "tau_slow_hours", "bic_first_order",
+                "bic_two_node", "preferred_model", "message"]
+DISTRICT_COLUMNS = ["district_code", "tau_hours", "tau_low_hours", "tau_high_hours", "n_sites"]
+
+
+# --------------------------------------------------------------------------- settings
+
+@dataclass(frozen=True)
+class CalibrateSettings:
+    """The ``[calibrate]`` table of ``defaults.toml`` (sources there) plus the model's default gain."""
+
+    tau_min_hours: float
+    tau_max_hours: float
+    gain_min_k: float
+    gain_max_k: float
+    confidence: float
+    min_span_hours: float
+    min_readings: int
+    min_gap_k: float
+    max_tau_ratio: float
+    max_gap_hours: float
+    heating_rise_k: float
+    two_node_min_hours: float
+    profile_grid_points: int
+    default_gain_k: float  # [model] internal_gain_k
+
+
+def calibrate_settings(config: dict | None = None, **overrides) -> CalibrateSettings:
+    """Settings from a loaded config (``heatneed.config.load_config``); unknown keys are an error."""
+    from .config import load_config, model_params
+
+    config = load_config() if config is None else config
+    table = dict(config.get("calibrate", {}))
+    names = {f.name for f in dataclasses.fields(CalibrateSettings)} - {"default_gain_k"}
+    problems = [f"unknown setting [calibrate] {key}" for key in table if key not in names]
+    problems += [f"missing setting [calibrate] {key}" for key in names if key not in table]
+    if problems:
+        raise InputError(problems)
+    table["default_gain_k"] = model_params(config).internal_gain_k
+    table.update({k: v for k, v in overrides.items() if v is not None})
+    for key, value in table.items():
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not np.isfinite(value):
+            problems.append(f"[calibrate] {key} must be a number (got {value!r})")
+    if not problems:
+        s = CalibrateSettings(**table)
+        if not 0 < s.tau_min_hours < s.tau_max_hours:
+            problems.append("[calibrate] needs 0 < tau_min_hours < tau_max_hours")
+        if not s.gain_min_k <= s.default_gain_k <= s.gain_max_k:
+            problems.append("[calibrate] gain_min_k ≤ [model] internal_gain_k ≤ gain_max_k must hold")
+        if not 0 < s.confidence < 1:
+            problems.append("[calibrate] confidence must lie between 0 and 1")
+        if s.profile_grid_points < 10 or s.min_readings < 3 or s.max_tau_ratio <= 1:
+            problems.append("[calibrate] needs profile_grid_points ≥ 10, min_readings ≥ 3, max_tau_ratio > 1")
+    if problems:
+        raise InputError(problems)
+    return s
+
+
+# --------------------------------------------------------------------------- readings
+
+def _raw_excel(raw: bytes, name: str) -> RawTable:
+    """An XLSX/XLS/ODS workbook's first sheet as text cells (calamine), rows numbered as Excel shows them."""
+    try:
+        sheet = pd.read_excel(io.BytesIO(raw), engine="calamine", header=None, dtype=object)
+    except Exception as exc:  # calamine raises its own types for damaged workbooks
+        raise InputError(located(name, f"not a readable Excel workbook ({type(exc).__name__})")) from None
+    if sheet.empty:
+        raise InputError(located(name, "the first sheet is empty"))
+    header = [str(c).strip().lower() if not pd.isna(c) else "" for c in sheet.iloc[0]]
+    body = sheet.iloc[1:].map(lambda v: "" if v is None or (isinstance(v, float) and np.isnan(v)) else
+                              (v.isoformat() if hasattr(v, "isoformat") else str(v)))
+    body.columns = header
+    rows = np.arange(len(body)) + 2
+    blank = (body.apply(lambda col: col.str.strip()) == "").all(axis=1).to_numpy()
+    return RawTable(body[~blank].reset_index(drop=True), rows[~blank], name, decimal_comma=False)
+
+
+def _raw(source, name: str | None) -> RawTable:
+    if isinstance(source, (str, Path)):
+        path = Path(source)
+        name = name or path.name
+        try:
+            raw = path.read_bytes()
+        except OSError as exc:
+            raise InputError(located(name, f"cannot read file ({exc.strerror})")) from None
+    else:
+        raw, name = bytes(source), name or "upload"
+    if raw.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):  # XLSX/ODS (zip) or legacy XLS
+        return _raw_excel(raw, name)
+    return read_table(raw, name)
+
+
+def read_readings(source, name: str | None = None, registry: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Validated thermometer readings from CSV, Parquet or Excel (raises InputError, one line per problem).
+
+    Columns: ``site_id``, ``time`` (ISO 8601; no offset = UTC), ``indoor_c`` [°C]; optional
+    ``outdoor_c`` [°C], ``heating_on`` (true/false, 1/0, yes/no, так/ні), ``district_code``.
+    Rows may come in any order; a site's readings are sorted by time. Returns a frame with the
+    typed columns, ``heating_on`` as bool (absent column: NaN) and ``_row`` (the Excel row).
+    """
+    table = _raw(source, name)
+    frame, problems = parse_table(table, "readings")
+    if problems:
+        raise InputError(problems)
+    if "heating_on" in frame:
+        frame["heating_on"] = frame["heating_on"].map(BOOLEAN_WORDS)
+    duplicated = frame.duplicated(["site_id", "time"], keep=False)
+    if duplicated.any():
+        first = frame[duplicated].groupby(["site_id", "time"])["_row"].transform("min")
+        problems += [located(table.name, f"site {s!r} has two readings at {t:%Y-%m-%d %H:%M}Z (also row {f})", int(r),
+                             "time") for s, t, r, f in zip(frame.loc[duplicated, "site_id"],
+                                                            frame.loc[duplicated, "time"],
+                                                            frame.loc[duplicated, "_row"], first) if r != f]
+    if "district_code" in frame:
+        codes = frame.groupby("site_id")["district_code"].nunique()
+        for site in codes.index[codes > 1]:
+            rows = frame.loc[frame["site_id"] == site, "_row"]
+            problems.append(located(table.name, f"site {site!r} is given in more than one district_code "
+                                                f"(rows {rows.min()}–{rows.max()})", column="district_code"))
+        if registry is not None:
+            known = frame.dropna(subset=["district_code"])
+            problems += unknown_codes(known, registry.index, table.name)
+    if problems:
+        raise InputError(problems)
+    return frame.sort_values(["site_id", "time", "_row"], kind="stable").reset_index(drop=True)
+
+
+def read_outdoor(source, name: str | None = None) -> pd.DataFrame:
+    """An outdoor temperature series: ``time``, ``outdoor_c`` [°C], optional ``district_code``."""
+    table = _raw(source, name)
+    frame, problems = parse_table(table, "outdoor")
+    keys = ["district_code", "time"] if "district_code" in frame else ["time"]
+    if not problems:
+        duplicated = frame.duplicated(keys, keep="first")
+        problems += [located(table.name, "a second value for the same time", int(r), "time")
+                     for r in frame.loc[duplicated, "_row"]]
+    if problems:
+        raise InputError(problems)
+    return frame.sort_values(keys, kind="stable").reset_index(drop=True)
+
+
+def _interpolated(times: pd.Series, series: pd.Series, max_gap_hours: float) -> np.ndarray:
+    """``series`` (time-indexed) linearly interpolated at ``times``; NaN outside or across long gaps."""
+    index = pd.DatetimeIndex(series.index)
+    x = (index - index[0]) / pd.Timedelta(hours=1)
+    t = (pd.DatetimeIndex(times) - index[0]) / pd.Timedelta(hours=1)
+    values = np.interp(t, x, series.to_numpy(float), left=np.nan, right=np.nan)
+    after = np.searchsorted(np.asarray(x), np.asarray(t), side="left").clip(1, len(x) - 1)
+    gap = np.asarray(x)[after] - np.asarray(x)[after - 1]
+    exact = np.isin(np.asarray(t), np.asarray(x))
+    return np.where((gap <= max_gap_hours) | exact, values, np.nan)
+
+
+def attach_outdoor(readings: pd.DataFrame, outdoor: pd.DataFrame | dict, name: str,
+                   max_gap_hours: float) -> pd.DataFrame:
+    """Readings with ``outdoor_c`` filled from an outdoor series, linear in time.
+
+    ``outdoor`` is a frame (``time``, ``outdoor_c``, optional ``district_code``) or a dict
+    district_code → time-indexed Series (from a weather source). A reading the series does not
+    cover (outside it, or inside a gap longer than ``max_gap_hours``) is an error naming its row.
+    """
+    out = readings.copy()
+    filled = np.full(len(out), np.nan)
+    if isinstance(outdoor, pd.DataFrame):
+        if "district_code" in outdoor:
+            series = {c: g.set_index("time")["outdoor_c"] for c, g in outdoor.groupby("district_code")}
+        else:
+            series = {None: outdoor.set_index("time")["outdoor_c"]}
+    else:
+        series = outdoor
+    problems = []
+    keys = out["district_code"] if None not in series else pd.Series(None, index=out.index, dtype=object)
+    for key, rows in out.groupby(keys, dropna=False).groups.items():
+        key = None if isinstance(key, float) and np.isnan(key) else key
+        if key not in series:
+            problems.append(located(name, f"no outdoor temperatures for district {key!r}", column="district_code"))
+            continue
+        at = out.index.get_indexer(rows)
+        filled[at] = _interpolated(out.loc[rows, "time"], series[key], max_gap_hours)
+    for i in np.flatnonzero(np.isnan(filled))[:20]:
+        if not problems or "no outdoor" not in problems[-1]:
+            problems.append(located(name, f"no outdoor temperature covers {out.at[i, 'time']:%Y-%m-%d %H:%M}Z "
+                                          f"(outside the outdoor series or in a gap over {max_gap_hours:g} h)",
+                                    int(out.at[i, "_row"]), "time"))
+    if problems:
+        raise InputError(problems)
+    out["outdoor_c"] = filled
+    return out
+
+
+def outdoor_from_source(source_name: str, registry: pd.DataFrame, readings: pd.DataFrame, config: dict,
+                        district: str | None = None) -> dict[str, pd.Series]:
+    """Outdoor series per district from a weather source (e.g. meteostat observations near the centroid).
+
+    Uses ``heatneed.sources.live.fetch_forecast`` over the readings' time span (whole hours, one
+    hour of margin). Raises SourceError when the source fails.
+    """
+    from .sources.live import fetch_forecast
+
+    codes = sorted(set(readings["district_code"].dropna())) if "district_code" in readings else []
+    codes = codes or ([district] if district else [])
+    if not codes:
+        raise InputError("readings without outdoor_c need a district (a district_code column or --district) "
+                         "to fetch outdoor temperatures near it")
+    missing = [c for c in codes if c not in registry.index]
+    if missing:
+        raise InputError(f"district_code {', '.join(map(repr, missing))} is not in the districts file")
+    start = readings["time"].min().tz_convert(None).floor("h") - pd.Timedelta(hours=1)
+    end = readings["time"].max().tz_convert(None).ceil("h") + pd.Timedelta(hours=1)
+    ds = fetch_forecast(source_name, registry.loc[codes], start, end, dict(config.get("forecast", {})), None,
+                        now=end)
+    temp = ds["temp_c"].isel(member=0)
+    return {c: pd.Series(temp.sel(district=c).values, index=pd.DatetimeIndex(ds["time"].values).tz_localize("UTC"))
+            .dropna() for c in codes}
+
+
+# --------------------------------------------------------------------------- episodes
+
+@dataclass
+class Episode:
+    """One free-floating cool-down of a site: readings at ``elapsed_hours`` from its first one."""
+
+    times: pd.DatetimeIndex
+    elapsed_hours: np.ndarray  # [h] (n,)
+    indoor_c: np.ndarray  # [°C] (n,)
+    outdoor_c: np.ndarray  # [°C] (n,); the step from reading k to k+1 uses outdoor_c[k]
+    rows: np.ndarray  # Excel rows
+
+
+def episode(elapsed_hours, indoor_c, outdoor_c, times=None, rows=None) -> Episode:
+    """An Episode from plain arrays (times default to hours from 2026-01-01 UTC)."""
+    elapsed = np.asarray(elapsed_hours, float)
+    if times is None:
+        times = pd.Timestamp("2026-01-01", tz="UTC") + pd.to_timedelta(elapsed, unit="h")
+    n = len(elapsed)
+    outdoor = np.broadcast_to(np.asarray(outdoor_c, float), (n,)).copy()
+    return Episode(pd.DatetimeIndex(times), elapsed - elapsed[0], np.asarray(indoor_c, float), outdoor,
+                   np.arange(n) + 2 if rows is None else np.asarray(rows))
+
+
+def split_episodes(site: pd.DataFrame, s: CalibrateSettings) -> tuple[list[Episode], str]:
+    """Free-floating episodes of one site's time-sorted readings, and how heating was known.
+
+    With ``heating_on``: the runs of readings with heating off. Without it (detected): heating is
+    taken as off except where the indoor temperature rises more than ``heating_rise_k`` above the
+    lowest reading of the current episode, beyond any rise of the outdoor temperature since then;
+    such a rise ends the episode at that lowest reading, and the next one starts at the following
+    peak. Gaps longer than
+    ``max_gap_hours`` also end an episode.
+    """
+    time = pd.DatetimeIndex(site["time"])
+    hours = ((time - time[0]) / pd.Timedelta(hours=1)).to_numpy(float)
+    indoor, outdoor = site["indoor_c"].to_numpy(float), site["outdoor_c"].to_numpy(float)
+    given = "heating_on" in site and site["heating_on"].notna().all()
+    off = ~site["heating_on"].to_numpy(bool) if given else np.ones(len(site), bool)
+    groups, current = [], []
+    low = None  # index of the lowest reading in the current episode (detection)
+    rising = False
+    for k in range(len(site)):
+        if not off[k] or (current and hours[k] - hours[current[-1]] > s.max_gap_hours):
+            groups.append(current)
+            current, low, rising = [], None, False
+            if not off[k]:
+                continue
+        if not given and low is not None:
+            if indoor[k] - indoor[low] > s.heating_rise_k + max(0.0, outdoor[k] - outdoor[low]):
+                groups.append(current[: current.index(low) + 1])  # the rise began after the lowest reading
+                current, low, rising = [], None, True
+        if rising:  # heated: wait for the peak (the next reading is lower)
+            if k + 1 < len(site) and indoor[k + 1] >= indoor[k]:
+                continue
+            rising = False
+        current.append(k)
+        if low is None or indoor[k] <= indoor[low]:
+            low = k
+    groups.append(current)
+    out = [episode(hours[g], indoor[g], outdoor[g], time[g], site["_row"].to_numpy()[g]) for g in groups if len(g) >= 2]
+    return out, ("heating_on column" if given else "detected from indoor rises")
+
+
+# --------------------------------------------------------------------------- the first-order model
+
+def driven_response(ep: Episode, tau_hours) -> np.ndarray:
+    """F_τ(T_out) [°C] at the readings: the model's recurrence driven by the outdoor series from 0.
+
+    ``tau_hours`` scalar or (G,) → result (n,) or (G, n). Uses ``physics.indoor_temperature``.
+    """
+    tau = np.atleast_1d(np.asarray(tau_hours, float))
+    dt = np.diff(ep.elapsed_hours)
+    eq = np.broadcast_to(ep.outdoor_c[:-1], (len(tau), len(dt)))
+    response = physics.indoor_temperature(eq, tau, 0.0, dt, axis=-1)
+    return response[0] if np.ndim(tau_hours) == 0 else response
+
+
+def simulate(ep: Episode, tau_hours: float, gain_k: float, start_c: float) -> np.ndarray:
+    """Simulated indoor temperature [°C] at an episode's readings (the model's own discretisation)."""
+    decay = np.exp(-ep.elapsed_hours / tau_hours)
+    return driven_response(ep, tau_hours) + start_c * decay + gain_k * (1 - decay)
+
+
+def _profile(episodes: list[Episode], taus: np.ndarray, gain_k: float | None, s: CalibrateSettings):
+    """Exact minimum over the linear parameters for each τ: (rss, gain, information on gain).
+
+    For every τ the simulated trajectory is linear in the starts T0_e and g; they are solved by
+    least squares (g clipped to its bounds, the RSS being quadratic in g: RSS_min + c·(g − ĝ)²).
+    """
+    n_eps, g_count = len(episodes), len(taus)
+    free_gain = gain_k is None
+    p = n_eps + free_gain
+    xtx = np.zeros((g_count, p, p))
+    xtz = np.zeros((g_count, p))
+    ztz = np.zeros(g_count)
+    for e, ep in enumerate(episodes):
+        decay = np.exp(-ep.elapsed_hours[None, :] / taus[:, None])  # (G, n)
+        z = ep.indoor_c[None, :] - driven_response(ep, taus)
+        if not free_gain:
+            z = z - gain_k * (1 - decay)
+        cols = [decay] + ([1 - decay] if free_gain else [])
+        idx = [e] + ([n_eps] if free_gain else [])
+        for a, ca in zip(idx, cols):
+            xtz[:, a] += np.sum(ca * z, axis=1)
+            for b, cb in zip(idx, cols):
+                xtx[:, a, b] += np.sum(ca * cb, axis=1)
+        ztz += np.sum(z * z, axis=1)
+    beta = np.linalg.solve(xtx, xtz[..., None])[..., 0]
+    rss = np.maximum(ztz - np.sum(beta * xtz, axis=1), 0.0)
+    if not free_gain:
+        return rss, np.full(g_count, gain_k), np.full(g_count, np.inf)
+    info = 1.0 / np.linalg.inv(xtx)[:, -1, -1]  # RSS rises by info·(g − ĝ)² away from ĝ
+    gain = beta[:, -1]
+    clipped = np.clip(gain, s.gain_min_k, s.gain_max_k)
+    return rss + info * (clipped - gain) ** 2, clipped, info
+
+
+@dataclass
+class FirstOrderFit:
+    """Least-squares fit of one site (τ [h], gain [K], starts [°C]) with its profile intervals."""
+
+    tau_hours: float
+    gain_k: float
+    starts_c: np.ndarray
+    rss: float
+    n: int
+    n_params: int
+    gain_fixed: bool
+    corr_tau_gain: float = np.nan
+    tau_low_hours: float = np.nan
+    tau_high_hours: float = np.nan
+    gain_low_k: float = np.nan
+    gain_high_k: float = np.nan
+    tau_closed: bool = False
+    gain_closed: bool = False
+
+    @property
+    def rmse_k(self) -> float:
+        return float(np.sqrt(self.rss / self.n))
+
+
+def fit_first_order(episodes: list[Episode], settings: CalibrateSettings, gain_k: float | None = None,
+                    intervals: bool = True) -> FirstOrderFit:
+    """Joint least-squares fit of τ and g (or τ alone with ``gain_k`` fixed) to all episodes.
+
+    Start: the minimum of the profile on a log-spaced τ grid; then ``scipy.optimize.least_squares``
+    on the simulated trajectories over (log τ, g, T0_1 … T0_E) within the bounds. Intervals: the
+    profile likelihood at ``settings.confidence`` (see module docstring); open when the RSS does
+    not rise above the threshold before a bound.
+    """
+    s = settings
+    taus = np.geomspace(s.tau_min_hours, s.tau_max_hours, s.profile_grid_points)
+    rss_grid, gain_grid, _ = _profile(episodes, taus, gain_k, s)
+    j = int(np.argmin(rss_grid))
+    free_gain = gain_k is None
+    n = sum(len(ep.indoor_c) for ep in episodes)
+
+    def unpack(x):
+        tau = np.exp(x[0])
+        g = x[1] if free_gain else gain_k
+        return tau, g, x[1 + free_gain:]
+
+    cache: dict = {}
+
+    def evaluate(x):
+        """Residuals and their Jacobian at ``x``; the driven response at τ and τ·(1 + h) in one pass."""
+        key = x.tobytes()
+        if key not in cache:
+            tau, g, starts = unpack(x)
+            h = 1e-6
+            res, jac = [], np.zeros((n, len(x)))
+            row = 0
+            for e, (ep, t0) in enumerate(zip(episodes, starts)):
+                both = driven_response(ep, np.array([tau, tau * (1 + h)]))
+                decay = np.exp(-ep.elapsed_hours / tau)
+                rows = slice(row, row + len(decay))
+                res.append(both[0] + t0 * decay + g * (1 - decay) - ep.indoor_c)
+                # d/d ln τ: the driven part by a relative step, the exponentials exactly
+                jac[rows, 0] = (both[1] - both[0]) / h + (t0 - g) * decay * ep.elapsed_hours / tau
+                if free_gain:
+                    jac[rows, 1] = 1 - decay
+                jac[rows, 1 + free_gain + e] = decay
+                row += len(decay)
+            cache.clear()
+            cache[key] = (np.concatenate(res), jac)
+        return cache[key]
+
+    def residuals(x):
+        return evaluate(x)[0]
+
+    def jacobian(x):
+        return evaluate(x)[1]
+
+    starts0 = [ep.indoor_c[0] for ep in episodes]
+    x0 = np.array([np.log(taus[j])] + ([gain_grid[j]] if free_gain else []) + starts0)
+    lower = [np.log(s.tau_min_hours)] + ([s.gain_min_k] if free_gain else []) + [-np.inf] * len(episodes)
+    upper = [np.log(s.tau_max_hours)] + ([s.gain_max_k] if free_gain else []) + [np.inf] * len(episodes)
+    x0 = np.clip(x0, np.nextafter(lower, np.inf), np.nextafter(upper, -np.inf))
+    sol = optimize.least_squares(residuals, x0, jac=jacobian, bounds=(lower, upper), x_scale="jac")
+    tau, g, starts = unpack(sol.x)
+    rss = float(np.sum(sol.fun ** 2))
+    if rss_grid[j] < rss:  # the grid found a lower point (flat valleys): keep it
+        tau, g, rss = float(taus[j]), float(gain_grid[j]), float(rss_grid[j])
+        starts = np.array(starts0, float)
+    fit = FirstOrderFit(float(tau), float(g), np.asarray(starts, float), rss, n, len(x0), not free_gain)
+    if free_gain:
+        with np.errstate(all="ignore"):
+            jac = sol.jac
+            cov = np.linalg.pinv(jac.T @ jac)
+            fit.corr_tau_gain = float(np.clip(cov[0, 1] / np.sqrt(cov[0, 0] * cov[1, 1]), -1, 1))
+    if intervals and n > fit.n_params:
+        _intervals(fit, episodes, taus, rss_grid, gain_k, s)
+    return fit
+
+
+def rss_threshold(rss_min: float, n: int, n_params: int, confidence: float) -> float:
+    """RSS bound of the profile-likelihood interval: RSS_min·(1 + F(1, n−p; level)/(n−p)) [Venzon1988]."""
+    dof = n - n_params
+    return rss_min * (1.0 + stats.f.ppf(confidence, 1, dof) / dof)
+
+
+def _crossings(x: np.ndarray, y: np.ndarray, limit: float, best: int) -> tuple[float, float, bool, bool]:
+    """Where ``y`` (on grid ``x``) first rises above ``limit`` on each side of ``best``; linear between points."""
+    above = y > limit
+    left = np.flatnonzero(above[:best])
+    right = np.flatnonzero(above[best + 1:]) + best + 1
+    lo_closed, hi_closed = bool(left.size), bool(right.size)
+
+    def cut(a, b):
+        return x[a] + (limit - y[a]) * (x[b] - x[a]) / (y[b] - y[a]) if y[b] != y[a] else x[a]
+
+    lo = cut(left[-1], left[-1] + 1) if lo_closed else x[0]
+    hi = cut(right[0], right[0] - 1) if hi_closed else x[-1]
+    return float(lo), float(hi), lo_closed, hi_closed
+
+
+def _intervals(fit: FirstOrderFit, episodes, taus, rss_grid, gain_k, s: CalibrateSettings) -> None:
+    rss_min = min(fit.rss, float(rss_grid.min()))
+    limit = rss_threshold(rss_min, fit.n, fit.n_params, s.confidence)
+    log_taus = np.log(taus)
+    best = int(np.argmin(rss_grid))
+    lo, hi, lo_ok, hi_ok = _crossings(log_taus, rss_grid, limit, best)
+    # Refine each end on a fine grid between the neighbouring coarse points (one vectorised pass).
+    step = log_taus[1] - log_taus[0]
+    fine = np.concatenate([np.linspace(lo - step, lo + step, 17), np.linspace(hi - step, hi + step, 17)])
+    fine = np.clip(fine, log_taus[0], log_taus[-1])
+    fine_rss, _, _ = _profile(episodes, np.exp(fine), gain_k, s)
+    if lo_ok:
+        lo = _edge(fine[:17], fine_rss[:17], limit, rising_left=True, default=lo)
+    if hi_ok:
+        hi = _edge(fine[17:], fine_rss[17:], limit, rising_left=False, default=hi)
+    fit.tau_low_hours, fit.tau_high_hours = float(np.exp(lo)), float(np.exp(hi))
+    fit.tau_low_hours = min(fit.tau_low_hours, fit.tau_hours)
+    fit.tau_high_hours = max(fit.tau_high_hours, fit.tau_hours)
+    fit.tau_closed = lo_ok and hi_ok
+    if gain_k is None:
+        # Profile over g: min over τ of RSS(τ) + info(τ)·(g − ĝ(τ))², on the refined τ points too.
+        all_taus = np.concatenate([taus, np.exp(fine)])
+        rss_t, gain_t, info_t = _profile(episodes, all_taus, None, s)
+        gains = np.linspace(s.gain_min_k, s.gain_max_k, 601)
+        unclipped = gain_t  # clipped ĝ; the RSS already includes the clipping penalty
+        prof = np.min(rss_t[:, None] + info_t[:, None] * (gains[None, :] - unclipped[:, None]) ** 2, axis=0)
+        g_best = int(np.argmin(prof))
+        glo, ghi, glo_ok, ghi_ok = _crossings(gains, prof, limit, g_best)
+        fit.gain_low_k, fit.gain_high_k = min(glo, fit.gain_k), max(ghi, fit.gain_k)
+        fit.gain_closed = glo_ok and ghi_ok
+    else:
+        fit.gain_low_k = fit.gain_high_k = fit.gain_k
+        fit.gain_closed = True
+
+
+def _edge(x: np.ndarray, y: np.ndarray, limit: float, rising_left: bool, default: float) -> float:
+    """Crossing of ``limit`` on a fine grid ``x`` (log τ) around one interval end."""
+    inside = y <= limit
+    if inside.all() or not inside.any():
+        return default
+    if rising_left:  # outside on the left, inside on the right
+        k = int(np.flatnonzero(inside)[0])
+        if k == 0:
+            return default
+        a, b = k - 1, k
+    else:
+        k = int(np.flatnonzero(inside)[-1])
+        if k == len(x) - 1:
+            return default
+        a, b = k, k + 1
+    return float(x[a] + (limit - y[a]) * (x[b] - x[a]) / (y[b] - y[a]))
+
+
+# --------------------------------------------------------------------------- two time constants
+
+@dataclass
+class TwoNodeFit:
+    """Two-time-constant fit: T_in = c·F_fast(T_out) + (1 − c)·F_slow(T_out) + g + per-episode modes."""
+
+    tau_fast_hours: float
+    tau_slow_hours: float
+    share_fast: float
+    gain_k: float
+    rss: float
+    n_params: int
+
+
+def fit_two_node(episodes: list[Episode], settings: CalibrateSettings) -> TwoNodeFit:
+    """A 2R2C (air + mass) model in modal form, fitted by least squares.
+
+    A two-node RC network (air/light contents and building mass) driven by T_out + g has two
+    real modes: T_in = c·F_τf(T_out) + (1 − c)·F_τs(T_out) + g + A_e·e^(−t/τf) + B_e·e^(−t/τs), with
+    0 ≤ c ≤ 1 and per-episode amplitudes A_e, B_e (the air and mass start temperatures) [Bacher2011].
+    τ_fast, τ_slow by ``least_squares`` (log scale, τ bounds); the rest is linear, solved by
+    bounded linear least squares (``lsq_linear``) for each pair.
+    """
+    s = settings
+    y = np.concatenate([ep.indoor_c for ep in episodes])
+    n_eps = len(episodes)
+
+    def design(log_taus):
+        tf, ts = np.exp(np.sort(log_taus))
+        blocks, target = [], []
+        for e, ep in enumerate(episodes):
+            ff, fs = driven_response(ep, tf), driven_response(ep, ts)
+            cols = np.zeros((len(ep.indoor_c), 2 + 2 * n_eps))
+            cols[:, 0] = ff - fs
+            cols[:, 1] = 1.0
+            cols[:, 2 + 2 * e] = np.exp(-ep.elapsed_hours / tf)
+            cols[:, 3 + 2 * e] = np.exp(-ep.elapsed_hours / ts)
+            blocks.append(cols)
+            target.append(ep.indoor_c - fs)
+        return np.vstack(blocks), np.concatenate(target)
+
+    lower = np.r_[0.0, s.gain_min_k, [-np.inf] * 2 * n_eps]
+    upper = np.r_[1.0, s.gain_max_k, [np.inf] * 2 * n_eps]
+
+    def inner(log_taus):
+        x, z = design(log_taus)
+        return optimize.lsq_linear(x, z, bounds=(lower, upper)), x, z
+
+    def residuals(log_taus):
+        sol, x, z = inner(log_taus)
+        return x @ sol.x - z
+
+    best = None
+    span = max(ep.elapsed_hours[-1] for ep in episodes)
+    for guess in ((2.0, span), (6.0, 2 * span), (12.0, 4 * span)):
+        x0 = np.clip(np.log(guess), np.log(s.tau_min_hours) + 1e-9, np.log(s.tau_max_hours) - 1e-9)
+        sol = optimize.least_squares(residuals, x0, bounds=(np.log(s.tau_min_hours), np.log(s.tau_max_hours)))
+        if best is None or sol.cost < best.cost:
+            best = sol
+    linear, _, _ = inner(best.x)
+    tf, ts = np.exp(np.sort(best.x))
+    return TwoNodeFit(float(tf), float(ts), float(linear.x[0]), float(linear.x[1]),
+                      float(2 * best.cost), 4 + 2 * n_eps)
+
+
+def bic(rss: float, n: int, n_params: int) -> float:
+    """Bayesian information criterion for Gaussian errors: n·ln(RSS/n) + k·ln n (k counts σ too)."""
+    return float(n * np.log(max(rss, 1e-300) / n) + (n_params + 1) * np.log(n))
+
+
+# --------------------------------------------------------------------------- one site
+
+@dataclass
+class SiteResult:
+    """What ``calibrate`` reports for one site (``SITE_COLUMNS``) plus the fitted series for plots."""
+
+    row: dict
+    series: pd.DataFrame = field(default_factory=pd.DataFrame)  # time, episode, indoor_c, outdoor_c, fitted_c, residual_k
+
+
+def _refused(base: dict, message: str) -> SiteResult:
+    return SiteResult({**base, "status": REFUSED, "message": message})
+
+
+def calibrate_site(site_id: str, episodes: list[Episode], s: CalibrateSettings, district_code=None,
+                   heating_from: str = "") -> SiteResult:
+    """Fit one site: the free fit if the data separate τ from g, else g fixed, else refused (with why)."""
+    n = sum(len(ep.indoor_c) for ep in episodes)
+    span = float(sum(ep.elapsed_hours[-1] for ep in episodes))
+    base = {c: np.nan for c in SITE_COLUMNS} | {
+        "site_id": site_id, "district_code": district_code, "n_readings": n, "n_episodes": len(episodes),
+        "span_hours": span, "heating_from": heating_from, "preferred_model": "", "message": ""}
+    if n < s.min_readings or span < s.min_span_hours:
+        return _refused(base, f"too little free-floating data: {n} readings over {span:.1f} h (needs ≥ "
+                              f"{s.min_readings} readings and ≥ {s.min_span_hours:g} h with the heating off)")
+    gap = max(abs(ep.indoor_c[0] - ep.outdoor_c[0] - s.default_gain_k) for ep in episodes)
+    if gap < s.min_gap_k:
+        return _refused(base, f"indoor starts only {gap:.1f} K from the outdoor temperature plus gain "
+                              f"(needs ≥ {s.min_gap_k:g} K): the readings cannot show cooling")
+    free = fit_first_order(episodes, s) if n > len(episodes) + 2 else None
+    width_ok = lambda f: f.tau_closed and f.tau_high_hours <= s.max_tau_ratio * f.tau_low_hours  # noqa: E731
+    if free is not None and width_ok(free) and free.gain_closed:
+        fit, status, message = free, FREE, ""
+    else:
+        fit = fit_first_order(episodes, s, gain_k=s.default_gain_k)
+        why = ("the readings cannot tell τ from the gain" if free is None or not free.gain_closed or
+               not free.tau_closed else f"τ from the free fit is only known within {free.tau_low_hours:.0f}–"
+               f"{free.tau_high_hours:.0f} h")
+        corr = "" if free is None or np.isnan(free.corr_tau_gain) else f", corr(τ, g) = {free.corr_tau_gain:.2f}"
+        if not width_ok(fit):
+            flat = max(ep.indoor_c.max() - ep.indoor_c.min() for ep in episodes)
+            interval = (f"{fit.tau_low_hours:.0f}–{fit.tau_high_hours:.0f} h" if fit.tau_closed
+                        else f"{fit.tau_low_hours:.0f} h to beyond {s.tau_max_hours:g} h" if not np.isnan(fit.tau_low_hours)
+                        else "unbounded")
+            return _refused(base | {"rmse_k": fit.rmse_k},
+                            f"τ cannot be measured from these readings: even with the gain fixed at "
+                            f"{s.default_gain_k:g} K it is only known as {interval} (indoor changed by "
+                            f"{flat:.1f} K over {span:.0f} h{corr}); log longer, through a colder spell")
+        status = FIXED_GAIN
+        message = (f"{why} ({span:.0f} h of data ≈ {span / fit.tau_hours:.1f} τ{corr}); gain fixed at the "
+                   f"model's {s.default_gain_k:g} K and τ given under that assumption")
+    row = base | {"status": status, "message": message, "tau_hours": fit.tau_hours,
+                  "tau_low_hours": fit.tau_low_hours, "tau_high_hours": fit.tau_high_hours, "gain_k": fit.gain_k,
+                  "gain_low_k": fit.gain_low_k, "gain_high_k": fit.gain_high_k,
+                  "corr_tau_gain": free.corr_tau_gain if free is not None else np.nan, "rmse_k": fit.rmse_k,
+                  "preferred_model": "first-order"}
+    if span >= s.two_node_min_hours and n >= 4 + 2 * len(episodes) + 5:
+        two = fit_two_node(episodes, s)
+        b1, b2 = bic(free.rss if free else fit.rss, n, fit.n_params if free is None else free.n_params), \
+            bic(two.rss, n, two.n_params)
+        row |= {"tau_fast_hours": two.tau_fast_hours, "tau_slow_hours": two.tau_slow_hours,
+                "bic_first_order": b1, "bic_two_node": b2, "preferred_model": "two-node" if b2 < b1 else "first-order"}
+    frames = []
+    for e, (ep, t0) in enumerate(zip(episodes, fit.starts_c)):
+        fitted = simulate(ep, fit.tau_hours, fit.gain_k, t0)
+        frames.append(pd.DataFrame({"time": ep.times, "episode": e + 1, "indoor_c": ep.indoor_c,
+                                    "outdoor_c": ep.outdoor_c, "fitted_c": fitted,
+                                    "residual_k": ep.indoor_c - fitted}))
+    return SiteResult(row, pd.concat(frames, ignore_index=True))
+
+
+# --------------------------------------------------------------------------- whole files and districts
+
+@dataclass
+class Calibration:
+    """Per-site results and per-district τ rows of one readings file."""
+
+    sites: pd.DataFrame  # SITE_COLUMNS
+    districts: pd.DataFrame  # DISTRICT_COLUMNS
+    series: dict[str, pd.DataFrame]  # site_id -> fitted series
+
+
+def calibrate(readings: pd.DataFrame, settings: CalibrateSettings, district: str | None = None) -> Calibration:
+    """Fit every site of validated readings that carry ``outdoor_c`` (see ``attach_outdoor``)."""
+    if "outdoor_c" not in readings or readings["outdoor_c"].isna().any():
+        raise InputError("readings need outdoor temperatures: an outdoor_c column, --outdoor FILE or "
+                         "--forecast-source with a district")
+    results = []
+    for site_id, site in readings.groupby("site_id", sort=True):
+        code = site["district_code"].dropna().iloc[0] if "district_code" in site and site["district_code"].notna().any() \
+            else district
+        episodes, how = split_episodes(site.reset_index(drop=True), settings)
+        results.append(calibrate_site(str(site_id), episodes, settings, code, how))
+    sites = pd.DataFrame([r.row for r in results], columns=SITE_COLUMNS)
+    return Calibration(sites, district_table(sites), {r.row["site_id"]: r.series for r in results})
+
+
+def district_table(sites: pd.DataFrame) -> pd.DataFrame:
+    """One row per district with calibrated sites: median τ and its band (rows the registry accepts).
+
+    With three or more sites the band is P10–P90 of the sites' τ (the spread of the building
+    stock); with one or two it is the envelope of their own intervals (a measurement, not a spread).
+    """
+    ok = sites[sites["status"] != REFUSED].dropna(subset=["district_code"])
+    rows = []
+    for code, group in ok.groupby("district_code", sort=True):
+        tau = group["tau_hours"].to_numpy(float)
+        if len(tau) >= 3:
+            low, high = np.percentile(tau, [10, 90])
+        else:
+            low, high = group["tau_low_hours"].min(), group["tau_high_hours"].max()
+        rows.append({"district_code": code, "tau_hours": float(np.median(tau)), "tau_low_hours": float(low),
+                     "tau_high_hours": float(high), "n_sites": len(tau)})
+    return pd.DataFrame(rows, columns=DISTRICT_COLUMNS)
+
+
+def apply_to_registry(registry: pd.DataFrame, districts: pd.DataFrame) -> pd.DataFrame:
+    """The district registry with calibrated ``tau_hours`` and band set for the calibrated districts."""
+    out = registry.copy()
+    for column in ("tau_hours", "tau_low_hours", "tau_high_hours"):
+        if column not in out:
+            out[column] = np.nan
+        values = districts.set_index("district_code")[column]
+        hit = out["district_code"].isin(values.index)
+        out.loc[hit, column] = out.loc[hit, "district_code"].map(values).astype(float)
+    return out
+
+
+def rounded(frame: pd.DataFrame) -> pd.DataFrame:
+    """Frames as written to CSV: hours and kelvins to 0.1 (τ bands to 0.1 h), correlation and BIC to 0.01."""
+    out = frame.copy()
+    for column in out.columns:
+        if column.endswith(("_hours", "_k", "_c")):
+            out[column] = out[column].astype(float).round(1)
+        elif column.startswith(("corr_", "bic_")):
+            out[column] = out[column].astype(float).round(2)
+    return out
