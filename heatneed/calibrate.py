@@ -416,7 +416,8 @@ def fit_first_order(episodes: list[Episode], settings: CalibrateSettings, gain_k
     """
     s = settings
     taus = np.geomspace(s.tau_min_hours, s.tau_max_hours, s.profile_grid_points)
-    rss_grid, gain_grid, _ = _profile(episodes, taus, gain_k, s)
+    grid = _profile(episodes, taus, gain_k, s)
+    rss_grid, gain_grid = grid[0], grid[1]
     j = int(np.argmin(rss_grid))
     free_gain = gain_k is None
     n = sum(len(ep.indoor_c) for ep in episodes)
@@ -458,7 +459,13 @@ def fit_first_order(episodes: list[Episode], settings: CalibrateSettings, gain_k
         return evaluate(x)[1]
 
     starts0 = [ep.indoor_c[0] for ep in episodes]
-    x0 = np.array([np.log(taus[j])] + ([gain_grid[j]] if free_gain else []) + starts0)
+    log_tau0 = np.log(taus[j])
+    if 0 < j < len(taus) - 1:  # vertex of the parabola through the grid minimum and its neighbours
+        y0, y1, y2 = rss_grid[j - 1: j + 2]
+        curvature = y0 - 2 * y1 + y2
+        if curvature > 0:
+            log_tau0 += 0.5 * (y0 - y2) / curvature * (np.log(taus[1]) - np.log(taus[0]))
+    x0 = np.array([log_tau0] + ([gain_grid[j]] if free_gain else []) + starts0)
     lower = [np.log(s.tau_min_hours)] + ([s.gain_min_k] if free_gain else []) + [-np.inf] * len(episodes)
     upper = [np.log(s.tau_max_hours)] + ([s.gain_max_k] if free_gain else []) + [np.inf] * len(episodes)
     x0 = np.clip(x0, np.nextafter(lower, np.inf), np.nextafter(upper, -np.inf))
@@ -475,7 +482,7 @@ def fit_first_order(episodes: list[Episode], settings: CalibrateSettings, gain_k
             cov = np.linalg.pinv(jac.T @ jac)
             fit.corr_tau_gain = float(np.clip(cov[0, 1] / np.sqrt(cov[0, 0] * cov[1, 1]), -1, 1))
     if intervals and n > fit.n_params:
-        _intervals(fit, episodes, taus, rss_grid, gain_k, s)
+        _intervals(fit, episodes, taus, grid, gain_k, s)
     return fit
 
 
@@ -485,72 +492,88 @@ def rss_threshold(rss_min: float, n: int, n_params: int, confidence: float) -> f
     return rss_min * (1.0 + stats.f.ppf(confidence, 1, dof) / dof)
 
 
-def _crossings(x: np.ndarray, y: np.ndarray, limit: float, best: int) -> tuple[float, float, bool, bool]:
-    """Where ``y`` (on grid ``x``) first rises above ``limit`` on each side of ``best``; linear between points."""
-    above = y > limit
-    left = np.flatnonzero(above[:best])
-    right = np.flatnonzero(above[best + 1:]) + best + 1
-    lo_closed, hi_closed = bool(left.size), bool(right.size)
+def _brackets(x: np.ndarray, y: np.ndarray, limit: float, at: float) -> list[tuple[float, float] | None]:
+    """For each side of ``at`` (inside: y ≤ limit), a bracket (inside point, first grid point above).
 
-    def cut(a, b):
-        return x[a] + (limit - y[a]) * (x[b] - x[a]) / (y[b] - y[a]) if y[b] != y[a] else x[a]
+    None when ``y`` never rises above ``limit`` on that side of the grid (the interval is open there).
+    """
+    out = []
+    for side in (x < at, x > at):
+        idx = np.flatnonzero(side & (y > limit))
+        if not idx.size:
+            out.append(None)
+            continue
+        k = idx[-1] if x[idx[-1]] < at else idx[0]  # the grid point above the limit nearest to ``at``
+        nearer = np.flatnonzero(side & (y <= limit) & ((x > x[k]) if x[k] < at else (x < x[k])))
+        inner = at if not nearer.size else (x[nearer].min() if x[k] < at else x[nearer].max())
+        out.append((float(inner), float(x[k])))
+    return out
 
-    lo = cut(left[-1], left[-1] + 1) if lo_closed else x[0]
-    hi = cut(right[0], right[0] - 1) if hi_closed else x[-1]
-    return float(lo), float(hi), lo_closed, hi_closed
+
+def _zoom(evaluate, bracket: list, limit: float, rounds: int = 3, points: int = 15) -> list[float | None]:
+    """Ends of the region where ``evaluate`` ≤ ``limit``, each bracket narrowed ``points + 1``-fold per round.
+
+    ``evaluate`` takes an array of abscissae (both ends at once: one vectorised call per round);
+    the end is interpolated linearly in the last bracket.
+    """
+    live = [b for b in bracket if b is not None]
+    for _ in range(rounds):
+        if not live:
+            break
+        grids = [np.linspace(a, b, points + 2)[1:-1] for a, b in live]
+        values = evaluate(np.concatenate(grids)).reshape(len(live), points)
+        narrowed = []
+        for (a, b), grid, y in zip(live, grids, values):
+            xs, ys = np.concatenate([[a], grid, [b]]), np.concatenate([[-np.inf], y, [np.inf]])
+            k = int(np.argmax(ys > limit))  # first point (from the inside) above the limit
+            narrowed.append((xs[k - 1], xs[k], ys[k - 1], ys[k]))
+        live = [(a, b) for a, b, _, _ in narrowed]
+        last = narrowed
+    ends, i = [], 0
+    for b in bracket:
+        if b is None:
+            ends.append(None)
+            continue
+        a, bb, ya, yb = last[i]
+        i += 1
+        ya = limit if not np.isfinite(ya) else ya
+        ends.append(float(a + (limit - ya) * (bb - a) / (yb - ya)) if np.isfinite(yb) and yb != ya else float(a))
+    return ends
 
 
-def _intervals(fit: FirstOrderFit, episodes, taus, rss_grid, gain_k, s: CalibrateSettings) -> None:
+def _intervals(fit: FirstOrderFit, episodes, taus, grid, gain_k, s: CalibrateSettings) -> None:
+    """Profile-likelihood intervals of τ (and g when free), set on ``fit``; ``grid`` is ``_profile`` on ``taus``."""
+    rss_grid = grid[0]
     rss_min = min(fit.rss, float(rss_grid.min()))
     limit = rss_threshold(rss_min, fit.n, fit.n_params, s.confidence)
-    log_taus = np.log(taus)
-    best = int(np.argmin(rss_grid))
-    lo, hi, lo_ok, hi_ok = _crossings(log_taus, rss_grid, limit, best)
-    # Refine each end on a fine grid between the neighbouring coarse points (one vectorised pass).
-    step = log_taus[1] - log_taus[0]
-    fine = np.concatenate([np.linspace(lo - step, lo + step, 17), np.linspace(hi - step, hi + step, 17)])
-    fine = np.clip(fine, log_taus[0], log_taus[-1])
-    fine_rss, _, _ = _profile(episodes, np.exp(fine), gain_k, s)
-    if lo_ok:
-        lo = _edge(fine[:17], fine_rss[:17], limit, rising_left=True, default=lo)
-    if hi_ok:
-        hi = _edge(fine[17:], fine_rss[17:], limit, rising_left=False, default=hi)
-    fit.tau_low_hours, fit.tau_high_hours = float(np.exp(lo)), float(np.exp(hi))
-    fit.tau_low_hours = min(fit.tau_low_hours, fit.tau_hours)
-    fit.tau_high_hours = max(fit.tau_high_hours, fit.tau_hours)
-    fit.tau_closed = lo_ok and hi_ok
-    if gain_k is None:
-        # Profile over g: min over τ of RSS(τ) + info(τ)·(g − ĝ(τ))², on the refined τ points too.
-        all_taus = np.concatenate([taus, np.exp(fine)])
-        rss_t, gain_t, info_t = _profile(episodes, all_taus, None, s)
-        gains = np.linspace(s.gain_min_k, s.gain_max_k, 601)
-        unclipped = gain_t  # clipped ĝ; the RSS already includes the clipping penalty
-        prof = np.min(rss_t[:, None] + info_t[:, None] * (gains[None, :] - unclipped[:, None]) ** 2, axis=0)
-        g_best = int(np.argmin(prof))
-        glo, ghi, glo_ok, ghi_ok = _crossings(gains, prof, limit, g_best)
-        fit.gain_low_k, fit.gain_high_k = min(glo, fit.gain_k), max(ghi, fit.gain_k)
-        fit.gain_closed = glo_ok and ghi_ok
-    else:
+    log_taus, at = np.log(taus), np.log(fit.tau_hours)
+    seen = [(taus, *grid)]
+
+    def profile_at(log_tau):
+        rss, gain, info = _profile(episodes, np.exp(log_tau), gain_k, s)
+        seen.append((np.exp(log_tau), rss, gain, info))
+        return rss
+
+    lo, hi = _zoom(profile_at, _brackets(log_taus, rss_grid, limit, at), limit)
+    fit.tau_low_hours = min(float(np.exp(lo)) if lo is not None else s.tau_min_hours, fit.tau_hours)
+    fit.tau_high_hours = max(float(np.exp(hi)) if hi is not None else s.tau_max_hours, fit.tau_hours)
+    fit.tau_closed = lo is not None and hi is not None
+    if gain_k is not None:
         fit.gain_low_k = fit.gain_high_k = fit.gain_k
         fit.gain_closed = True
+        return
+    # Profile over g: min over τ of RSS(τ) + info(τ)·(g − ĝ(τ))², over every τ evaluated above
+    # (they gather at the τ interval's ends, where the extreme gains lie: τ and g are correlated).
+    rss_t, gain_t, info_t = (np.concatenate([x[i] for x in seen]) for i in (1, 2, 3))
 
+    def gain_profile(g):
+        return np.min(rss_t[:, None] + info_t[:, None] * (np.atleast_1d(g)[None, :] - gain_t[:, None]) ** 2, axis=0)
 
-def _edge(x: np.ndarray, y: np.ndarray, limit: float, rising_left: bool, default: float) -> float:
-    """Crossing of ``limit`` on a fine grid ``x`` (log τ) around one interval end."""
-    inside = y <= limit
-    if inside.all() or not inside.any():
-        return default
-    if rising_left:  # outside on the left, inside on the right
-        k = int(np.flatnonzero(inside)[0])
-        if k == 0:
-            return default
-        a, b = k - 1, k
-    else:
-        k = int(np.flatnonzero(inside)[-1])
-        if k == len(x) - 1:
-            return default
-        a, b = k, k + 1
-    return float(x[a] + (limit - y[a]) * (x[b] - x[a]) / (y[b] - y[a]))
+    gains = np.linspace(s.gain_min_k, s.gain_max_k, 301)
+    glo, ghi = _zoom(gain_profile, _brackets(gains, gain_profile(gains), limit, fit.gain_k), limit)
+    fit.gain_low_k = min(glo if glo is not None else s.gain_min_k, fit.gain_k)
+    fit.gain_high_k = max(ghi if ghi is not None else s.gain_max_k, fit.gain_k)
+    fit.gain_closed = glo is not None and ghi is not None
 
 
 # --------------------------------------------------------------------------- two time constants
@@ -584,7 +607,7 @@ def fit_two_node(episodes: list[Episode], settings: CalibrateSettings) -> TwoNod
         tf, ts = np.exp(np.sort(log_taus))
         blocks, target = [], []
         for e, ep in enumerate(episodes):
-            ff, fs = driven_response(ep, tf), driven_response(ep, ts)
+            ff, fs = driven_response(ep, np.array([tf, ts]))
             cols = np.zeros((len(ep.indoor_c), 2 + 2 * n_eps))
             cols[:, 0] = ff - fs
             cols[:, 1] = 1.0
@@ -599,11 +622,14 @@ def fit_two_node(episodes: list[Episode], settings: CalibrateSettings) -> TwoNod
 
     def inner(log_taus):
         x, z = design(log_taus)
-        return optimize.lsq_linear(x, z, bounds=(lower, upper)), x, z
+        beta = np.linalg.lstsq(x, z, rcond=None)[0]
+        if not np.all((beta >= lower) & (beta <= upper)):  # only then the bounded solver
+            beta = optimize.lsq_linear(x, z, bounds=(lower, upper)).x
+        return beta, x, z
 
     def residuals(log_taus):
-        sol, x, z = inner(log_taus)
-        return x @ sol.x - z
+        beta, x, z = inner(log_taus)
+        return x @ beta - z
 
     best = None
     span = max(ep.elapsed_hours[-1] for ep in episodes)
@@ -614,7 +640,7 @@ def fit_two_node(episodes: list[Episode], settings: CalibrateSettings) -> TwoNod
             best = sol
     linear, _, _ = inner(best.x)
     tf, ts = np.exp(np.sort(best.x))
-    return TwoNodeFit(float(tf), float(ts), float(linear.x[0]), float(linear.x[1]),
+    return TwoNodeFit(float(tf), float(ts), float(linear[0]), float(linear[1]),
                       float(2 * best.cost), 4 + 2 * n_eps)
 
 
@@ -638,7 +664,7 @@ def _refused(base: dict, message: str) -> SiteResult:
 
 
 def calibrate_site(site_id: str, episodes: list[Episode], s: CalibrateSettings, district_code=None,
-                   heating_from: str = "") -> SiteResult:
+                   heating_from: str = "", two_node: bool = True) -> SiteResult:
     """Fit one site: the free fit if the data separate τ from g, else g fixed, else refused (with why)."""
     n = sum(len(ep.indoor_c) for ep in episodes)
     span = float(sum(ep.elapsed_hours[-1] for ep in episodes))
@@ -679,7 +705,7 @@ def calibrate_site(site_id: str, episodes: list[Episode], s: CalibrateSettings, 
                   "gain_low_k": fit.gain_low_k, "gain_high_k": fit.gain_high_k,
                   "corr_tau_gain": free.corr_tau_gain if free is not None else np.nan, "rmse_k": fit.rmse_k,
                   "preferred_model": "first-order"}
-    if span >= s.two_node_min_hours and n >= 4 + 2 * len(episodes) + 5:
+    if two_node and span >= s.two_node_min_hours and n >= 4 + 2 * len(episodes) + 5:
         two = fit_two_node(episodes, s)
         b1, b2 = bic(free.rss if free else fit.rss, n, fit.n_params if free is None else free.n_params), \
             bic(two.rss, n, two.n_params)
@@ -760,3 +786,88 @@ def rounded(frame: pd.DataFrame) -> pd.DataFrame:
         elif column.startswith(("corr_", "bic_")):
             out[column] = out[column].astype(float).round(2)
     return out
+
+
+# --------------------------------------------------------------------------- from files (CLI and app)
+
+def default_registry_file() -> Path:
+    """The embedded Kyiv district registry (the one ``rank`` uses when none is given)."""
+    from .pipeline import EMBEDDED_SCENARIO, scenario_files
+
+    return scenario_files(EMBEDDED_SCENARIO)["districts"]
+
+
+def calibrate_files(readings, *, outdoor=None, forecast_source: str | None = None, district: str | None = None,
+                    districts=None, config: dict | None = None, names: dict[str, str] | None = None
+                    ) -> tuple[Calibration, pd.DataFrame]:
+    """Read, validate and fit a readings file; returns the calibration and the district registry used.
+
+    ``readings``/``outdoor``/``districts`` are paths or bytes (``names`` gives file names for bytes);
+    outdoor temperatures come from the readings' ``outdoor_c``, else ``outdoor``, else
+    ``forecast_source`` (e.g. meteostat observations near the district's centroid).
+    """
+    from .config import load_config
+    from .inputs import load_districts
+
+    names = names or {}
+    config = load_config() if config is None else config
+    settings = calibrate_settings(config)
+    registry = load_districts(districts if districts is not None else default_registry_file(),
+                              names.get("districts"))
+    if district is not None and district not in registry.index:
+        raise InputError(f"--district {district!r} is not in the districts file")
+    name = names.get("readings") or (Path(readings).name if isinstance(readings, (str, Path)) else "readings")
+    frame = read_readings(readings, name, registry)
+    if district is not None:
+        if "district_code" not in frame:
+            frame["district_code"] = district
+        frame["district_code"] = frame["district_code"].fillna(district)
+    has_outdoor = "outdoor_c" in frame
+    if sum([has_outdoor, outdoor is not None, forecast_source is not None]) > 1:
+        raise InputError(f"{name}: give outdoor temperatures once: an outdoor_c column, --outdoor FILE or "
+                         "--forecast-source")
+    if outdoor is not None:
+        outdoor_name = names.get("outdoor") or (Path(outdoor).name if isinstance(outdoor, (str, Path)) else "outdoor")
+        frame = attach_outdoor(frame, read_outdoor(outdoor, outdoor_name), outdoor_name, settings.max_gap_hours)
+    elif forecast_source is not None:
+        series = outdoor_from_source(forecast_source, registry, frame, config, district)
+        frame = attach_outdoor(frame, series, forecast_source, settings.max_gap_hours)
+    elif not has_outdoor:
+        raise InputError(f"{name}: no outdoor_c column; give --outdoor FILE or --forecast-source meteostat "
+                         "(with district_code or --district)")
+    return calibrate(frame, settings, district), registry
+
+
+def table_bytes(frame: pd.DataFrame) -> bytes:
+    """A result table as CSV (UTF-8, comma, ``\\n``; rounded; text neutralised for spreadsheets)."""
+    from .export import safe_for_spreadsheets
+
+    return safe_for_spreadsheets(rounded(frame)).to_csv(index=False, lineterminator="\n").encode("utf-8")
+
+
+def registry_bytes(registry: pd.DataFrame, districts: pd.DataFrame) -> bytes:
+    """The registry with calibrated τ columns, as a districts CSV ``rank --districts`` reads."""
+    merged = apply_to_registry(registry.drop(columns=["_row"], errors="ignore"), districts)
+    for column in merged.columns:  # counts read as floats are written back as whole numbers
+        values = merged[column]
+        if pd.api.types.is_float_dtype(values) and not column.endswith("_hours") and \
+                values.dropna().mod(1).eq(0).all() and values.abs().max() < 2**53:
+            merged[column] = values.astype("Int64")
+    return table_bytes(merged)
+
+
+def site_summary(row: dict | pd.Series) -> str:
+    """One line per site for the terminal."""
+    where = f" ({row['district_code']})" if isinstance(row["district_code"], str) else ""
+    if row["status"] == REFUSED:
+        return f"site {row['site_id']}{where}: refused: {row['message']}"
+    text = (f"site {row['site_id']}{where}: τ {row['tau_hours']:.1f} h ({row['tau_low_hours']:.1f}–"
+            f"{row['tau_high_hours']:.1f}), gain {row['gain_k']:.1f} K")
+    if row["status"] == FREE:
+        text += f" ({row['gain_low_k']:.1f}–{row['gain_high_k']:.1f}), τ and gain fitted"
+    else:
+        text += f" (fixed): {row['message']}"
+    if row["preferred_model"] == "two-node":
+        text += (f"; two time scales fit better (BIC): {row['tau_fast_hours']:.0f} h and "
+                 f"{row['tau_slow_hours']:.0f} h")
+    return text
