@@ -200,7 +200,7 @@ def _interpolated(times: pd.Series, series: pd.Series, max_gap_hours: float) -> 
     return np.where((gap <= max_gap_hours) | exact, values, np.nan)
 
 
-def attach_outdoor(readings: pd.DataFrame, outdoor: pd.DataFrame | dict, name: str,
+def attach_outdoor(readings: pd.DataFrame, outdoor: pd.DataFrame | dict, name: str, outdoor_name: str,
                    max_gap_hours: float) -> pd.DataFrame:
     """Readings with ``outdoor_c`` filled from an outdoor series, linear in time.
 
@@ -222,14 +222,16 @@ def attach_outdoor(readings: pd.DataFrame, outdoor: pd.DataFrame | dict, name: s
     for key, rows in out.groupby(keys, dropna=False).groups.items():
         key = None if isinstance(key, float) and np.isnan(key) else key
         if key not in series:
-            problems.append(located(name, f"no outdoor temperatures for district {key!r}", column="district_code"))
+            problems.append(located(outdoor_name, f"no outdoor temperatures for district {key!r}",
+                                    column="district_code"))
             continue
         at = out.index.get_indexer(rows)
         filled[at] = _interpolated(out.loc[rows, "time"], series[key], max_gap_hours)
     for i in np.flatnonzero(np.isnan(filled))[:20]:
         if not problems or "no outdoor" not in problems[-1]:
-            problems.append(located(name, f"no outdoor temperature covers {out.at[i, 'time']:%Y-%m-%d %H:%M}Z "
-                                          f"(outside the outdoor series or in a gap over {max_gap_hours:g} h)",
+            problems.append(located(name, f"no outdoor temperature in {outdoor_name} covers "
+                                          f"{out.at[i, 'time']:%Y-%m-%d %H:%M}Z (outside its series or in a gap "
+                                          f"over {max_gap_hours:g} h)",
                                     int(out.at[i, "_row"]), "time"))
     if problems:
         raise InputError(problems)
@@ -828,10 +830,10 @@ def calibrate_files(readings, *, outdoor=None, forecast_source: str | None = Non
                          "--forecast-source")
     if outdoor is not None:
         outdoor_name = names.get("outdoor") or (Path(outdoor).name if isinstance(outdoor, (str, Path)) else "outdoor")
-        frame = attach_outdoor(frame, read_outdoor(outdoor, outdoor_name), outdoor_name, settings.max_gap_hours)
+        frame = attach_outdoor(frame, read_outdoor(outdoor, outdoor_name), name, outdoor_name, settings.max_gap_hours)
     elif forecast_source is not None:
         series = outdoor_from_source(forecast_source, registry, frame, config, district)
-        frame = attach_outdoor(frame, series, forecast_source, settings.max_gap_hours)
+        frame = attach_outdoor(frame, series, name, forecast_source, settings.max_gap_hours)
     elif not has_outdoor:
         raise InputError(f"{name}: no outdoor_c column; give --outdoor FILE or --forecast-source meteostat "
                          "(with district_code or --district)")
