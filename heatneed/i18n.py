@@ -255,3 +255,47 @@ def completeness(note: str, lang: str) -> str:
 def placeholders(s: str) -> set[str]:
     """Names in braces of a format string (for checking that both languages match)."""
     return set(re.findall(r"{(\w+)}", s))
+
+
+#: The "Calibrate" tab (heatneed.app_calibrate): key -> (English, Ukrainian).
+STRINGS.update({
+    "tab_calibrate": ("Calibrate τ", "Калібрування τ"),
+    "cal_intro": ("Upload thermometer readings from unheated flats (columns site_id, time, indoor_c, and "
+                  "outdoor_c or an outdoor file; optional heating_on, district_code). heatneed fits the cooling "
+                  "model's time constant τ and gain to them and can use the result for this session's ranking. "
+                  "The command line does the same: python -m heatneed calibrate.",
+                  "Завантажте покази термометрів у неопалюваних квартирах (стовпці site_id, time, indoor_c і "
+                  "outdoor_c або окремий файл вуличної температури; за бажання heating_on, district_code). "
+                  "heatneed підбирає до них сталу часу охолодження τ і приріст моделі й може застосувати результат "
+                  "до ранжування в цьому сеансі. Те саме робить командний рядок: python -m heatneed calibrate."),
+    "cal_upload_readings": ("Thermometer readings (CSV, Excel)", "Покази термометрів (CSV, Excel)"),
+    "cal_upload_outdoor": ("Outdoor temperatures, if not in the readings", "Вулична температура, якщо її немає в показах"),
+    "cal_district": ("District of readings without district_code", "Район для показів без district_code"),
+    "cal_district_none": ("— from the file —", "— з файлу —"),
+    "cal_sites": ("Fits per flat or logger", "Підбір для кожної квартири чи логера"),
+    "cal_districts": ("Per district: median τ and band (P10–P90 of the flats; with one or two flats, their "
+                      "intervals)", "По районах: медіана τ і діапазон (P10–P90 квартир; для однієї-двох квартир — "
+                                    "їхні інтервали)"),
+    "cal_site": ("Flat or logger", "Квартира чи логер"),
+    "cal_fit_title": ("Readings and the fitted model", "Покази й підібрана модель"),
+    "cal_residual_title": ("Residuals: reading minus model (a pattern, not noise, means the model misses "
+                           "something, e.g. a second time scale)",
+                           "Залишки: показ мінус модель (закономірність, а не шум, означає, що модель чогось не "
+                           "враховує, напр. другої шкали часу)"),
+    "cal_band_title": ("τ of each flat (90 % interval) and the district band", "τ кожної квартири (90 % інтервал) і "
+                                                                                 "діапазон району"),
+    "cal_apply": ("Use these τ in the ranking (this session)", "Застосувати ці τ у ранжуванні (цей сеанс)"),
+    "cal_applied": ("In use: calibrated τ for {codes}", "Застосовано: калібровані τ для {codes}"),
+    "cal_no_districts": ("No district rows: the fitted flats have no district_code; choose a district above.",
+                         "Немає рядків районів: підібрані квартири не мають district_code; оберіть район вище."),
+    "cal_status_free": ("τ and gain fitted", "τ і приріст підібрано"),
+    "cal_status_fixed_gain": ("τ with the gain fixed (the readings cannot separate them)",
+                              "τ при фіксованому прирості (покази не розділяють їх)"),
+    "cal_status_refused": ("refused: τ cannot be measured from these readings",
+                           "відхилено: з цих показів τ не виміряти"),
+    "cal_series_readings": ("Reading", "Показ"),
+    "cal_series_fitted": ("Model fit", "Модель"),
+    "cal_series_outdoor": ("Outdoor", "Надворі"),
+    "cal_axis_residual": ("Residual [K]", "Залишок [K]"),
+    "cal_axis_tau": ("τ [h]", "τ [год]"),
+})
