@@ -566,6 +566,8 @@ def _intervals(fit: FirstOrderFit, episodes, taus, grid, gain_k, s: CalibrateSet
         return
     # Profile over g: min over τ of RSS(τ) + info(τ)·(g − ĝ(τ))², over every τ evaluated above
     # (they gather at the τ interval's ends, where the extreme gains lie: τ and g are correlated).
+    inside = np.append(np.geomspace(fit.tau_low_hours, fit.tau_high_hours, 41), fit.tau_hours)
+    seen.append((inside, *_profile(episodes, inside, None, s)))  # dense across the τ interval, and τ̂ itself
     rss_t, gain_t, info_t = (np.concatenate([x[i] for x in seen]) for i in (1, 2, 3))
 
     def gain_profile(g):
@@ -682,13 +684,15 @@ def calibrate_site(site_id: str, episodes: list[Episode], s: CalibrateSettings, 
                               f"(needs ≥ {s.min_gap_k:g} K): the readings cannot show cooling")
     free = fit_first_order(episodes, s) if n > len(episodes) + 2 else None
     width_ok = lambda f: f.tau_closed and f.tau_high_hours <= s.max_tau_ratio * f.tau_low_hours  # noqa: E731
-    if free is not None and width_ok(free) and free.gain_closed:
-        fit, status, message = free, FREE, ""
+    if free is not None and width_ok(free):
+        fit, status = free, FREE
+        message = "" if free.gain_closed else (
+            f"τ is measured with the gain free, but the gain itself is not (its interval reaches the search "
+            f"bound {s.gain_min_k:g}…{s.gain_max_k:g} K)")
     else:
         fit = fit_first_order(episodes, s, gain_k=s.default_gain_k)
-        why = ("the readings cannot tell τ from the gain" if free is None or not free.gain_closed or
-               not free.tau_closed else f"τ from the free fit is only known within {free.tau_low_hours:.0f}–"
-               f"{free.tau_high_hours:.0f} h")
+        why = ("the readings cannot tell τ from the gain" if free is None or not free.tau_closed
+               else f"with the gain free, τ is only known within {free.tau_low_hours:.0f}–{free.tau_high_hours:.0f} h")
         corr = "" if free is None or np.isnan(free.corr_tau_gain) else f", corr(τ, g) = {free.corr_tau_gain:.2f}"
         if not width_ok(fit):
             flat = max(ep.indoor_c.max() - ep.indoor_c.min() for ep in episodes)
