@@ -684,14 +684,12 @@ def calibrate_site(site_id: str, episodes: list[Episode], s: CalibrateSettings, 
                               f"(needs ≥ {s.min_gap_k:g} K): the readings cannot show cooling")
     free = fit_first_order(episodes, s) if n > len(episodes) + 2 else None
     width_ok = lambda f: f.tau_closed and f.tau_high_hours <= s.max_tau_ratio * f.tau_low_hours  # noqa: E731
-    if free is not None and width_ok(free):
-        fit, status = free, FREE
-        message = "" if free.gain_closed else (
-            f"τ is measured with the gain free, but the gain itself is not (its interval reaches the search "
-            f"bound {s.gain_min_k:g}…{s.gain_max_k:g} K)")
+    # Both intervals must close inside the bounds: a τ interval held only by a gain bound is the bound's, not the data's.
+    if free is not None and width_ok(free) and free.gain_closed:
+        fit, status, message = free, FREE, ""
     else:
         fit = fit_first_order(episodes, s, gain_k=s.default_gain_k)
-        why = ("the readings cannot tell τ from the gain" if free is None or not free.tau_closed
+        why = ("the readings cannot tell τ from the gain" if free is None or not (free.tau_closed and free.gain_closed)
                else f"with the gain free, τ is only known within {free.tau_low_hours:.0f}–{free.tau_high_hours:.0f} h")
         corr = "" if free is None or np.isnan(free.corr_tau_gain) else f", corr(τ, g) = {free.corr_tau_gain:.2f}"
         if not width_ok(fit):
