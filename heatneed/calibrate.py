@@ -22,7 +22,7 @@ RSS(τ) ≤ RSS_min · (1 + F(1, n − p; level) / (n − p)) (exact for linear 
 It assumes independent reading errors; model error (two time scales, sun, neighbours) makes it too
 narrow, which is why residuals and the two-time-constant comparison are reported beside it.
 
-Identifiability (risk-audit simulation, [Bacher2011]): with a day or two of readings τ and g
+Identifiability (README "Calibrating τ"; [Bacher2011] on choosing such models): with a day or two of readings τ and g
 cannot be told apart. When the free fit's intervals are open or too wide, g is fixed at the
 model's ``internal_gain_k`` and τ is reported under that assumption; when even that leaves τ
 unmeasured (flat readings, tiny indoor–outdoor gap, too few readings) the site is refused with
