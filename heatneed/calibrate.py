@@ -296,8 +296,7 @@ def split_episodes(site: pd.DataFrame, s: CalibrateSettings) -> tuple[list[Episo
     taken as off except where the indoor temperature rises more than ``heating_rise_k`` above the
     lowest reading of the current episode, beyond any rise of the outdoor temperature since then;
     such a rise ends the episode at that lowest reading, and the next one starts at the following
-    peak. Gaps longer than
-    ``max_gap_hours`` also end an episode.
+    peak. Gaps longer than ``max_gap_hours`` also end an episode.
     """
     time = pd.DatetimeIndex(site["time"])
     hours = ((time - time[0]) / pd.Timedelta(hours=1)).to_numpy(float)
