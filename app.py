@@ -245,13 +245,13 @@ with tab_calibrate:
             st.dataframe(app_calibrate.site_view(calibration, lang), hide_index=True, key="cal_sites_table")
             st.markdown(f"**{t('cal_districts')}**")
             st.dataframe(app_calibrate.district_view(calibration), hide_index=True, key="cal_districts_table")
-            fitted = [s for s, series in calibration.series.items() if not series.empty]
+            fitted = [site for site, result in calibration.results.items() if result.fit is not None]
             if fitted:
-                site = st.selectbox(t("cal_site"), fitted, key="cal_site")
+                series = calibration.results[st.selectbox(t("cal_site"), fitted, key="cal_site")].series
                 st.markdown(f"**{t('cal_fit_title')}**")
-                st.altair_chart(app_calibrate.fit_chart(calibration.series[site], lang), width="stretch")
+                st.altair_chart(app_calibrate.fit_chart(series, lang), width="stretch")
                 st.markdown(f"**{t('cal_residual_title')}**")
-                st.altair_chart(app_calibrate.residual_chart(calibration.series[site], lang), width="stretch")
+                st.altair_chart(app_calibrate.residual_chart(series, lang), width="stretch")
                 st.markdown(f"**{t('cal_band_title')}**")
                 st.altair_chart(app_calibrate.band_chart(calibration, lang), width="stretch")
             if calibration.districts.empty:

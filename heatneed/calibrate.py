@@ -659,7 +659,19 @@ class SiteResult:
     """What ``calibrate`` reports for one site (``SITE_COLUMNS``) plus the fitted series for plots."""
 
     row: dict
-    series: pd.DataFrame = field(default_factory=pd.DataFrame)  # time, episode, indoor_c, outdoor_c, fitted_c, residual_k
+    episodes: list[Episode] = field(default_factory=list)
+    fit: FirstOrderFit | None = None
+
+    @property
+    def series(self) -> pd.DataFrame:
+        """Readings and the fitted trajectory: time, episode, indoor_c, outdoor_c, fitted_c, residual_k (built on demand)."""
+        frames = []
+        for e, (ep, t0) in enumerate(zip(self.episodes, self.fit.starts_c if self.fit else [])):
+            fitted = simulate(ep, self.fit.tau_hours, self.fit.gain_k, t0)
+            frames.append(pd.DataFrame({"time": ep.times, "episode": e + 1, "indoor_c": ep.indoor_c,
+                                        "outdoor_c": ep.outdoor_c, "fitted_c": fitted,
+                                        "residual_k": ep.indoor_c - fitted}))
+        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
 def _refused(base: dict, message: str) -> SiteResult:
@@ -714,13 +726,7 @@ def calibrate_site(site_id: str, episodes: list[Episode], s: CalibrateSettings, 
             bic(two.rss, n, two.n_params)
         row |= {"tau_fast_hours": two.tau_fast_hours, "tau_slow_hours": two.tau_slow_hours,
                 "bic_first_order": b1, "bic_two_node": b2, "preferred_model": "two-node" if b2 < b1 else "first-order"}
-    frames = []
-    for e, (ep, t0) in enumerate(zip(episodes, fit.starts_c)):
-        fitted = simulate(ep, fit.tau_hours, fit.gain_k, t0)
-        frames.append(pd.DataFrame({"time": ep.times, "episode": e + 1, "indoor_c": ep.indoor_c,
-                                    "outdoor_c": ep.outdoor_c, "fitted_c": fitted,
-                                    "residual_k": ep.indoor_c - fitted}))
-    return SiteResult(row, pd.concat(frames, ignore_index=True))
+    return SiteResult(row, episodes, fit)
 
 
 # --------------------------------------------------------------------------- whole files and districts
@@ -731,7 +737,12 @@ class Calibration:
 
     sites: pd.DataFrame  # SITE_COLUMNS
     districts: pd.DataFrame  # DISTRICT_COLUMNS
-    series: dict[str, pd.DataFrame]  # site_id -> fitted series
+    results: dict[str, SiteResult]  # site_id -> result (``.series``: readings and fitted trajectory)
+
+    @property
+    def series(self) -> dict[str, pd.DataFrame]:
+        """site_id -> readings and fitted trajectory (empty for refused sites)."""
+        return {site: result.series for site, result in self.results.items()}
 
 
 def calibrate(readings: pd.DataFrame, settings: CalibrateSettings, district: str | None = None) -> Calibration:
@@ -746,7 +757,7 @@ def calibrate(readings: pd.DataFrame, settings: CalibrateSettings, district: str
         episodes, how = split_episodes(site.reset_index(drop=True), settings)
         results.append(calibrate_site(str(site_id), episodes, settings, code, how))
     sites = pd.DataFrame([r.row for r in results], columns=SITE_COLUMNS)
-    return Calibration(sites, district_table(sites), {r.row["site_id"]: r.series for r in results})
+    return Calibration(sites, district_table(sites), {r.row["site_id"]: r for r in results})
 
 
 def district_table(sites: pd.DataFrame) -> pd.DataFrame:

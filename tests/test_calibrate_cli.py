@@ -92,6 +92,19 @@ def test_bad_readings_give_one_line_naming_file_row_and_column(tmp_path, edit, l
     assert any(p.startswith(line) or line in p for p in caught.value.problems), caught.value.problems
 
 
+def test_truncated_csv_and_damaged_workbook_are_named(tmp_path):
+    cut = tmp_path / "cut.csv"
+    cut.write_text("site_id,time,indoor_c,outdoor_c\na,2026-01-01T00:00Z,20.1,-5\na,2026-01-01T01:00Z")
+    with pytest.raises(InputError) as caught:
+        cal.read_readings(cut)
+    assert caught.value.problems == ["cut.csv, row 3, column indoor_c: must not be empty",
+                                     "cut.csv, row 3, column outdoor_c: must not be empty"]
+    broken = tmp_path / "r.xlsx"
+    broken.write_bytes(b"PK\x03\x04" + b"\x00" * 64)
+    with pytest.raises(InputError, match=r"^r.xlsx: not a readable Excel workbook"):
+        cal.read_readings(broken)
+
+
 def test_heating_on_column_splits_episodes_and_heated_hours_are_not_fitted():
     t = np.arange(0, 80.0)
     outdoor = np.full(t.size, -10.0)
