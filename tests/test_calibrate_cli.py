@@ -13,6 +13,7 @@ from heatneed import pipeline
 from heatneed.cli import main
 from heatneed.config import model_params
 from heatneed.errors import InputError
+from heatneed.readings import read_readings
 
 HOLOSIIVSKYI = "UA80000000000126643"
 S = cal.calibrate_settings()
@@ -51,7 +52,7 @@ def test_readings_with_ukrainian_excel_dialect_and_any_row_order_are_read(tmp_pa
     text = frame.to_csv(index=False, sep=";", decimal=",")
     path = tmp_path / "r.csv"
     path.write_bytes(("\ufeff" + text).encode("utf-8"))
-    read = cal.read_readings(path)
+    read = read_readings(path)
     assert len(read) == len(frame)
     assert read.groupby("site_id")["time"].apply(lambda s: s.is_monotonic_increasing).all()
     assert read["indoor_c"].dtype == float
@@ -63,8 +64,8 @@ def test_xlsx_readings_give_the_same_fit_as_csv(tmp_path):
     xlsx = tmp_path / "r.xlsx"
     excel = frame.assign(time=pd.to_datetime(frame["time"]).dt.tz_localize(None), heating_on=False)
     excel.to_excel(xlsx, index=False, engine="openpyxl")
-    a = cal.calibrate(cal.read_readings(csv), S).sites
-    b = cal.calibrate(cal.read_readings(xlsx), S).sites
+    a = cal.calibrate(read_readings(csv), S).sites
+    b = cal.calibrate(read_readings(xlsx), S).sites
     assert b.at[0, "tau_hours"] == pytest.approx(a.at[0, "tau_hours"], rel=1e-9)
     assert b.at[0, "heating_from"] == "heating_on column"
 
@@ -88,7 +89,7 @@ def test_bad_readings_give_one_line_naming_file_row_and_column(tmp_path, edit, l
     path = write(edit(readings_frame(sites=((60.0, 3.0),), hours=12)), tmp_path / "r.csv")
     registry = pd.read_csv(cal.default_registry_file()).set_index("district_code", drop=False)
     with pytest.raises(InputError) as caught:
-        cal.read_readings(path, registry=registry)
+        read_readings(path, registry=registry)
     assert any(p.startswith(line) or line in p for p in caught.value.problems), caught.value.problems
 
 
@@ -96,13 +97,13 @@ def test_truncated_csv_and_damaged_workbook_are_named(tmp_path):
     cut = tmp_path / "cut.csv"
     cut.write_text("site_id,time,indoor_c,outdoor_c\na,2026-01-01T00:00Z,20.1,-5\na,2026-01-01T01:00Z")
     with pytest.raises(InputError) as caught:
-        cal.read_readings(cut)
+        read_readings(cut)
     assert caught.value.problems == ["cut.csv, row 3, column indoor_c: must not be empty",
                                      "cut.csv, row 3, column outdoor_c: must not be empty"]
     broken = tmp_path / "r.xlsx"
     broken.write_bytes(b"PK\x03\x04" + b"\x00" * 64)
     with pytest.raises(InputError, match=r"^r.xlsx: not a readable Excel workbook"):
-        cal.read_readings(broken)
+        read_readings(broken)
 
 
 def test_heating_on_column_splits_episodes_and_heated_hours_are_not_fitted():

@@ -11,6 +11,7 @@ from appcheck import captions, errors_text, priority_table
 from heatneed import calibrate as cal
 from heatneed import pipeline
 from heatneed.config import model_params
+from heatneed.readings import read_readings
 
 HOLOSIIVSKYI = "UA80000000000126643"
 
@@ -52,7 +53,7 @@ def test_calibrate_tab_shows_fits_and_applies_tau_to_the_ranking(app):
     assert not at.exception
     after = priority_table(at)
     expected = pipeline.rank(pipeline.load_inputs(districts=cal.registry_bytes(
-        pipeline.load_inputs().districts, cal.district_table(cal.calibrate(cal.read_readings(readings_csv()),
+        pipeline.load_inputs().districts, cal.district_table(cal.calibrate(read_readings(readings_csv()),
                                                                            cal.calibrate_settings()).sites)),
         names={"districts": "d.csv"}), model_params()).priority.set_index("district_code")
     assert after.at[HOLOSIIVSKYI, "hours_to_12c"] == expected.at[HOLOSIIVSKYI, "hours_to_12c"]
