@@ -10,7 +10,7 @@ import pandas as pd
 
 from . import i18n
 from .app_support import DISPLAY_TZ
-from .calibrate import Calibration, rounded
+from .calibrate import Calibration, rounded, site_message
 
 #: Site columns shown, in order.
 SITE_VIEW_COLUMNS = ["site_id", "district_code", "status", "tau_hours", "tau_low_hours", "tau_high_hours", "gain_k",
@@ -21,6 +21,7 @@ def site_view(calibration: Calibration, lang: str) -> pd.DataFrame:
     """Per-site fits for the table: rounded, status in the reader's language."""
     view = rounded(calibration.sites)[SITE_VIEW_COLUMNS].copy()
     view["status"] = [i18n.text(f"cal_status_{s}", lang) for s in view["status"]]
+    view["message"] = [site_message(*calibration.results[site].message, lang=lang) for site in view["site_id"]]
     return view
 
 

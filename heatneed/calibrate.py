@@ -502,6 +502,7 @@ class SiteResult:
     row: dict
     episodes: list[Episode] = field(default_factory=list)
     fit: FirstOrderFit | None = None
+    message: tuple[str, dict] = ("", {})  # i18n key (after ``cal_msg_``) and values of ``row["message"]``
 
     @property
     def series(self) -> pd.DataFrame:
@@ -515,8 +516,15 @@ class SiteResult:
         return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
-def _refused(base: dict, message: str) -> SiteResult:
-    return SiteResult({**base, "status": REFUSED, "message": message})
+def site_message(key: str, values: dict, lang: str = "en") -> str:
+    """A site's status message in ``lang``; the texts live in ``heatneed.i18n`` (keys ``cal_msg_*``)."""
+    from . import i18n
+
+    return i18n.text(f"cal_msg_{key}", lang, **values) if key else ""
+
+
+def _refused(base: dict, key: str, values: dict) -> SiteResult:
+    return SiteResult({**base, "status": REFUSED, "message": site_message(key, values)}, message=(key, values))
 
 
 def calibrate_site(site_id: str, episodes: list[Episode], s: CalibrateSettings, district_code=None,
@@ -528,34 +536,34 @@ def calibrate_site(site_id: str, episodes: list[Episode], s: CalibrateSettings, 
         "site_id": site_id, "district_code": district_code, "n_readings": n, "n_episodes": len(episodes),
         "span_hours": span, "heating_from": heating_from, "preferred_model": "", "message": ""}
     if n < s.min_readings or span < s.min_span_hours:
-        return _refused(base, f"too little free-floating data: {n} readings over {span:.1f} h (needs ≥ "
-                              f"{s.min_readings} readings and ≥ {s.min_span_hours:g} h with the heating off)")
+        return _refused(base, "too_little", {"n": n, "span": f"{span:.1f}", "min_n": s.min_readings,
+                                             "min_span": f"{s.min_span_hours:g}"})
     gap = max(abs(ep.indoor_c[0] - ep.outdoor_c[0] - s.default_gain_k) for ep in episodes)
     if gap < s.min_gap_k:
-        return _refused(base, f"indoor starts only {gap:.1f} K from the outdoor temperature plus gain "
-                              f"(needs ≥ {s.min_gap_k:g} K): the readings cannot show cooling")
+        return _refused(base, "no_gap", {"gap": f"{gap:.1f}", "min_gap": f"{s.min_gap_k:g}"})
     free = fit_first_order(episodes, s) if n > len(episodes) + 2 else None
     width_ok = lambda f: f.tau_closed and f.tau_high_hours <= s.max_tau_ratio * f.tau_low_hours  # noqa: E731
+    corr = "" if free is None or np.isnan(free.corr_tau_gain) else f", corr(τ, g) = {free.corr_tau_gain:.2f}"
     # Both intervals must close inside the bounds: a τ interval held only by a gain bound is the bound's, not the data's.
     if free is not None and width_ok(free) and free.gain_closed:
-        fit, status, message = free, FREE, ""
+        fit, status, key, values = free, FREE, "", {}
     else:
         fit = fit_first_order(episodes, s, gain_k=s.default_gain_k)
-        why = ("the readings cannot tell τ from the gain" if free is None or not (free.tau_closed and free.gain_closed)
-               else f"with the gain free, τ is only known within {free.tau_low_hours:.0f}–{free.tau_high_hours:.0f} h")
-        corr = "" if free is None or np.isnan(free.corr_tau_gain) else f", corr(τ, g) = {free.corr_tau_gain:.2f}"
         if not width_ok(fit):
-            flat = max(ep.indoor_c.max() - ep.indoor_c.min() for ep in episodes)
-            interval = (f"{fit.tau_low_hours:.0f}–{fit.tau_high_hours:.0f} h" if fit.tau_closed
-                        else f"{fit.tau_low_hours:.0f} h to beyond {s.tau_max_hours:g} h" if not np.isnan(fit.tau_low_hours)
-                        else "unbounded")
-            return _refused(base | {"rmse_k": fit.rmse_k},
-                            f"τ cannot be measured from these readings: even with the gain fixed at "
-                            f"{s.default_gain_k:g} K it is only known as {interval} (indoor changed by "
-                            f"{flat:.1f} K over {span:.0f} h{corr}); log longer, through a colder spell")
+            low = "?" if np.isnan(fit.tau_low_hours) else f"{fit.tau_low_hours:.0f}"
+            high = f"{fit.tau_high_hours:.0f}" if fit.tau_closed else f"> {s.tau_max_hours:g}"
+            change = max(ep.indoor_c.max() - ep.indoor_c.min() for ep in episodes)
+            return _refused(base | {"rmse_k": fit.rmse_k}, "unmeasurable",
+                            {"gain": f"{s.default_gain_k:g}", "low": low, "high": high, "change": f"{change:.1f}",
+                             "span": f"{span:.0f}", "corr": corr})
         status = FIXED_GAIN
-        message = (f"{why} ({span:.0f} h of data ≈ {span / fit.tau_hours:.1f} τ{corr}); gain fixed at the "
-                   f"model's {s.default_gain_k:g} K and τ given under that assumption")
+        separable = free is not None and free.tau_closed and free.gain_closed
+        key = "fixed_gain_wide" if separable else "fixed_gain_inseparable"
+        values = {"span": f"{span:.0f}", "span_tau": f"{span / fit.tau_hours:.1f}", "corr": corr,
+                  "gain": f"{s.default_gain_k:g}"}
+        if separable:
+            values |= {"low": f"{free.tau_low_hours:.0f}", "high": f"{free.tau_high_hours:.0f}"}
+    message = site_message(key, values)
     row = base | {"status": status, "message": message, "tau_hours": fit.tau_hours,
                   "tau_low_hours": fit.tau_low_hours, "tau_high_hours": fit.tau_high_hours, "gain_k": fit.gain_k,
                   "gain_low_k": fit.gain_low_k, "gain_high_k": fit.gain_high_k,
@@ -567,7 +575,7 @@ def calibrate_site(site_id: str, episodes: list[Episode], s: CalibrateSettings, 
             bic(two.rss, n, two.n_params)
         row |= {"tau_fast_hours": two.tau_fast_hours, "tau_slow_hours": two.tau_slow_hours,
                 "bic_first_order": b1, "bic_two_node": b2, "preferred_model": "two-node" if b2 < b1 else "first-order"}
-    return SiteResult(row, episodes, fit)
+    return SiteResult(row, episodes, fit, (key, values))
 
 
 # --------------------------------------------------------------------------- whole files and districts

@@ -299,3 +299,31 @@ STRINGS.update({
     "cal_axis_residual": ("Residual [K]", "Залишок [K]"),
     "cal_axis_tau": ("τ [h]", "τ [год]"),
 })
+
+#: Status messages of calibrated sites (heatneed.calibrate.site_message; English also in the CSV).
+STRINGS.update({
+    "cal_msg_too_little": ("too little free-floating data: {n} readings over {span} h (needs ≥ {min_n} readings "
+                           "and ≥ {min_span} h with the heating off)",
+                           "замало даних без опалення: {n} показів за {span} год (потрібно ≥ {min_n} показів "
+                           "і ≥ {min_span} год без опалення)"),
+    "cal_msg_no_gap": ("indoor starts only {gap} K from the outdoor temperature plus gain (needs ≥ {min_gap} K): "
+                       "the readings cannot show cooling",
+                       "у приміщенні на початку лише на {gap} K тепліше за вуличну температуру з приростом "
+                       "(потрібно ≥ {min_gap} K): покази не можуть показати охолодження"),
+    "cal_msg_unmeasurable": ("τ cannot be measured from these readings: even with the gain fixed at {gain} K it is "
+                             "only known as {low}–{high} h (indoor changed by {change} K over {span} h{corr}); log "
+                             "longer, through a colder spell",
+                             "з цих показів τ не виміряти: навіть із приростом, зафіксованим на {gain} K, відомо лише, "
+                             "що вона {low}–{high} год (температура в приміщенні змінилася на {change} K за {span} "
+                             "год{corr}); записуйте довше, у холодніший період"),
+    "cal_msg_fixed_gain_inseparable": ("the readings cannot tell τ from the gain ({span} h of data ≈ {span_tau} τ"
+                                       "{corr}); gain fixed at the model's {gain} K and τ given under that assumption",
+                                       "покази не розділяють τ і приріст ({span} год даних ≈ {span_tau} τ{corr}); "
+                                       "приріст зафіксовано на модельних {gain} K, і τ наведено за цього припущення"),
+    "cal_msg_fixed_gain_wide": ("with the gain free, τ is only known within {low}–{high} h ({span} h of data ≈ "
+                                "{span_tau} τ{corr}); gain fixed at the model's {gain} K and τ given under that "
+                                "assumption",
+                                "із вільним приростом τ відома лише в межах {low}–{high} год ({span} год даних ≈ "
+                                "{span_tau} τ{corr}); приріст зафіксовано на модельних {gain} K, і τ наведено за "
+                                "цього припущення"),
+})

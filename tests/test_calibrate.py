@@ -119,8 +119,12 @@ def test_flat_readings_are_refused_never_an_unbounded_tau():
 
 
 def test_too_few_readings_and_tiny_gap_are_refused_with_the_reason():
-    short = cal.calibrate_site("s", [cal.episode([0, 1, 2], [20, 19.5, 19], -5)], S).row
-    assert short["status"] == cal.REFUSED and "too little free-floating data" in short["message"]
+    result = cal.calibrate_site("s", [cal.episode([0, 1, 2], [20, 19.5, 19], -5)], S)
+    short = result.row
+    assert short["status"] == cal.REFUSED
+    assert short["message"] == ("too little free-floating data: 3 readings over 2.0 h (needs ≥ 6 readings and "
+                                "≥ 6 h with the heating off)")
+    assert cal.site_message(*result.message, lang="uk").startswith("замало даних без опалення: 3 показів за 2.0 год")
     t = np.arange(0, 24.0)
     gap = cal.calibrate_site("s", [cal.episode(t, 2.0 + 0 * t, -3.0)], S).row  # 2 − (−3 + 3.9) = 1.1 K
     assert gap["status"] == cal.REFUSED and "cannot show cooling" in gap["message"]
