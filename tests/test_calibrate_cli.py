@@ -213,3 +213,10 @@ def test_calibrated_tau_flows_into_rank_and_moves_hours_to_12c_as_the_physics_sa
     assert got.at[HOLOSIIVSKYI, "hours_to_12c"] < base.at[HOLOSIIVSKYI, "hours_to_12c"]
     ratio = got.at[HOLOSIIVSKYI, "hours_to_12c"] / base.at[HOLOSIIVSKYI, "hours_to_12c"]
     assert ratio == pytest.approx(tau / p.tau_hours, rel=0.25)
+
+
+def test_site_names_cannot_become_spreadsheet_formulas(tmp_path, capsys):
+    frame = readings_frame(sites=((60.0, 3.0),), hours=60).assign(site_id="=HYPERLINK(\"http://x\")")
+    code, _, err = run(capsys, write(frame, tmp_path / "r.csv"), "--sites-out", tmp_path / "sites.csv")
+    assert code == 0, err
+    assert (tmp_path / "sites.csv").read_text().splitlines()[1].startswith("\"'=HYPERLINK(")
