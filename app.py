@@ -12,8 +12,10 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from heatneed import app_calibrate
 from heatneed import app_support as support
 from heatneed import i18n, pipeline, store
+from heatneed.calibrate import calibrate_files, registry_bytes
 from heatneed.config import load_config, model_params
 from heatneed.errors import InputError, SourceError
 from heatneed.inputs import OUTAGE_STATUSES
@@ -112,7 +114,8 @@ with st.sidebar:
         params = default_params
 
 header = st.container()
-tab_list, tab_map, tab_inputs, tab_about = st.tabs([t("tab_list"), t("tab_map"), t("tab_inputs"), t("tab_about")])
+tab_list, tab_map, tab_inputs, tab_calibrate, tab_about = st.tabs(
+    [t("tab_list"), t("tab_map"), t("tab_inputs"), t("tab_calibrate"), t("tab_about")])
 
 
 # --------------------------------------------------------------------------- inputs tab
@@ -199,6 +202,66 @@ with tab_inputs:
             placeholder.caption(t("in_use_upload", name=support.plain(ss.sources[role].name)))
         else:
             placeholder.caption(t("in_use_embedded", name=pipeline.EMBEDDED_SCENARIO.name))
+
+
+# --------------------------------------------------------------------------- calibrate tab (heatneed.calibrate)
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def cached_calibration(key, _readings, _outdoor, district, _registry):
+    """(Calibration, registry) of uploaded readings; raises InputError (keyed by content hashes)."""
+    files = {"readings": _readings, "outdoor": _outdoor, "districts": _registry}
+    return calibrate_files(_readings.data, outdoor=_outdoor.data if _outdoor else None, district=district or None,
+                           districts=_registry.data if _registry else None,
+                           names={role: up.name for role, up in files.items() if up})
+
+
+def apply_calibration():
+    ss.sources = {**ss.sources, "districts": ss.calibrated_registry}
+    to_model()
+
+
+with tab_calibrate:
+    st.caption(t("cal_intro"))
+    c1, c2 = st.columns(2)
+    chosen = {}
+    for column, role in ((c1, "readings"), (c2, "outdoor")):
+        up = column.file_uploader(t(f"cal_upload_{role}"), key=f"upload_{role}",
+                                  type=["csv", "txt", "xlsx", "xls", "ods", "parquet"])
+        chosen[role] = support.Upload.of(role, up.name, up.getvalue()) if up else None
+    registry_up = ss.sources.get("districts")
+    cal_district = st.selectbox(t("cal_district"), [""] + list(inputs_of(ss.sources).districts.index), key="cal_district",
+                                format_func=lambda c: t("cal_district_none") if not c else
+                                support.both_names(inputs_of(ss.sources).districts, c, lang, c))
+    if chosen["readings"]:
+        key = tuple(up.digest if up else "" for up in (chosen["readings"], chosen["outdoor"], registry_up))
+        try:
+            calibration, registry = cached_calibration(key, chosen["readings"], chosen["outdoor"], cal_district,
+                                                       registry_up)
+        except InputError as exc:
+            st.error(t("upload_rejected", name=support.plain(chosen["readings"].name)) + "\n\n"
+                     + problem_list(exc.problems))
+        else:
+            st.markdown(f"**{t('cal_sites')}**")
+            st.dataframe(app_calibrate.site_view(calibration, lang), hide_index=True, key="cal_sites_table")
+            st.markdown(f"**{t('cal_districts')}**")
+            st.dataframe(app_calibrate.district_view(calibration), hide_index=True, key="cal_districts_table")
+            fitted = [site for site, result in calibration.results.items() if result.fit is not None]
+            if fitted:
+                series = calibration.results[st.selectbox(t("cal_site"), fitted, key="cal_site")].series
+                st.markdown(f"**{t('cal_fit_title')}**")
+                st.altair_chart(app_calibrate.fit_chart(series, lang), width="stretch")
+                st.markdown(f"**{t('cal_residual_title')}**")
+                st.altair_chart(app_calibrate.residual_chart(series, lang), width="stretch")
+                st.markdown(f"**{t('cal_band_title')}**")
+                st.altair_chart(app_calibrate.band_chart(calibration, lang), width="stretch")
+            if calibration.districts.empty:
+                st.info(t("cal_no_districts"))
+            else:
+                ss.calibrated_registry = support.Upload.of("districts", "districts_calibrated.csv",
+                                                           registry_bytes(registry, calibration.districts))
+                st.button(t("cal_apply"), on_click=apply_calibration, key="cal_apply")
+                if registry_up and registry_up.digest == ss.calibrated_registry.digest:
+                    st.caption(t("cal_applied", codes=", ".join(calibration.districts["district_code"])))
 
 sources = {**ss.sources, **edits}
 view = "model"

@@ -1,4 +1,4 @@
-"""Command line: ``python -m heatneed rank | validate | refresh | history | alerts``.
+"""Command line: ``python -m heatneed rank | validate | calibrate | refresh | history | alerts``.
 
 Only argument parsing and reporting live here; every step is a library call. Exit codes are those
 of ``heatneed.errors``: 0 success; 1 a source or the system failed (published output kept); 2 bad
@@ -63,6 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("--districts", metavar="FILE",
                           help="registry to check district codes against (default: a districts file among "
                                "FILE…, else the embedded Kyiv registry)")
+    add_calibrate_command(sub)
     from . import refresh_cli  # noqa: PLC0415  (kept apart: scheduling has its own module)
 
     refresh_cli.add_commands(sub, add_input_flags)
@@ -126,7 +127,56 @@ def cmd_validate(args) -> int:
     return EXIT_BAD_INPUT if problems else EXIT_OK
 
 
-COMMANDS = {"rank": cmd_rank, "validate": cmd_validate}
+def add_calibrate_command(sub) -> None:
+    calibrate = sub.add_parser(
+        "calibrate", help="fit τ and gain to thermometer readings in unheated flats",
+        description="Fit the cooling model's τ and gain to field thermometer readings (CSV/XLSX: site_id, time, "
+                    "indoor_c, optional outdoor_c, heating_on, district_code) and write per-district τ rows "
+                    "(median, P10–P90) the district registry accepts.")
+    calibrate.add_argument("readings", metavar="READINGS", help="readings file (.csv, .xlsx, .parquet)")
+    outdoor = calibrate.add_mutually_exclusive_group()
+    outdoor.add_argument("--outdoor", metavar="FILE", help="outdoor series (time, outdoor_c[, district_code]) "
+                                                           "when the readings have no outdoor_c")
+    outdoor.add_argument("--forecast-source", choices=("meteostat",),
+                         help="outdoor observations near the district's centroid when the readings have none")
+    calibrate.add_argument("--district", metavar="CODE", help="district of readings without district_code")
+    calibrate.add_argument("--districts", metavar="FILE", help="district registry (default: embedded Kyiv)")
+    calibrate.add_argument("--config", metavar="FILE", help="TOML file overriding [calibrate] and [model] defaults")
+    calibrate.add_argument("--out", metavar="FILE", help="district τ rows CSV (default: stdout)")
+    calibrate.add_argument("--sites-out", metavar="FILE", help="per-site fits CSV (τ, gain, intervals, status)")
+    calibrate.add_argument("--registry-out", metavar="FILE",
+                           help="the registry with calibrated tau_hours (and band) set: use with rank --districts")
+    calibrate.set_defaults(handler=cmd_calibrate)
+
+
+def cmd_calibrate(args) -> int:
+    from .calibrate import REFUSED, calibrate_files, registry_bytes, site_summary, table_bytes
+    from .config import load_config
+    from .export import write_atomic
+
+    result, registry = calibrate_files(args.readings, outdoor=args.outdoor, forecast_source=args.forecast_source,
+                                       district=args.district, districts=args.districts,
+                                       config=load_config(args.config))
+    for _, row in result.sites.iterrows():
+        print(f"heatneed: {site_summary(row)}", file=sys.stderr)
+    if (result.sites["status"] == REFUSED).all():
+        raise InputError(f"{args.readings}: no site gave a usable τ (reasons above)")
+    outputs = [(args.sites_out, table_bytes(result.sites)) if args.sites_out else None,
+               (args.registry_out, registry_bytes(registry, result.districts)) if args.registry_out else None]
+    for path, data in filter(None, outputs):
+        write_atomic(path, data)
+    data = table_bytes(result.districts)
+    if result.districts.empty:
+        print("heatneed: no district rows: the fitted sites have no district_code (give --district)", file=sys.stderr)
+    if args.out:
+        write_atomic(args.out, data)
+    else:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+    return EXIT_OK
+
+
+COMMANDS = {"rank": cmd_rank, "validate": cmd_validate, "calibrate": cmd_calibrate}
 
 
 def main(argv: list[str] | None = None) -> int:

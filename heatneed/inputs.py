@@ -25,6 +25,9 @@ DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 EMBEDDED_SCENARIO = DATA_DIR / "scenarios" / "kyiv-2026-02"
 
 OUTAGE_STATUSES = ("none", "scheduled", "emergency")
+#: Cell values accepted as a yes/no (``heating_on``), lower-cased; Excel's TRUE/FALSE included.
+BOOLEAN_WORDS = {"true": True, "false": False, "1": True, "0": False, "1.0": True, "0.0": False,
+                 "yes": True, "no": False, "on": True, "off": False, "так": True, "ні": False}
 MAX_PROBLEMS_SHOWN = 20
 
 
@@ -65,6 +68,11 @@ SPEC: dict[str, dict[str, dict]] = {
                           required=False),
         "share_65plus": _num(pa.Check.in_range(0, 1, error="must be a share between 0 and 1"), required=False),
         "warming_places": _num(GE0, _at_most(1e8, "warming-place capacity"), required=False),
+        # τ band from `heatneed calibrate` (P10–P90 across a district's calibrated flats)
+        "tau_low_hours": _num(pa.Check.gt(0, error="must be > 0 hours"), _at_most(1e4, "a time constant in hours"),
+                              required=False),
+        "tau_high_hours": _num(pa.Check.gt(0, error="must be > 0 hours"), _at_most(1e4, "a time constant in hours"),
+                               required=False),
     },
     "unheated": {
         "district_code": _text(),
@@ -80,12 +88,34 @@ SPEC: dict[str, dict[str, dict]] = {
                                   required=False),
         "reported_at": _time(),
     },
+    # Field thermometer readings for `heatneed calibrate` (one row per logger reading)
+    "readings": {
+        "site_id": _text(),
+        "time": _time(),
+        "indoor_c": _num(pa.Check.in_range(-50, 45, error="must be an indoor temperature between -50 and 45 °C "
+                                                         "(Kelvin or Fahrenheit by mistake?)")),
+        "outdoor_c": _num(pa.Check.in_range(-90, 60, error="must be an outdoor temperature between -90 and 60 °C "
+                                                          "(Kelvin or Fahrenheit by mistake?)"), required=False),
+        "heating_on": _text(pa.Check.isin(list(BOOLEAN_WORDS), error="must be true or false (or 1/0, yes/no, так/ні)"),
+                            required=False),
+        "district_code": _text(required=False),
+    },
+    # Outdoor temperature series for `heatneed calibrate --outdoor`
+    "outdoor": {
+        "time": _time(),
+        "outdoor_c": _num(pa.Check.in_range(-90, 60, error="must be an outdoor temperature between -90 and 60 °C "
+                                                          "(Kelvin or Fahrenheit by mistake?)")),
+        "district_code": _text(required=False),
+    },
 }
 #: Columns that may be empty in a row (others must be filled when the column exists).
 NULLABLE = {
-    "districts": {"district_name_uk", "buildings_residential", "tau_hours", "share_65plus", "warming_places"},
+    "districts": {"district_name_uk", "buildings_residential", "tau_hours", "share_65plus", "warming_places",
+                  "tau_low_hours", "tau_high_hours"},
     "unheated": {"residents", "unheated_since"},
     "outages": {"hours_off_per_day"},
+    "readings": {"district_code"},
+    "outdoor": {"district_code"},
 }
 
 
@@ -232,7 +262,7 @@ def parse_table(table: RawTable, kind: str) -> tuple[pd.DataFrame, list[str]]:
         cells = frame[column]
         if spec["kind"] == "text":
             frame[column] = cells.astype(str).str.strip().where(cells.notna(), None)
-            if column == "status":  # "Scheduled", " EMERGENCY " from hand-typed sheets
+            if column in ("status", "heating_on"):  # "Scheduled", " EMERGENCY ", TRUE from hand-typed sheets
                 frame[column] = frame[column].str.lower()
             frame.loc[frame[column] == "", column] = None
             continue
@@ -336,7 +366,19 @@ class Inputs:
 
 def load_districts(source, name=None) -> pd.DataFrame:
     frame = load_table(source, "districts", name)
+    _fail(check_tau_band(frame, name or (Path(source).name if isinstance(source, (str, Path)) else "districts")))
     return frame.set_index("district_code", drop=False).rename_axis(None)
+
+
+def check_tau_band(frame: pd.DataFrame, name: str) -> list[str]:
+    """A calibrated band must hold its τ: tau_low_hours ≤ tau_hours ≤ tau_high_hours where given."""
+    problems = []
+    for low, high in (("tau_low_hours", "tau_hours"), ("tau_hours", "tau_high_hours"), ("tau_low_hours", "tau_high_hours")):
+        if low in frame and high in frame:
+            bad = frame[low] > frame[high]
+            problems += [located(name, f"{low} {a:g} is above {high} {b:g}", int(row), low)
+                         for a, b, row in zip(frame.loc[bad, low], frame.loc[bad, high], frame.loc[bad, "_row"])]
+    return problems
 
 
 def load_reports(source, kind: str, districts: pd.DataFrame, name=None) -> pd.DataFrame:
