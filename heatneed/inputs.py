@@ -347,6 +347,7 @@ class Inputs:
     forecast: "object"  # xarray.Dataset (district, time, member)
     files: dict[str, str] = field(default_factory=dict)  # role -> file name
     hashes: dict[str, str] = field(default_factory=dict)  # role -> sha256
+    sites: pd.DataFrame | None = None  # warming sites (heatneed.warming_sites), when given
 
 
 def load_districts(source, name=None) -> pd.DataFrame:

@@ -46,8 +46,8 @@ def needs_params(config: dict | None = None, origin: str = "config", **overrides
     InputError naming ``origin`` for an unknown key or a value out of range."""
     from .config import load_config
 
-    config = load_config() if config is None else config
-    section = dict(config.get("needs", {}))
+    section = dict(load_config()["needs"])  # the documented defaults, then the config's own values
+    section.update((config or {}).get("needs", {}))
     section.update({k: v for k, v in overrides.items() if v is not None})
     fields = {f.name for f in dataclasses.fields(NeedsParams)}
     problems = [located(origin, f"unknown setting [needs] {key}") for key in section if key not in fields]

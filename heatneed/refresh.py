@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 
 DEFAULT_SOURCE = "meteostat"
 FORECAST_SOURCES = ("meteostat", "open-meteo", "snapshot")
-INPUT_KEYS = ("scenario", "districts", "unheated", "outages", "forecast")
+INPUT_KEYS = ("scenario", "districts", "unheated", "outages", "forecast", "warming_sites")
 #: ``[refresh]`` keys and their meaning (documented in examples/heatneed.toml).
 REFRESH_KEYS = INPUT_KEYS + ("forecast_source", "output_dir", "max_snapshot_age_hours", "wait", "keep_runs")
 
@@ -145,6 +145,9 @@ def refresh(settings: RefreshSettings, config: dict | None = None, params: Model
         else:
             log.info("forecast from %s issued %s", fc.get("source"), fc.get("issued_at"))
         result = pipeline.rank(inputs, params, scheduler=scheduler)
+        from .needs import needs_bytes, needs_params, needs_table
+
+        needs_csv = needs_bytes(needs_table(result, needs_params(config or None), inputs.sites))
         log.info("ranked %d districts", len(result.priority))
         info = {
             "heatneed_version": __version__,
@@ -157,11 +160,12 @@ def refresh(settings: RefreshSettings, config: dict | None = None, params: Model
             },
             "data_as_of": pipeline.data_as_of(inputs),
             "inputs": {role: {"file": inputs.files.get(role), "sha256": inputs.hashes.get(role)}
-                       for role in ("districts", "unheated", "outages", "forecast")
+                       for role in ("districts", "unheated", "outages", "forecast", "warming_sites")
                        if role in inputs.files or role in inputs.hashes},
             "params": dataclasses.asdict(params),
         }
-        manifest = store.publish(output_dir, priority_bytes(result.priority), info, keep_runs=settings.keep_runs)
+        manifest = store.publish(output_dir, priority_bytes(result.priority), info, keep_runs=settings.keep_runs,
+                                 extra={"needs.csv": needs_csv})
     files = ", ".join(f"{name} (sha256 {v['sha256'][:12]})" for name, v in manifest["files"].items())
     log.info("published run %s in %s: %s", manifest["run_id"], output_dir, files)
     return manifest

@@ -66,6 +66,7 @@ def cmd_refresh(args) -> int:
     from .config import load_config
     from .distributed import scheduler_address
     from .refresh import RefreshSettings, refresh
+    from .warming_sites import configured_path
 
     configure_logging(args.log_level)
     config = load_config(args.config)
@@ -74,6 +75,7 @@ def cmd_refresh(args) -> int:
         config, args.config, output_dir=args.output_dir, scenario=args.scenario, districts=args.districts,
         unheated=args.unheated, outages=args.outages, forecast=args.forecast,
         forecast_source=args.forecast_source, wait=args.wait,
+        warming_sites=args.warming_sites or configured_path(config, args.config),
         max_snapshot_age_hours=args.max_snapshot_age_hours)
     try:
         refresh(settings, config, params, scheduler=scheduler_address(args.dask_scheduler, config),

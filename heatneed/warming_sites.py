@@ -166,3 +166,30 @@ def with_site_capacity(inputs, sites: pd.DataFrame):
     districts = inputs.districts.copy()
     districts["warming_places"] = capacity_by_district(sites, districts)
     return dataclasses.replace(inputs, districts=districts)
+
+
+def configured_path(config: dict, config_path=None) -> Path | None:
+    """``[inputs] warming_sites`` of the config (relative to the config file), or None."""
+    value = config.get("inputs", {}).get("warming_sites")
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise InputError(located(config_path or "config", "[inputs] warming_sites must be a path in quotes"))
+    base = Path(config_path).resolve().parent if config_path else Path.cwd()
+    return base / Path(value).expanduser()
+
+
+def attach(inputs, source, config: dict | None = None, name: str | None = None):
+    """``inputs`` with the warming sites of ``source`` (path or bytes): validated against the
+    registry, their usable capacity replacing the registry's ``warming_places``, and the file's
+    name and sha256 recorded under the role ``warming_sites``."""
+    import dataclasses
+
+    from .inputs import sha256_of
+    from .needs import needs_params
+
+    name = name or (Path(source).name if isinstance(source, (str, Path)) else "warming_sites")
+    sites = load_sites(source, inputs.districts, needs_params(config).floor_area_m2_per_person, name)
+    out = with_site_capacity(inputs, sites)
+    return dataclasses.replace(out, sites=sites, files={**inputs.files, "warming_sites": name},
+                               hashes={**inputs.hashes, "warming_sites": sha256_of(source)})
