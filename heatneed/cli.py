@@ -193,7 +193,7 @@ def needs_request(args, config):
         if path and not str(path).lower().endswith(".csv"):
             raise InputError(f"--{flag.replace('_', '-')}: {path}: must end in .csv")
     hours, returns = args.what_if_power_off_hours, args.what_if_heat_returns
-    if (hours is not None or returns) != bool(args.what_if_out):
+    if bool(hours is not None or returns) != bool(args.what_if_out):
         raise InputError("--what-if-out FILE.csv goes with --what-if-power-off-hours and/or --what-if-heat-returns")
     if hours is not None and not 0 < hours <= 24 * 30:
         raise InputError(f"--what-if-power-off-hours must be between 0 and 720 hours (got {hours:g})")
