@@ -68,6 +68,41 @@ STRINGS: dict[str, tuple[str, str]] = {
     # tabs
     "tab_list": ("Priority list", "Пріоритетний список"),
     "tab_map": ("Map", "Мапа"),
+    "tab_needs": ("Needs", "Потреби"),
+    "upload_warming_sites": ("Warming sites / Points of Invincibility (CSV, XLSX, Parquet)",
+                             "Пункти обігріву / Пункти незламності (CSV, XLSX, Parquet)"),
+    "needs_intro": ("What to send and how much, per district, from the same model run: people expected below "
+                    "12 °C, the warming places they cannot find, heaters and kW for homes with power part of "
+                    "the day, generator fuel at warming sites. Median and P90 over the forecast ensemble; "
+                    "planning figures and their sources in the README. The totals row is the sum of the rows.",
+                    "Що й скільки надіслати в кожен район — з того самого розрахунку моделі: очікувана кількість "
+                    "людей нижче 12 °C, брак місць у пунктах обігріву, обігрівачі й кВт для квартир, де світло є "
+                    "частину доби, пальне для генераторів пунктів. Медіана та P90 за ансамблем прогнозу; "
+                    "планові норми та їхні джерела — у README. Рядок підсумків — сума рядків."),
+    "needs_expected_24h": ("People below 12 °C within 24 h (expected)", "Людей нижче 12 °C за 24 год (очікувано)"),
+    "needs_shortfall": ("Warming places short (median, horizon)", "Бракує місць обігріву (медіана, горизонт)"),
+    "needs_heaters": ("Heaters for homes with power (median, 24 h)", "Обігрівачів для квартир зі світлом (медіана, 24 год)"),
+    "needs_fuel": ("Generator fuel, litres per day", "Пальне для генераторів, л на добу"),
+    "needs_download": ("Download needs.csv", "Завантажити needs.csv"),
+    "needs_sites_map": ("Warming sites (blue) and district centres (grey).",
+                        "Пункти обігріву (сині) і центри районів (сірі)."),
+    "needs_no_sites": ("No warming-sites file: capacity comes from the district registry and fuel is not "
+                       "computed. Upload the sites in the Inputs tab.",
+                       "Немає файлу пунктів обігріву: місткість береться з реєстру районів, пальне не "
+                       "розраховано. Завантажте пункти на вкладці «Дані»."),
+    "needs_published": ("Needs published with this list.", "Потреби, опубліковані разом із цим списком."),
+    "needs_not_published": ("This published run has no needs.csv; switch to “Model here”.",
+                            "Цей опублікований запуск не має needs.csv; перемкніть на «Модель тут»."),
+    "what_if": ("What if…", "Що як…"),
+    "what_if_power": ("Power fails everywhere for 24 h from the forecast start",
+                      "Світло зникає всюди на 24 год від початку прогнозу"),
+    "what_if_heat": ("Heat returns at (UTC, e.g. 2026-02-02T06:00Z; empty: not at all)",
+                     "Опалення повертається о (UTC, напр. 2026-02-02T06:00Z; порожньо — ні)"),
+    "what_if_bad_time": ("Not a time: {value}", "Це не час: {value}"),
+    "what_if_caption": ("Same ensemble, baseline against the what-if: ranks, risk and needs before, after and "
+                        "the change.",
+                        "Той самий ансамбль, базовий розрахунок проти сценарію: ранги, ризик і потреби до, "
+                        "після та зміна."),
     "tab_inputs": ("Inputs", "Вхідні дані"),
     "tab_about": ("About the model", "Про модель"),
     # priority table
