@@ -133,7 +133,7 @@ class MemberState:
     """Per-member model state of one run under one scenario (districts in registry order)."""
 
     indoor_c: np.ndarray  # (district, member, step+1) [°C] at step boundaries
-    temp_eq_c: np.ndarray  # (district, member, step) [°C]
+    temp_eq_c: np.ndarray | None  # (district, member, step) [°C]; None for the unchanged baseline
     temp_out_c: np.ndarray  # (district, member, step) [°C]
     power_on: np.ndarray  # (district, step) share of each step with power [0..1]; NaN unknown status
     elapsed_h: np.ndarray  # (step+1,) hours from the start at each boundary
@@ -157,7 +157,7 @@ def member_state(result, scenario: Scenario | None = None) -> MemberState:
     scenario = scenario or Scenario()
     p: ModelParams = result.params
     a = _inputs_frame(result)
-    temp_out = result.forecast["temp_c"].transpose("district", "member", "time").values.astype(float)
+    temp_out = result.forecast["temp_c"].transpose("district", "member", "time").values
     dt = np.diff(result.indoor_c["time"].values).astype("timedelta64[s]").astype(float) / 3600.0
     elapsed = np.concatenate([[0.0], np.cumsum(dt)])
     p_known = a["power_on_share"].where(a["outage_status"].notna()).to_numpy(float)
@@ -180,14 +180,13 @@ def member_state(result, scenario: Scenario | None = None) -> MemberState:
         heated = (np.arange(len(dt))[None, :] < cooling[:, 3][:, None])[:, None, :]
         indoor = physics.indoor_temperature(temp_eq, tau[:, None], start_c, dt,
                                             heated if heated.any() else None, axis=-1)
-    else:
-        indoor = result.indoor_c.values.astype(float)
-        shift = physics.equilibrium_temperature(0.0, np.nan_to_num(power_on, nan=0.0), p.internal_gain_k,
-                                                p.heater_gain_k)
-        temp_eq = temp_out + shift[:, None, :]
+    else:  # the pipeline's own indoor temperatures (float32, no copy); the equilibrium only when asked
+        indoor = result.indoor_c.values
+        temp_eq = None
     if np.isfinite(heat_h):  # heated again: held at the initial indoor temperature
         indoor = np.where(elapsed >= heat_h, np.maximum(indoor, p.initial_indoor_c), indoor)
-        temp_eq = np.where(elapsed[:-1] >= heat_h, np.maximum(temp_eq, p.initial_indoor_c), temp_eq)
+        if temp_eq is not None:
+            temp_eq = np.where(elapsed[:-1] >= heat_h, np.maximum(temp_eq, p.initial_indoor_c), temp_eq)
     return MemberState(indoor, temp_eq, temp_out, power_on, elapsed, heat_h, tau)
 
 
@@ -201,8 +200,10 @@ def below_within(state: MemberState, threshold_c: float, window_h: float) -> np.
     """(district, member) True where the indoor temperature falls below ``threshold_c`` within
     ``window_h`` hours while homes are unheated. Within a step it moves monotonically toward
     T_eq, so the boundaries decide (as ``p_indoor_below_12c`` in the pipeline)."""
-    keep = (state.elapsed_h <= window_h + 1e-9) & (state.elapsed_h < state.heat_returns_h)
-    return (state.indoor_c[..., keep] < threshold_c).any(axis=-1)
+    keep = int(np.count_nonzero((state.elapsed_h <= window_h + 1e-9) & (state.elapsed_h < state.heat_returns_h)))
+    if keep == 0:
+        return np.zeros(state.indoor_c.shape[:2], dtype=bool)
+    return state.indoor_c[..., :keep].min(axis=-1) < threshold_c  # a prefix of the boundaries: a view
 
 
 # --------------------------------------------------------------------------- the table
@@ -216,33 +217,33 @@ NEEDS_COLUMNS: dict[str, tuple[str, str]] = {
     "admin1_code": ("id", "#adm1+code"),
     "scenario": ("id", "#x_scenario"),
     "residents_unheated": ("count", "#affected+ind"),
-    "hours_off_per_day_24h": ("rate", "#x_outage+hours+24h"),
+    "hours_off_per_day_24h": ("rate", "#x_outage+hours+next24h"),
     "warming_sites": ("count", "#x_sites+num"),
     "warming_capacity": ("count", "#capacity+persons"),
     "capacity_source": ("id", "#meta+capacity+source"),
-    "expected_below_12c_24h": ("count", "#affected+ind+below12c+24h+expected"),
+    "expected_below_12c_24h": ("count", "#affected+ind+below12c+next24h+expected"),
     "expected_below_12c": ("count", "#affected+ind+below12c+expected"),
-    "people_below_12c_24h_median": ("count", "#affected+ind+below12c+24h+median"),
-    "people_below_12c_24h_p90": ("count", "#affected+ind+below12c+24h+p90"),
+    "people_below_12c_24h_median": ("count", "#affected+ind+below12c+next24h+median"),
+    "people_below_12c_24h_p90": ("count", "#affected+ind+below12c+next24h+p90"),
     "people_below_12c_median": ("count", "#affected+ind+below12c+median"),
     "people_below_12c_p90": ("count", "#affected+ind+below12c+p90"),
-    "shortfall_24h_median": ("count", "#inneed+ind+shelter+24h+median"),
-    "shortfall_24h_p90": ("count", "#inneed+ind+shelter+24h+p90"),
+    "shortfall_24h_median": ("count", "#inneed+ind+shelter+next24h+median"),
+    "shortfall_24h_p90": ("count", "#inneed+ind+shelter+next24h+p90"),
     "shortfall_median": ("count", "#inneed+ind+shelter+median"),
     "shortfall_p90": ("count", "#inneed+ind+shelter+p90"),
     "flats_with_power": ("count", "#x_flats+power"),
-    "heater_kw_per_flat_24h_median": ("rate", "#x_heater+kw+flat+24h+median"),
-    "heater_kw_per_flat_24h_p90": ("rate", "#x_heater+kw+flat+24h+p90"),
-    "heater_kw_24h_median": ("sum", "#x_heater+kw+24h+median"),
-    "heater_kw_24h_p90": ("sum", "#x_heater+kw+24h+p90"),
+    "heater_kw_per_flat_24h_median": ("rate", "#x_heater+kw+flat+next24h+median"),
+    "heater_kw_per_flat_24h_p90": ("rate", "#x_heater+kw+flat+next24h+p90"),
+    "heater_kw_24h_median": ("sum", "#x_heater+kw+next24h+median"),
+    "heater_kw_24h_p90": ("sum", "#x_heater+kw+next24h+p90"),
     "heater_kw_median": ("sum", "#x_heater+kw+median"),
     "heater_kw_p90": ("sum", "#x_heater+kw+p90"),
-    "heaters_24h_median": ("count", "#x_heater+num+24h+median"),
-    "heaters_24h_p90": ("count", "#x_heater+num+24h+p90"),
+    "heaters_24h_median": ("count", "#x_heater+num+next24h+median"),
+    "heaters_24h_p90": ("count", "#x_heater+num+next24h+p90"),
     "heaters_median": ("count", "#x_heater+num+median"),
     "heaters_p90": ("count", "#x_heater+num+p90"),
     "generator_kw": ("sum", "#x_generator+kw"),
-    "fuel_litres_per_day_24h": ("sum", "#x_fuel+litres+day+24h"),
+    "fuel_litres_per_day_24h": ("sum", "#x_fuel+litres+day+next24h"),
     "fuel_litres_horizon": ("sum", "#x_fuel+litres+horizon"),
     "fuel_litres_on_hand": ("sum", "#x_fuel+litres+stock"),
     "days_of_fuel": ("ratio", "#x_fuel+days"),
@@ -328,7 +329,7 @@ def district_needs(result, np_: NeedsParams, sites: pd.DataFrame | None = None,
         weights = _window_weights(state, window, unheated_only=True)
         unheated_h = weights.sum()
         with np.errstate(invalid="ignore", divide="ignore"):
-            mean_out = (state.temp_out_c * weights).sum(axis=-1) / unheated_h  # (district, member)
+            mean_out = (state.temp_out_c @ weights.astype(state.temp_out_c.dtype)) / unheated_h  # (district, member)
             power_share = (state.power_on * weights).sum(axis=-1) / unheated_h  # (district,)
         kw_flat = heater_kw_per_flat(mean_out, p.heat_loss_w_per_k, p.minimal_c, p.internal_gain_k)
         if unheated_h <= 0:  # heat is back before the window starts: no home needs heaters
@@ -393,7 +394,7 @@ def _notes(a: pd.DataFrame, frame: pd.DataFrame, with_sites: bool) -> pd.Series:
 def needs_table(result, np_: NeedsParams, sites: pd.DataFrame | None = None,
                 scenario: Scenario | None = None) -> pd.DataFrame:
     """needs.csv: one row per district in priority order plus a ``TOTAL`` row, rounded for
-    publication (people, heaters whole numbers; kW, litres, hours, days one decimal).
+    publication (people, heaters whole numbers; kW per flat two decimals; kW, litres, hours, days one).
 
     The totals row is the sum of the rounded rows (the sum of district medians or P90s, not the
     median of the total); ``days_of_fuel`` there is total fuel on hand / total L/day.
@@ -452,6 +453,13 @@ def scenario_priority(result, scenario: Scenario) -> pd.DataFrame:
         return result.priority
     p = result.params
     state = member_state(result, scenario)
+    if state.temp_eq_c is None:  # heat returning alone leaves the cooling before it as the pipeline's
+        shift = physics.equilibrium_temperature(0.0, np.nan_to_num(state.power_on, nan=0.0), p.internal_gain_k,
+                                                p.heater_gain_k)
+        temp_eq = state.temp_out_c + shift[:, None, :].astype(state.temp_out_c.dtype)
+        temp_eq = np.where(state.elapsed_h[:-1] >= state.heat_returns_h,
+                           np.maximum(temp_eq, p.initial_indoor_c), temp_eq)
+        state = dataclasses.replace(state, temp_eq_c=temp_eq)
     a = _inputs_frame(result)
     base = a.copy()
     dt = np.diff(state.elapsed_h)

@@ -112,7 +112,8 @@ def assign_districts(sites: pd.DataFrame, registry: pd.DataFrame, name: str,
         x, y = out.loc[todo, "lon"].to_numpy(float), out.loc[todo, "lat"].to_numpy(float)
         found = np.full(len(todo), None, dtype=object)
         for code, geometry in polygons.items():  # tens of districts: one vectorised test each
-            inside = shapely.contains_xy(geometry, x, y) & (found == None)  # noqa: E711 (element-wise)
+            # intersects: a point on a shared border goes to the first district listed, not to none
+            inside = shapely.intersects_xy(geometry, x, y) & (found == None)  # noqa: E711 (element-wise)
             found[inside] = code
         for i in np.flatnonzero(found == None):  # noqa: E711
             row = int(out.loc[todo[i], "_row"])

@@ -25,7 +25,7 @@ from conftest import SCENARIO
 
 P = default_params()
 NP = needs.needs_params()
-PROPERTY = settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+PROPERTY = settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 # --------------------------------------------------------------------------- a small case by hand
