@@ -212,8 +212,7 @@ def needs_request(args, config):
 
 def needs_outputs(args, config, result, scenario) -> dict:
     """Path -> bytes of the needs table and the what-if comparison asked for."""
-    from .export import safe_for_spreadsheets
-    from .needs import needs_bytes, needs_params, needs_table, what_if
+    from .needs import needs_bytes, needs_params, needs_table, what_if, what_if_bytes
 
     out = {}
     if not (args.needs_out or scenario):
@@ -222,8 +221,7 @@ def needs_outputs(args, config, result, scenario) -> dict:
     if args.needs_out:
         out[args.needs_out] = needs_bytes(needs_table(result, np_, result.inputs.sites), hxl=args.hxl)
     if scenario:
-        table = safe_for_spreadsheets(what_if(result, np_, scenario, result.inputs.sites))
-        out[args.what_if_out] = table.to_csv(index=False, lineterminator="\n").encode("utf-8")
+        out[args.what_if_out] = what_if_bytes(what_if(result, np_, scenario, result.inputs.sites))
     return out
 
 

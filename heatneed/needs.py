@@ -206,6 +206,13 @@ def below_within(state: MemberState, threshold_c: float, window_h: float) -> np.
     return state.indoor_c[..., :keep].min(axis=-1) < threshold_c  # a prefix of the boundaries: a view
 
 
+def expected_below(state: MemberState, residents: np.ndarray, threshold_c: float, window_h: float) -> np.ndarray:
+    """People expected below ``threshold_c`` within ``window_h`` [persons] = residents × share of
+    members that fall below it (DESIGN §5's ``expected_below_12c[_24h]``). When risk model v2
+    publishes those columns, point ``district_needs`` at them instead."""
+    return residents * below_within(state, threshold_c, window_h).mean(axis=-1)
+
+
 # --------------------------------------------------------------------------- the table
 
 #: Columns of needs.csv in order: name -> (kind, HXL tag). Kinds: ``id`` text, ``count`` whole
@@ -322,7 +329,7 @@ def district_needs(result, np_: NeedsParams, sites: pd.DataFrame | None = None,
     for tag, window in windows.items():
         below = below_within(state, p.exposure_c, window).astype(float)
         people = residents * below
-        out[f"expected_below_12c{tag}"] = residents[:, 0] * below.mean(axis=-1)
+        out[f"expected_below_12c{tag}"] = expected_below(state, residents[:, 0], p.exposure_c, window)
         out[f"people_below_12c{tag}_median"], out[f"people_below_12c{tag}_p90"] = _ensemble(people)
         short = warming_shortfall(people, share, capacity[:, None])
         out[f"shortfall{tag}_median"], out[f"shortfall{tag}_p90"] = _ensemble(short)
@@ -514,3 +521,10 @@ def what_if(result, np_: NeedsParams, scenario: Scenario, sites: pd.DataFrame | 
         out[f"{col}_baseline"], out[f"{col}_scenario"] = before, after
         out[f"{col}_change"] = (after - before).round(1) if after.dtype.kind == "f" else after - before
     return out.reset_index()
+
+
+def what_if_bytes(table: pd.DataFrame) -> bytes:
+    """The what-if comparison as CSV bytes (UTF-8, comma, ``\\n``), text neutralised for spreadsheets."""
+    from .export import safe_for_spreadsheets
+
+    return safe_for_spreadsheets(table).to_csv(index=False, lineterminator="\n").encode("utf-8")

@@ -360,3 +360,27 @@ def test_heat_returning_ends_the_exposure_after_it(kyiv):
     assert (rows(now)[["expected_below_12c", "heaters_median", "heater_kw_median"]].fillna(0) == 0).all().all()
     later = needs.what_if(kyiv, NP, needs.Scenario(heat_returns_at=start + pd.Timedelta(hours=12)))
     assert (later["expected_below_12c_change"].iloc[:-1] <= 0).all()
+
+
+def test_what_if_flags_write_the_comparison(tmp_path, kyiv):
+    out = tmp_path / "w.csv"
+    assert cli.main(["rank", "--what-if-power-off-hours", "24", "--what-if-heat-returns", "2026-02-02T12:00Z",
+                     "--what-if-out", str(out), "--out", str(tmp_path / "p.csv")]) == 0
+    table = pd.read_csv(out, dtype={"district_code": str})
+    scenario = needs.Scenario(24.0, pd.Timestamp("2026-02-02T12:00Z"))
+    expected = needs.what_if(kyiv, NP, scenario)
+    assert table["scenario"].iloc[0] == "power off everywhere for 24 h; heat returns at 2026-02-02T12:00Z"
+    assert list(table["rank_scenario"].iloc[:-1]) == list(expected["rank_scenario"].iloc[:-1])
+    assert (table["expected_below_12c_change"] == expected["expected_below_12c_change"].astype(float)).all()
+
+
+def test_config_inputs_warming_sites_is_relative_to_the_config_file(tmp_path):
+    folder = tmp_path / "etc"
+    folder.mkdir()
+    (folder / "sites.csv").write_bytes(KYIV_SITES)
+    (folder / "heatneed.toml").write_text('[inputs]\nwarming_sites = "sites.csv"\n')
+    needs_out = tmp_path / "needs.csv"
+    assert cli.main(["rank", "--config", str(folder / "heatneed.toml"), "--out", str(tmp_path / "p.csv"),
+                     "--needs-out", str(needs_out)]) == 0
+    table = pd.read_csv(needs_out)
+    assert table.iloc[-1]["warming_sites"] == 3 and (table["capacity_source"].iloc[:-1] == "sites").all()
