@@ -53,3 +53,20 @@ def test_what_if_power_failure_shows_the_change(app):
     assert not at.exception
     table = next(f.value for f in at.dataframe if "rank_change" in f.value.columns)
     assert (table["heaters_24h_median_scenario"].iloc[:-1] == 0).all()
+
+
+def test_published_view_shows_the_published_needs_csv(app, nothing_published):
+    from heatneed import needs, pipeline, store
+    from heatneed.config import model_params
+    from heatneed.export import priority_bytes
+
+    result = pipeline.rank(pipeline.load_inputs(), model_params())
+    data = needs.needs_bytes(needs.needs_table(result, needs.needs_params()))
+    info = {"forecast": {"source": "meteostat", "issued_at": "2026-02-01T00:00:00Z", "stale": False,
+                         "stale_age_hours": 0.0}, "data_as_of": "2026-02-01T06:00:00Z"}
+    with store.refresh_lock(nothing_published):
+        store.publish(nothing_published, priority_bytes(result.priority), info, extra={"needs.csv": data})
+    at = app()
+    assert not at.exception and at.radio(key="view").value == "published"
+    assert downloaded(at, "download_needs").content == data  # the published file itself
+    assert needs_on_screen(at).iloc[-1]["district_code"] == "TOTAL"
