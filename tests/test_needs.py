@@ -384,3 +384,15 @@ def test_config_inputs_warming_sites_is_relative_to_the_config_file(tmp_path):
                      "--needs-out", str(needs_out)]) == 0
     table = pd.read_csv(needs_out)
     assert table.iloc[-1]["warming_sites"] == 3 and (table["capacity_source"].iloc[:-1] == "sites").all()
+
+
+def test_validate_reports_every_problem_of_a_sites_file(tmp_path):
+    from heatneed.validate import validate_files
+
+    path = tmp_path / "sites.csv"
+    path.write_bytes(BAD_SITES.replace(b",-1,", b",10,"))
+    ok, problems = validate_files([str(path)])
+    assert ok == [] and len(problems) == 2
+    assert problems[0].startswith("sites.csv, row 4, column district_code")
+    path.write_bytes(KYIV_SITES)
+    assert validate_files([str(path)]) == (["sites.csv: OK (warming_sites)"], [])
