@@ -396,3 +396,11 @@ def test_validate_reports_every_problem_of_a_sites_file(tmp_path):
     assert problems[0].startswith("sites.csv, row 4, column district_code")
     path.write_bytes(KYIV_SITES)
     assert validate_files([str(path)]) == (["sites.csv: OK (warming_sites)"], [])
+
+
+def test_needs_csv_neutralises_formula_like_text():
+    d, u, o, f = frames(2, hours=30, seed=3)
+    d.loc[0, "district_name"] = "=HYPERLINK(\"http://x\")"
+    result = pipeline.rank(to_inputs(d, u, o, f), P)
+    text = needs.needs_bytes(needs.needs_table(result, NP)).decode()
+    assert "'=HYPERLINK" in text and ",=HYPERLINK" not in text
