@@ -10,8 +10,8 @@ line per problem naming file, row as Excel shows it, column). Each site gets a d
 - ``nearest_centroid``: otherwise the district with the nearest centroid (great-circle distance).
 
 The usable capacity of a site is ``capacity_persons``, limited to ``floor_area_m2 / 3.5`` where
-the area is given (Sphere shelter standard 3, [Sphere2018]); a site with ``has_heating = no``
-holds no one against the cold and adds no capacity.
+the area is given (Sphere shelter standard 3, [Sphere2018]); a site with ``has_heating = no`` or
+open 0 hours a day holds no one against the cold and adds no capacity.
 """
 
 from __future__ import annotations
@@ -138,7 +138,7 @@ def usable_capacity(sites: pd.DataFrame, floor_area_m2_per_person: float) -> pd.
         capacity = capacity.where(by_area.isna(), np.minimum(capacity, by_area))
     if "has_heating" in sites:
         capacity = capacity.where(~sites["has_heating"].isin(("no", "false", "0", "ні")), 0.0)
-    return capacity
+    return capacity.where(sites["hours_open_per_day"] > 0, 0.0)  # never open: holds no one
 
 
 def load_sites(source, registry: pd.DataFrame, floor_area_m2_per_person: float, name: str | None = None,

@@ -235,6 +235,13 @@ def test_site_capacity_replaces_the_registry_warming_places_in_the_ranking():
     assert with_sites.hashes["warming_sites"] and with_sites.files["warming_sites"] == "sites.csv"
 
 
+def test_sites_without_heating_or_never_open_add_no_capacity():
+    data = ("site_id,name,lat,lon,capacity_persons,hours_open_per_day,has_heating\n"
+            "A,x,50.40,30.52,40,24,Ні\nB,y,50.40,30.52,50,0,yes\nC,z,50.40,30.52,60,1,\n").encode()
+    sites = load_sites(data, pipeline.load_inputs().districts, 3.5, "s.csv")
+    assert list(sites["capacity_usable"]) == [0, 0, 60]
+
+
 def test_sites_without_boundaries_go_to_the_nearest_centroid():
     d, u, o, f = frames(3, hours=30, seed=1)
     inputs = to_inputs(d, u, o, f)
