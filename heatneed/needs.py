@@ -422,18 +422,18 @@ def needs_table(result, np_: NeedsParams, sites: pd.DataFrame | None = None,
         else:
             table[col] = raw[col].astype(float).round(2 if col.startswith("heater_kw_per_flat") else 1)
     table = table.loc[result.priority["district_code"]].reset_index(drop=True)
-    total = {col: (table[col].sum(min_count=1) if NEEDS_COLUMNS[col][0] in ("count", "sum") else None)
-             for col in columns}
+    total: dict = {col: None for col in columns}
+    for col in columns:
+        kind = NEEDS_COLUMNS[col][0]
+        if kind in ("count", "sum"):
+            value = table[col].sum(min_count=1)
+            # a sum of one-decimal values, rounded again so that float dust never shows
+            total[col] = value if kind == "count" or pd.isna(value) else round(float(value), 1)
     total.update(district_code=TOTAL_CODE, district_name="Total", admin1_code="",
                  scenario=table["scenario"].iloc[0] if len(table) else "", capacity_source="", notes="")
-    total["days_of_fuel"] = float(np.round(days_of_fuel(total["fuel_litres_on_hand"] if
-                                                        pd.notna(total["fuel_litres_on_hand"]) else np.nan,
-                                                        total["fuel_litres_per_day_24h"] if
-                                                        pd.notna(total["fuel_litres_per_day_24h"]) else np.nan), 1))
-    for col in ("generator_kw", "fuel_litres_per_day_24h", "fuel_litres_horizon", "fuel_litres_on_hand",
-                "heater_kw_24h_median", "heater_kw_24h_p90", "heater_kw_median", "heater_kw_p90"):
-        if pd.notna(total[col]):
-            total[col] = round(float(total[col]), 1)  # a sum of one-decimal values, without float dust
+    on_hand, per_day = (float(total[c]) if pd.notna(total[c]) else np.nan
+                        for c in ("fuel_litres_on_hand", "fuel_litres_per_day_24h"))
+    total["days_of_fuel"] = float(np.round(days_of_fuel(on_hand, per_day), 1))
     totals = pd.DataFrame([total], columns=columns).astype({c: table[c].dtype for c in columns
                                                               if NEEDS_COLUMNS[c][0] == "count"})
     return pd.concat([table, totals], ignore_index=True)[columns]
