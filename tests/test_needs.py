@@ -313,6 +313,12 @@ def test_refresh_publishes_needs_csv_in_the_manifest(tmp_path):
     assert manifest["inputs"]["warming_sites"]["file"] == "sites.csv"
     published = store.read_published(out)
     assert store.read_published_file(published, "needs.csv") == data
+    # The run's history row keeps its manifest: which needs file, with its sha256, went with the list.
+    import sqlite3
+
+    with sqlite3.connect(out / store.HISTORY_FILE) as con:
+        (recorded,) = con.execute("SELECT manifest FROM runs WHERE run_id = ?", (manifest["run_id"],)).fetchone()
+    assert json.loads(recorded)["files"]["latest/needs.csv"] == manifest["files"]["latest/needs.csv"]
     # The same bytes as rank --needs-out for the same inputs.
     needs_out = tmp_path / "needs.csv"
     assert cli.main(["rank", "--forecast", str(SCENARIO / "forecast.csv"), "--warming-sites", str(sites),
