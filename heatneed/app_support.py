@@ -29,11 +29,12 @@ from .sources.registry import FORECAST_SUFFIXES
 
 DISPLAY_TZ = "Europe/Kyiv"
 #: Inputs the app lets users replace; the district registry always comes from the scenario.
-UPLOAD_ROLES = ("unheated", "outages", "forecast")
+UPLOAD_ROLES = ("unheated", "outages", "forecast", "warming_sites")
 UPLOAD_TYPES = {
     "unheated": ["csv", "txt", "parquet"],
     "outages": ["csv", "txt", "parquet"],
     "forecast": [suffix[1:] for suffix in FORECAST_SUFFIXES],
+    "warming_sites": ["csv", "txt", "parquet", "xlsx"],
 }
 #: Severity 0 (unknown) … 5, pale yellow to dark red after the JIAF severity scale's colour ramp.
 SEVERITY_COLOURS = {0: "#bdbdbd", 1: "#f7e9a0", 2: "#f5c542", 3: "#f08a24", 4: "#d7301f", 5: "#7f0000"}
@@ -100,8 +101,42 @@ def sources_key(sources: Mapping[str, Upload]) -> tuple[tuple[str, str], ...]:
 
 def load_sources(sources: Mapping[str, Upload]) -> Inputs:
     """Validated inputs: the uploads given, the embedded scenario for the rest (raises InputError)."""
-    given = {role: up.data for role, up in sources.items()}
-    return pipeline.load_inputs(**given, names={role: up.name for role, up in sources.items()})
+    given = {role: up.data for role, up in sources.items() if role != "warming_sites"}
+    inputs = pipeline.load_inputs(**given, names={role: up.name for role, up in sources.items()})
+    if "warming_sites" in sources:  # as rank --warming-sites: site capacity replaces warming_places
+        from .warming_sites import attach
+
+        inputs = attach(inputs, sources["warming_sites"].data, name=sources["warming_sites"].name)
+    return inputs
+
+
+def needs_view(result: pipeline.RankResult, scenario=None) -> pd.DataFrame:
+    """The needs table of a run (``rank --needs-out``'s rows and totals) under an optional what-if."""
+    from .needs import needs_params, needs_table
+
+    return needs_table(result, needs_params(), result.inputs.sites, scenario)
+
+
+def site_points(sites: pd.DataFrame | None) -> pd.DataFrame:
+    """Warming sites for the map: position, name, capacity, district, how it was assigned."""
+    if sites is None or not len(sites):
+        return pd.DataFrame(columns=["lat", "lon", "name", "capacity", "district_code", "assigned_by"])
+    return pd.DataFrame({"lat": sites["lat"], "lon": sites["lon"], "name": sites["name"].map(plain),
+                         "capacity": sites["capacity_usable"].astype(int), "district_code": sites["district_code"],
+                         "assigned_by": sites["assigned_by"]})
+
+
+def sites_deck(points: pd.DataFrame, districts: pd.DataFrame) -> pdk.Deck:
+    """Warming sites (blue) over the district centroids (grey), no basemap tiles."""
+    centroids = pd.DataFrame({"lat": districts["lat"], "lon": districts["lon"],
+                              "name": districts["district_name"].map(plain)})
+    layers = [pdk.Layer("ScatterplotLayer", centroids, get_position="[lon, lat]", get_radius=900,
+                        get_fill_color=[150, 150, 150, 120], pickable=True),
+              pdk.Layer("ScatterplotLayer", points, get_position="[lon, lat]", get_radius=350,
+                        get_fill_color=[31, 119, 180, 220], pickable=True)]
+    both = pd.concat([centroids[["lat", "lon"]], points[["lat", "lon"]]])
+    return pdk.Deck(layers=layers, initial_view_state=view_state(both), map_style=None,
+                    tooltip={"text": "{name}"})
 
 
 # --------------------------------------------------------------------------- editing reports in place
@@ -678,7 +713,7 @@ def cli_command(params: ModelParams, defaults: ModelParams, sources: Mapping[str
     changed = {f.name: getattr(params, f.name) for f in dataclasses.fields(params)
                if getattr(params, f.name) != getattr(defaults, f.name)}
     command = ["python -m heatneed rank"]
-    command += [f"--{role} <{up.name}>" for role, up in sources.items()]
+    command += [f"--{role.replace('_', '-')} <{up.name}>" for role, up in sources.items()]
     command += [f"{flag_of[k]} {v:g}" for k, v in changed.items() if k in flag_of]
     in_toml = {k: v for k, v in changed.items() if k not in flag_of}
     lines = []

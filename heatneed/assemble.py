@@ -41,12 +41,13 @@ def live_forecast(source: str, config: dict, snapshot_dir: Path | None, horizon_
 
 def assemble_inputs(config: dict, *, horizon_hours: float, districts=None, unheated=None, outages=None,
                     forecast=None, scenario=None, forecast_source: str | None = None,
-                    snapshot_dir: Path | None = None) -> Inputs:
+                    snapshot_dir: Path | None = None, warming_sites=None) -> Inputs:
     """Validated inputs for a run; any input not given comes from ``scenario`` or the embedded scenario.
 
     ``forecast`` is a file; ``forecast_source`` a live source name (``sources.registry.SOURCE_NAMES``),
     fetched for now → now + ``horizon_hours`` [h] with snapshots in ``snapshot_dir``. Giving both is
-    an ``InputError``.
+    an ``InputError``. ``warming_sites``: a sites file whose capacity replaces the registry's
+    ``warming_places`` (``heatneed.warming_sites``).
     """
     from .pipeline import load_inputs
 
@@ -54,4 +55,9 @@ def assemble_inputs(config: dict, *, horizon_hours: float, districts=None, unhea
         raise InputError("give either --forecast FILE or --forecast-source NAME, not both")
     if forecast_source:
         forecast = live_forecast(forecast_source, config, snapshot_dir, horizon_hours)
-    return load_inputs(districts, unheated, outages, forecast, scenario)
+    inputs = load_inputs(districts, unheated, outages, forecast, scenario)
+    if warming_sites:
+        from .warming_sites import attach
+
+        inputs = attach(inputs, warming_sites, config)
+    return inputs

@@ -35,6 +35,10 @@ def add_input_flags(parser: argparse.ArgumentParser) -> None:
     files.add_argument("--forecast", metavar="FILE", help=f"forecast file: {formats_text()}")
     files.add_argument("--forecast-source", choices=SOURCE_NAMES,
                        help="fetch the forecast live (meteostat, open-meteo) or use the newest own snapshot")
+    files.add_argument("--warming-sites", metavar="FILE",
+                       help="warming sites / Points of Invincibility CSV/XLSX/Parquet (site_id, name, lat, lon, "
+                            "capacity_persons, hours_open_per_day, …); their capacity replaces warming_places "
+                            "(default: [inputs] warming_sites of the config)")
     model = parser.add_argument_group("model (defaults and sources: heatneed/defaults.toml)")
     model.add_argument("--config", metavar="FILE", help="TOML file overriding the defaults")
     from .config import default_params
@@ -57,6 +61,17 @@ def build_parser() -> argparse.ArgumentParser:
     add_input_flags(rank)
     rank.add_argument("--out", metavar="FILE", help="output .csv or .parquet (default: CSV on stdout)")
     rank.add_argument("--hxl", action="store_true", help="add the HXL hashtag row under the header (CSV)")
+    needs = rank.add_argument_group("needs (planning figures: [needs] in heatneed/defaults.toml)")
+    needs.add_argument("--needs-out", metavar="FILE.csv",
+                       help="also write the needs per district plus a totals row (warming-place shortfall, "
+                            "heaters and kW, generator fuel); --hxl adds its HXL row")
+    needs.add_argument("--what-if-power-off-hours", metavar="H", type=float,
+                       help="what-if: power fails everywhere for H hours from the forecast start (e.g. 24)")
+    needs.add_argument("--what-if-heat-returns", metavar="TIME",
+                       help="what-if: district heat returns to every unheated home at TIME (ISO 8601 UTC)")
+    needs.add_argument("--what-if-out", metavar="FILE.csv",
+                       help="where the what-if comparison goes: ranks, risk and needs before, after and "
+                            "their change per district, plus totals")
     validate = sub.add_parser("validate", help="check input files and report every problem",
                               description="Check input files; kinds are recognised from their columns.")
     validate.add_argument("files", nargs="+", metavar="FILE")
@@ -87,7 +102,8 @@ def inputs_from(args, config, params):
 
     return assemble_inputs(config, horizon_hours=params.horizon_hours, districts=args.districts,
                            unheated=args.unheated, outages=args.outages, forecast=args.forecast,
-                           scenario=args.scenario, forecast_source=args.forecast_source)
+                           scenario=args.scenario, forecast_source=args.forecast_source,
+                           warming_sites=getattr(args, "warming_sites", None))
 
 
 # --------------------------------------------------------------------------- commands
@@ -103,9 +119,13 @@ def cmd_rank(args) -> int:
         raise InputError("--hxl needs a .csv output")
     config = load_config(args.config)
     params = params_from(args, config)
+    what_if = needs_request(args, config)
     inputs = inputs_from(args, config, params)
     result = pipeline.rank(inputs, params, scheduler=scheduler_address(args.dask_scheduler, config))
     data = priority_bytes(result.priority, fmt, hxl=args.hxl)
+    extra = needs_outputs(args, config, result, what_if)  # computed whole before anything is written
+    for path, content in extra.items():
+        write_atomic(path, content)
     stale = " (STALE forecast)" if result.stale else ""
     if args.out:
         write_atomic(args.out, data)
@@ -115,6 +135,54 @@ def cmd_rank(args) -> int:
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
     return EXIT_OK
+
+
+def needs_request(args, config):
+    """Check the needs flags before any work; the what-if scenario asked for (or None)."""
+    import pandas as pd
+
+    from .needs import Scenario, needs_params
+    from .warming_sites import configured_path
+
+    needs_params(config, args.config or "config")  # a bad [needs] table stops the run at once
+    if not args.warming_sites:
+        configured = configured_path(config, args.config)
+        args.warming_sites = str(configured) if configured else None
+    for flag in ("needs_out", "what_if_out"):
+        path = getattr(args, flag)
+        if path and not str(path).lower().endswith(".csv"):
+            raise InputError(f"--{flag.replace('_', '-')}: {path}: must end in .csv")
+    hours, returns = args.what_if_power_off_hours, args.what_if_heat_returns
+    if bool(hours is not None or returns) != bool(args.what_if_out):
+        raise InputError("--what-if-out FILE.csv goes with --what-if-power-off-hours and/or --what-if-heat-returns")
+    if hours is not None and not 0 < hours <= 24 * 30:
+        raise InputError(f"--what-if-power-off-hours must be between 0 and 720 hours (got {hours:g})")
+    when = None
+    if returns:
+        try:
+            when = pd.Timestamp(returns)
+        except (ValueError, TypeError):
+            raise InputError(f"--what-if-heat-returns: {returns!r} is not an ISO 8601 time "
+                             "(e.g. 2026-02-03T06:00Z)") from None
+        when = when.tz_localize("UTC") if when.tzinfo is None else when.tz_convert("UTC")
+    if hours is None and when is None:
+        return None
+    return Scenario(power_off_hours=hours or 0.0, heat_returns_at=when)
+
+
+def needs_outputs(args, config, result, scenario) -> dict:
+    """Path -> bytes of the needs table and the what-if comparison asked for."""
+    from .needs import needs_bytes, needs_params, needs_table, what_if, what_if_bytes
+
+    out = {}
+    if not (args.needs_out or scenario):
+        return out
+    np_ = needs_params(config, args.config or "config")
+    if args.needs_out:
+        out[args.needs_out] = needs_bytes(needs_table(result, np_, result.inputs.sites), hxl=args.hxl)
+    if scenario:
+        out[args.what_if_out] = what_if_bytes(what_if(result, np_, scenario, result.inputs.sites))
+    return out
 
 
 def cmd_validate(args) -> int:

@@ -32,6 +32,7 @@ class ModelParams:
     initial_indoor_c: float
     internal_gain_k: float
     heater_gain_k: float
+    heat_loss_w_per_k: float
     horizon_hours: float
     residents_per_building: float
     minimal_c: float
@@ -76,7 +77,7 @@ def _flatten_model(doc: dict, path) -> dict:
 
 def _validated(p: ModelParams, origin) -> ModelParams:
     problems = []
-    for name in ("tau_hours", "tau_low_hours", "tau_high_hours", "horizon_hours",
+    for name in ("tau_hours", "tau_low_hours", "tau_high_hours", "horizon_hours", "heat_loss_w_per_k",
                  "residents_per_building", "exposure_full_residents",
                  "vulnerability_full_share_65plus", "warming_place_target_share"):
         value = getattr(p, name)

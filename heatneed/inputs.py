@@ -107,6 +107,22 @@ SPEC: dict[str, dict[str, dict]] = {
                                                           "(Kelvin or Fahrenheit by mistake?)")),
         "district_code": _text(required=False),
     },
+    # Warming places / Points of Invincibility (heatneed.warming_sites reads and assigns them).
+    "warming_sites": {
+        "site_id": _text(unique=True),
+        "name": _text(),
+        "lat": _num(pa.Check.in_range(-90, 90, error="must be a latitude between -90 and 90")),
+        "lon": _num(pa.Check.in_range(-180, 180, error="must be a longitude between -180 and 180")),
+        "district_code": _text(required=False),
+        "capacity_persons": _num(GE0, WHOLE, _at_most(1e5, "the capacity of one site")),
+        "hours_open_per_day": _num(pa.Check.in_range(0, 24, error="must be between 0 and 24 hours")),
+        "floor_area_m2": _num(pa.Check.gt(0, error="must be > 0 m²"), _at_most(1e6, "a floor area in m²"),
+                              required=False),
+        "generator_kw": _num(GE0, _at_most(1e4, "a generator rating in kW"), required=False),
+        "fuel_litres_on_hand": _num(GE0, _at_most(1e6, "fuel on hand in litres"), required=False),
+        "has_heating": _text(pa.Check.isin(("yes", "no", "true", "false", "1", "0", "так", "ні"),
+                                           error="must be yes or no"), required=False),
+    },
 }
 #: Columns that may be empty in a row (others must be filled when the column exists).
 NULLABLE = {
@@ -116,6 +132,7 @@ NULLABLE = {
     "outages": {"hours_off_per_day"},
     "readings": {"district_code"},
     "outdoor": {"district_code"},
+    "warming_sites": {"district_code", "floor_area_m2", "generator_kw", "fuel_litres_on_hand", "has_heating"},
 }
 
 
@@ -262,7 +279,7 @@ def parse_table(table: RawTable, kind: str) -> tuple[pd.DataFrame, list[str]]:
         cells = frame[column]
         if spec["kind"] == "text":
             frame[column] = cells.astype(str).str.strip().where(cells.notna(), None)
-            if column in ("status", "heating_on"):  # "Scheduled", " EMERGENCY ", TRUE from hand-typed sheets
+            if column in ("status", "heating_on", "has_heating"):  # "Scheduled", " EMERGENCY ", TRUE from hand-typed sheets
                 frame[column] = frame[column].str.lower()
             frame.loc[frame[column] == "", column] = None
             continue
@@ -298,6 +315,8 @@ def detect_kind(columns) -> str | None:
     columns = set(columns)
     if {"temp_c", "time"} <= columns:
         return "forecast"
+    if "capacity_persons" in columns:
+        return "warming_sites"
     if "unheated_buildings" in columns:
         return "unheated"
     if "status" in columns and "hours_off_per_day" in columns or "status" in columns and "reported_at" in columns:
@@ -362,6 +381,7 @@ class Inputs:
     forecast: "object"  # xarray.Dataset (district, time, member)
     files: dict[str, str] = field(default_factory=dict)  # role -> file name
     hashes: dict[str, str] = field(default_factory=dict)  # role -> sha256
+    sites: pd.DataFrame | None = None  # warming sites (heatneed.warming_sites), when given
 
 
 def load_districts(source, name=None) -> pd.DataFrame:

@@ -536,7 +536,16 @@ def rank(inputs: Inputs, p: ModelParams, *, sensitivity: bool = False, scheduler
         indoor_c = xr.DataArray(indoor, dims=("district", "member", "time"), coords=coords, attrs={"units": "degC"})
     metrics = pd.DataFrame(values, index=a.index,
                            columns=list(METRIC_COLUMNS + (SENSITIVITY_COLUMNS if sensitivity else ())))
+    detail = score_detail(a, metrics, p)
+    priority = priority_table(detail, inputs, forecast, p)
+    detail = detail.loc[priority["district_code"]]
+    return RankResult(priority, detail, indoor_c, forecast, p, inputs)
 
+
+def score_detail(a: pd.DataFrame, metrics: pd.DataFrame, p: ModelParams) -> pd.DataFrame:
+    """Per-district detail (registry order): model inputs ``a``, scores and ``metrics``
+    (``METRIC_COLUMNS``), person-hours and completeness. Also used for what-if scenarios
+    (``heatneed.needs``) with the scenario's metrics."""
     m = pd.DataFrame({"residents_unheated": a["residents_unheated"], "min_indoor_c": metrics["min_indoor_c"],
                       "power_on_share": a["power_on_share"].where(a["outage_status"].notna()),
                       "mean_temp_c": metrics["mean_temp_c"], "share_65plus": a["share_65plus"],
@@ -546,13 +555,11 @@ def rank(inputs: Inputs, p: ModelParams, *, sensitivity: bool = False, scheduler
     scores.loc[unknown, ["exposure", "hazard_exposure", "risk", "main_driver"]] = [np.nan, np.nan, np.nan, ""]
     scores.loc[unknown, "severity"] = 0
 
-    detail = pd.concat([a, scores, metrics.drop(columns="mean_temp_c")], axis=1)
+    detail = pd.concat([a, scores, metrics], axis=1)
     detail.insert(detail.columns.get_loc("hours_below_12c") + 1, "person_hours_below_12c",
                   (detail["hours_below_12c"] * a["residents_unheated"]).round())
     detail["completeness"] = _completeness(a, p)
-    priority = priority_table(detail, inputs, forecast, p)
-    detail = detail.loc[priority["district_code"]]
-    return RankResult(priority, detail, indoor_c, forecast, p, inputs)
+    return detail
 
 
 def data_as_of(inputs: Inputs) -> str:

@@ -29,7 +29,7 @@ from .sources.registry import DEFAULT_SOURCE, SOURCE_NAMES
 
 log = logging.getLogger(__name__)
 
-INPUT_KEYS = ("scenario", "districts", "unheated", "outages", "forecast")
+INPUT_KEYS = ("scenario", "districts", "unheated", "outages", "forecast", "warming_sites")
 #: ``[refresh]`` keys and their meaning (documented in examples/heatneed.toml).
 REFRESH_KEYS = INPUT_KEYS + ("forecast_source", "output_dir", "max_snapshot_age_hours", "wait", "keep_runs")
 
@@ -151,6 +151,9 @@ def refresh(settings: RefreshSettings, config: dict | None = None, params: Model
         else:
             log.info("forecast from %s issued %s", fc.get("source"), fc.get("issued_at"))
         result = pipeline.rank(inputs, params, scheduler=scheduler)
+        from .needs import needs_bytes, needs_params, needs_table
+
+        needs_csv = needs_bytes(needs_table(result, needs_params(config or None), inputs.sites))
         log.info("ranked %d districts", len(result.priority))
         info = {
             "heatneed_version": __version__,
@@ -163,12 +166,13 @@ def refresh(settings: RefreshSettings, config: dict | None = None, params: Model
             },
             "data_as_of": pipeline.data_as_of(inputs),
             "inputs": {role: {"file": inputs.files.get(role), "sha256": inputs.hashes.get(role)}
-                       for role in ("districts", "unheated", "outages", "forecast")
+                       for role in ("districts", "unheated", "outages", "forecast", "warming_sites")
                        if role in inputs.files or role in inputs.hashes},
             "params": dataclasses.asdict(params),
         }
         csv = priority_bytes(result.priority)
-        manifest = store.publish(output_dir, csv, info, keep_runs=settings.keep_runs)
+        manifest = store.publish(output_dir, csv, info, keep_runs=settings.keep_runs,
+                                 extra={"needs.csv": needs_csv})
         names_uk = (inputs.districts["district_name_uk"].dropna().astype(str).to_dict()
                     if "district_name_uk" in inputs.districts.columns else None)
         alerts.after_publish(output_dir, manifest, store.read_priority_csv(csv), alert_settings, names_uk,

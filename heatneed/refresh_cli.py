@@ -69,6 +69,7 @@ def cmd_refresh(args) -> int:
     from .config import load_config, params_from_flags
     from .distributed import scheduler_address
     from .refresh import RefreshSettings, refresh
+    from .warming_sites import configured_path
 
     configure_logging(args.log_level)
     config = load_config(args.config)
@@ -77,6 +78,7 @@ def cmd_refresh(args) -> int:
         config, args.config, output_dir=args.output_dir, scenario=args.scenario, districts=args.districts,
         unheated=args.unheated, outages=args.outages, forecast=args.forecast,
         forecast_source=args.forecast_source, wait=args.wait,
+        warming_sites=args.warming_sites or configured_path(config, args.config),
         max_snapshot_age_hours=args.max_snapshot_age_hours)
     alert_settings = AlertSettings.from_config(config, args.config)  # a bad [alerts] table: exit 2 now
     try:

@@ -5,6 +5,7 @@ An output folder ``DIR`` holds::
 
     DIR/latest -> runs/<run_id>        symlink, swapped in one rename(2): the published state
     DIR/latest/priority.csv            the priority list (README: Priority list columns, plain CSV)
+    DIR/latest/needs.csv               the needs per district (heatneed.needs), same run
     DIR/latest/manifest.json           what that list is (see ``publish``), written last
     DIR/runs/<run_id>/                 one folder per published run; the newest ``keep_runs`` kept
     DIR/lists/priority_<ISSUED>.csv    dated lists, named by forecast issue time, never rewritten
@@ -151,6 +152,19 @@ def read_published(output_dir, now=None) -> Published | None:
     return None
 
 
+def read_published_file(published: Published, name: str) -> bytes | None:
+    """Bytes of another file of the same published run (``needs.csv``), checked against its
+    manifest's sha256; ``None`` if that run did not publish it or it no longer matches."""
+    entry = published.manifest.get("files", {}).get(f"{LATEST}/{name}")
+    if not entry:
+        return None
+    try:
+        data = (published.run_dir / name).read_bytes()
+    except OSError:
+        return None
+    return data if sha256_hex(data) == entry.get("sha256") else None
+
+
 # --------------------------------------------------------------------------- the lock
 
 class Busy(RuntimeError):
@@ -278,7 +292,8 @@ def check_output_dir(output_dir) -> None:
     check_history(output_dir)
 
 
-def publish(output_dir, csv: bytes, info: dict, now=None, keep_runs: int = KEEP_RUNS) -> dict:
+def publish(output_dir, csv: bytes, info: dict, now=None, keep_runs: int = KEEP_RUNS,
+            extra: dict[str, bytes] | None = None) -> dict:
     """Publish a priority list into ``output_dir``; return its manifest. Hold ``refresh_lock``.
 
     ``csv``: the list's bytes (``export.priority_bytes``). ``info``: run facts for the manifest
@@ -292,7 +307,9 @@ def publish(output_dir, csv: bytes, info: dict, now=None, keep_runs: int = KEEP_
     ``forecast`` {``source``, ``issued_at``, ``stale``, ``stale_age_hours``, ``snapshot_file``},
     ``data_as_of``, ``districts`` (count), ``inputs`` {role: {``file``, ``sha256``}}, ``params``,
     ``files`` {path relative to DIR: {``sha256``, ``bytes``}} for ``latest/priority.csv`` and
-    the dated list ``lists/priority_<ISSUED>.csv``.
+    the dated list ``lists/priority_<ISSUED>.csv``. ``extra``: further files published with the
+    list in the same run folder, e.g. ``{"needs.csv": bytes}`` → ``latest/needs.csv`` and the dated
+    ``lists/needs_<ISSUED>.csv``, both in ``files``; they switch with the list in the one rename.
     """
     output_dir = Path(output_dir)
     check_output_dir(output_dir)
@@ -303,18 +320,29 @@ def publish(output_dir, csv: bytes, info: dict, now=None, keep_runs: int = KEEP_
     dated = _dated_list(output_dir / LISTS, dated_list_stem(info.get("forecast", {}).get("issued_at"), published),
                         csv)
     digest = {"sha256": sha256_hex(csv), "bytes": len(csv)}
+    files = {f"{LATEST}/{PRIORITY_FILE}": digest, dated.relative_to(output_dir).as_posix(): digest}
+    extra = dict(extra or {})
+    for name, data in extra.items():
+        if name in (PRIORITY_FILE, MANIFEST_FILE) or "/" in name or name.startswith("."):
+            raise ValueError(f"cannot publish an extra file named {name!r}")
+        stem = dated_list_stem(info.get("forecast", {}).get("issued_at"), published)
+        extra_dated = _dated_list(output_dir / LISTS, stem.replace("priority_", f"{Path(name).stem}_", 1), data)
+        files[f"{LATEST}/{name}"] = files[extra_dated.relative_to(output_dir).as_posix()] = \
+            {"sha256": sha256_hex(data), "bytes": len(data)}
     manifest = {
         "format": MANIFEST_FORMAT,
         "run_id": run_id,
         "published_at": _iso(published),
         **info,
         "districts": len(priority),
-        "files": {f"{LATEST}/{PRIORITY_FILE}": digest, dated.relative_to(output_dir).as_posix(): digest},
+        "files": files,
     }
     runs = output_dir / RUNS
     run_dir = runs / run_id
     run_dir.mkdir(parents=True)
     _write_readable(run_dir / PRIORITY_FILE, csv)
+    for name, data in extra.items():
+        _write_readable(run_dir / name, data)
     _write_readable(run_dir / MANIFEST_FILE, (json.dumps(manifest, indent=2, ensure_ascii=False) + "\n").encode())
     _fsync_dir(runs)
     link = output_dir / f".{LATEST}.{run_id}.tmp"

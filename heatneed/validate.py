@@ -61,6 +61,10 @@ def _check(path: Path, kind: str, table, registry) -> list[str]:
             return exc.problems
         return []
     frame, problems = parse_table(table, kind)
+    if kind == "warming_sites" and registry is not None and not problems:  # codes, and places by polygon
+        from .warming_sites import assign_districts
+
+        return assign_districts(frame, registry, table.name)[1]
     if kind in ("unheated", "outages") and registry is not None and "district_code" in frame:
         problems += unknown_codes(frame.dropna(subset=["district_code"]), registry.index, table.name)
     if kind == "outages" and {"status", "_row"} <= set(frame.columns):

@@ -2,7 +2,7 @@
 
 Each file is one way real input goes wrong (Excel exports, hand-typed sheets, wrong units, damaged
 downloads). ``EXPECTED.csv`` lists, per file: the flag it is given to (districts, unheated,
-outages, forecast), ``ok`` or ``error``, and a fragment the message must contain.
+outages, forecast, warming_sites → --warming-sites), ``ok`` or ``error``, and a fragment the message must contain.
 
     python tools/make_bad_inputs.py
 """
@@ -164,6 +164,33 @@ def forecast_cases():
         gzip.compress(("\n".join([F_HEAD] + forecast_rows())).encode())[:80])
 
 
+W_HEAD = "site_id,name,lat,lon,district_code,capacity_persons,hours_open_per_day"
+
+
+def warming_sites_cases():
+    text("w_cyrillic_semicolon_ok.csv", "warming_sites", "ok", "",
+         "site_id;name;lat;lon;capacity_persons;hours_open_per_day;floor_area_m2;has_heating\r\n"
+         "П1;Школа №1;50,40;30,52;200;24;350,5;Так\r\n", "utf-8-sig")
+    text("w_negative_capacity.csv", "warming_sites", "error", "row 2, column capacity_persons: must be ≥ 0",
+         W_HEAD + f"\nS1,School,50.40,30.52,{CODES[0]},-1,24\n")
+    text("w_outside_every_district.csv", "warming_sites", "error", "row 2, column lat: the site at lat 49.84, "
+         "lon 24.03 lies outside every district", W_HEAD + "\nS1,Lviv,49.84,24.03,,50,24\n")
+    text("w_unknown_code.csv", "warming_sites", "error", "district_code 'UA99' is not in the districts file",
+         W_HEAD + "\nS1,School,50.40,30.52,UA99,50,24\n")
+    text("w_duplicate_site_id.csv", "warming_sites", "error", "column site_id: duplicate value",
+         W_HEAD + f"\nS1,A,50.40,30.52,{CODES[0]},50,24\nS1,B,50.40,30.52,{CODES[0]},50,24\n")
+    text("w_hours_over_24.csv", "warming_sites", "error", "column hours_open_per_day: must be between 0 and 24",
+         W_HEAD + f"\nS1,School,50.40,30.52,{CODES[0]},50,25\n")
+    text("w_heating_maybe.csv", "warming_sites", "error", "column has_heating: must be yes or no",
+         W_HEAD + ",has_heating" + f"\nS1,School,50.40,30.52,{CODES[0]},50,24,maybe\n")
+    text("w_zero_area.csv", "warming_sites", "error", "column floor_area_m2: must be > 0 m²",
+         W_HEAD + ",floor_area_m2" + f"\nS1,School,50.40,30.52,{CODES[0]},50,24,0\n")
+    text("w_missing_capacity_column.csv", "warming_sites", "error", "column capacity_persons: required column",
+         "site_id,name,lat,lon,hours_open_per_day\nS1,School,50.40,30.52,24\n")
+    raw("w_damaged_workbook.xlsx", "warming_sites", "error", "not a readable Excel workbook",
+        b"PK\x03\x04" + b"\x00" * 60)
+
+
 def main():
     OUT.mkdir(parents=True, exist_ok=True)
     for old in OUT.iterdir():
@@ -172,6 +199,7 @@ def main():
     unheated_cases()
     outages_cases()
     forecast_cases()
+    warming_sites_cases()
     with open(OUT / "EXPECTED.csv", "w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh)
         writer.writerow(["file", "role", "outcome", "message"])

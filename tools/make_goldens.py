@@ -42,7 +42,9 @@ def published_state(output_dir: Path) -> dict[str, bytes]:
     state = {}
     for path in sorted((output_dir / "lists").iterdir()):
         state[f"published/lists/{path.name}"] = path.read_bytes()
-    state["published/latest/priority.csv"] = (output_dir / "latest" / "priority.csv").read_bytes()
+    for path in sorted((output_dir / "latest").iterdir()):
+        if path.name != "manifest.json":
+            state[f"published/latest/{path.name}"] = path.read_bytes()
     manifest = json.loads((output_dir / "latest" / "manifest.json").read_text())
     for key in VOLATILE_MANIFEST_KEYS:
         manifest.pop(key)

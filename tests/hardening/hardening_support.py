@@ -36,6 +36,11 @@ def good_upload(role: str) -> tuple[str, bytes]:
     if role == "forecast":
         path = SOURCE_FIXTURES / "open_meteo" / "ensemble_list.json"
         return "forecast_good.json", path.read_bytes()
+    if role == "warming_sites":  # one large site per district: capacity replaces warming_places
+        frame = pd.read_csv(SCENARIO / "districts.csv", dtype=str)
+        lines = ["site_id,name,lat,lon,district_code,capacity_persons,hours_open_per_day,generator_kw"]
+        lines += [f"S{i},Site {i},{r.lat},{r.lon},{r.district_code},20000,24,30" for i, r in enumerate(frame.itertuples())]
+        return "warming_sites_good.csv", "\n".join(lines).encode()
     raise ValueError(role)
 
 

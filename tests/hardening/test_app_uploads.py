@@ -45,10 +45,11 @@ def upload(at, role: str, name: str, data: bytes):
     return at.file_uploader(key=f"upload_{role}").set_value((name, data, mime_of(name))).run()
 
 
-def test_the_app_offers_uploads_for_reports_and_forecasts_only(app):
+def test_the_app_offers_uploads_for_reports_forecasts_and_warming_sites_only(app):
     at = app()
     keys = {u.key for u in at.file_uploader}
-    assert keys == {f"upload_{role}" for role in APP_ROLES} == {"upload_unheated", "upload_outages", "upload_forecast"}
+    assert keys == {f"upload_{role}" for role in APP_ROLES} == {"upload_unheated", "upload_outages", "upload_forecast",
+                                                                "upload_warming_sites"}
 
 
 @pytest.mark.parametrize("role", APP_ROLES)

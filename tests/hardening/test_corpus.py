@@ -20,14 +20,15 @@ CASES = list(csv.DictReader(open(CORPUS / "EXPECTED.csv", encoding="utf-8")))
 
 def test_the_corpus_is_broad():
     assert len(CASES) >= 40
-    assert {c["role"] for c in CASES} == {"districts", "unheated", "outages", "forecast"}
+    assert {c["role"] for c in CASES} == {"districts", "unheated", "outages", "forecast", "warming_sites"}
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c["file"] for c in CASES])
 def test_rank_on_hostile_file(case, tmp_path, capsys):
     out = tmp_path / "priority.csv"
     out.write_bytes(b"last good list\n")
-    code = cli.main(["rank", f"--{case['role']}", str(CORPUS / case["file"]), "--out", str(out)])
+    flag = "--" + case["role"].replace("_", "-")
+    code = cli.main(["rank", flag, str(CORPUS / case["file"]), "--out", str(out)])
     err = capsys.readouterr().err
     assert "Traceback" not in err
     if case["outcome"] == "ok":

@@ -28,7 +28,8 @@ def test_two_refreshes_give_two_history_runs_and_one_latest_list(tmp_path, run):
     assert os.readlink(out / "latest") == f"runs/{second['run_id']}"
     assert sorted(p.name for p in (out / "runs").iterdir()) == sorted([first["run_id"], second["run_id"]])
     # Same forecast issue, same bytes: one dated list, named by the issue time, shared by both runs.
-    assert [p.name for p in (out / "lists").iterdir()] == ["priority_2026-02-01T0000Z.csv"]
+    assert sorted(p.name for p in (out / "lists").iterdir()) == ["needs_2026-02-01T0000Z.csv",
+                                                                 "priority_2026-02-01T0000Z.csv"]
     history = store.read_history(out)
     assert list(history["run_id"].unique()) == [first["run_id"], second["run_id"]]
     assert len(history) == 2 * N_DISTRICTS
@@ -51,7 +52,8 @@ def test_published_list_is_the_ranking_and_the_manifest_describes_it(tmp_path, r
     for role in ("districts", "unheated", "outages", "forecast"):
         assert m["inputs"][role] == {"file": f"{role}.csv", "sha256": sha256((SCENARIO / f"{role}.csv").read_bytes())}
     assert m["params"]["tau_hours"] == 100.0 and m["params"]["horizon_hours"] == 72.0
-    assert set(m["files"]) == {"latest/priority.csv", "lists/priority_2026-02-01T0000Z.csv"}
+    assert set(m["files"]) == {"latest/priority.csv", "lists/priority_2026-02-01T0000Z.csv",
+                               "latest/needs.csv", "lists/needs_2026-02-01T0000Z.csv"}
     assert published.stale is False
     assert 0 <= published.age_hours < 0.1
     assert published.published_at == pd.Timestamp(m["published_at"])
