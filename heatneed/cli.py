@@ -16,11 +16,13 @@ from .errors import InputError, SourceError
 EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT, EXIT_BUSY = 0, 1, 2, 3
 FORECAST_SOURCES = ("meteostat", "open-meteo", "snapshot")
 MODEL_FLAGS = {  # flag -> (ModelParams field, help)
-    "--tau-hours": ("tau_hours", "building time constant τ [h] (default 100; literature 12–200)"),
-    "--initial-indoor-c": ("initial_indoor_c", "indoor temperature when heat is lost [°C] (default 20)"),
-    "--internal-gain-k": ("internal_gain_k", "equilibrium shift from internal gains [K] (default 3.9)"),
-    "--heater-gain-k": ("heater_gain_k", "equilibrium shift from electric heating while powered [K] (default 10)"),
-    "--horizon-hours": ("horizon_hours", "hours of forecast modelled and scored (default 72)"),
+    "--tau-hours": ("tau_hours", "building time constant τ [h] (default and band from ISO 13790 classes: defaults.toml)"),
+    "--initial-indoor-c": ("initial_indoor_c", "indoor temperature when heat is lost [°C]"),
+    "--internal-gain-k": ("internal_gain_k", "equilibrium shift from internal gains [K]; overrides the default "
+                                             "internal_gains_w / heat_loss_w_per_k"),
+    "--heater-gain-k": ("heater_gain_k", "equilibrium shift from electric heating while powered [K]; overrides "
+                                         "the default heater_w / heat_loss_w_per_k"),
+    "--horizon-hours": ("horizon_hours", "hours of forecast modelled and scored"),
 }
 
 

@@ -32,6 +32,9 @@ PRIORITY_COLUMNS = [
     "residents_unheated", "unheated_buildings", "outage_status", "hours_off_per_day", "min_temp_c",
     "min_wind_chill_c", "min_indoor_c", "hours_to_12c", "hours_to_5c", "person_hours_below_12c",
     "p_indoor_below_12c", "main_driver", "completeness", "forecast_issued_at", "data_as_of",
+    # risk model v2 (DESIGN §5)
+    "risk_low", "risk_high", "expected_below_12c_24h", "expected_below_5c_24h", "expected_below_12c",
+    "expected_below_5c", "cold_harm", "district_name_uk",
 ]
 DEFAULT_HOURS_OFF = {"none": 0.0, "emergency": 24.0}
 
@@ -152,10 +155,13 @@ def _district_arrays(inputs: Inputs, p: ModelParams, t0: pd.Timestamp) -> pd.Dat
     a["outage_status"] = out["status"]
     hours_off = out["hours_off_per_day"] if "hours_off_per_day" in out else missing
     a["hours_off_per_day"] = hours_off.fillna(out["status"].map(DEFAULT_HOURS_OFF))
-    # Unknown outage status: the indoor model assumes no power (worst case, stated in completeness).
-    a["power_on_share"] = 1.0 - a["hours_off_per_day"] / 24.0
+    # Unknown outage status: emergency, 24 h off (stated assumption, worst case; in completeness).
+    a["power_on_share"] = 1.0 - a["hours_off_per_day"].fillna(DEFAULT_HOURS_OFF["emergency"]) / 24.0
     a["unheated_since"] = uh["unheated_since"] if "unheated_since" in uh else pd.Series(pd.NaT, index=reg.index)
+    a["unheated_reported_at"] = uh["reported_at"]
     a["share_65plus"] = reg["share_65plus"] if "share_65plus" in reg else missing
+    # Shown beside the score, never in it: the national figure where the registry has none (stated).
+    a["share_65plus_used"] = a["share_65plus"].fillna(p.share_65plus_national)
     a["warming_places"] = reg["warming_places"] if "warming_places" in reg else missing
     return pd.DataFrame(a, index=reg.index)
 
@@ -167,12 +173,14 @@ METRIC_COLUMNS = (
     "min_temp_c", "min_wind_chill_c", "hours_to_12c", "hours_to_5c", "min_indoor_c_p10", "hours_to_12c_p10",
     "min_indoor_c_p90", "hours_to_12c_p90", "min_indoor_c", "hours_below_12c", "p_indoor_below_12c",
     "degree_hours_below_18c", "mean_temp_c",
+    # risk model v2: probabilities over the members, and ensemble-mean hours below each band edge
+    "p_indoor_below_5c", "p_below_12c_lead", "p_below_5c_lead", *risk.BAND_HOURS,
 )
 SENSITIVITY_COLUMNS = ("min_indoor_c_tau_low", "hours_to_12c_tau_low", "min_indoor_c_tau_high",
                        "hours_to_12c_tau_high")
 #: Per (district, member) results behind them, before the ensemble statistics.
 MEMBER_COLUMNS = ("min_temp_c", "min_wind_chill_c", "min_indoor_c", "hours_below_12c", "degree_hours_below_18c",
-                  "mean_temp_c", "hours_to_12c", "hours_to_5c")
+                  "mean_temp_c", "hours_to_12c", "hours_to_5c", "hours_below_16c", "hours_below_9c", "hours_below_5c")
 #: Districts per block in ``district_metrics``: small enough that a block's float32 arrays (64 × 384 h ×
 #: 51 members ≈ 5 MB each) mostly stay in cache between the passes over them, large enough that each
 #: numpy call does real work (64 measured best among 32–256 on a 2-core machine).
@@ -190,16 +198,18 @@ def cooling_inputs(a: pd.DataFrame, times: pd.DatetimeIndex, tau_hours=None) -> 
 
     ``a`` needs ``tau_hours`` [h], ``power_on_share`` (NaN = unknown: no power, the worst case) and
     ``unheated_since``; ``times`` are the forecast step starts. ``gap_hours`` [h] is how long the home
-    has cooled before the first step; ``heated_steps`` how many steps it is still heated (heat lost
-    after the forecast start). ``tau_hours`` overrides every district's τ (sensitivity runs).
+    has cooled before the first step, +inf when ``unheated_since`` is unknown (stated conservative
+    start: heat lost long ago, the home at its equilibrium); ``heated_steps`` how many steps it is
+    still heated (heat lost after the forecast start). ``tau_hours`` overrides every district's τ.
     """
     tau = a["tau_hours"].to_numpy(float) if tau_hours is None else np.full(len(a), float(tau_hours))
     p_on = np.nan_to_num(a["power_on_share"].to_numpy(float), nan=0.0)
     since = pd.to_datetime(a["unheated_since"], utc=True).dt.tz_localize(None)
-    elapsed = ((times[0] - since).dt.total_seconds() / 3600.0).to_numpy(float)  # NaN = unknown: start at T0
+    elapsed = ((times[0] - since).dt.total_seconds() / 3600.0).to_numpy(float)
     loss = since.to_numpy(dtype="datetime64[ns]")
     heated_steps = np.where(elapsed < 0, np.searchsorted(times.values, loss, side="left"), 0)
-    return np.column_stack([tau, p_on, np.clip(np.nan_to_num(elapsed), 0.0, None), heated_steps]).astype(float)
+    gap = np.where(np.isnan(elapsed), np.inf, np.clip(elapsed, 0.0, None))
+    return np.column_stack([tau, p_on, gap, heated_steps]).astype(float)
 
 
 def _time_major(values: np.ndarray) -> np.ndarray:
@@ -276,7 +286,8 @@ def quantile_hours(hours: np.ndarray, q: float) -> np.ndarray:
 
 
 def member_metrics(indoor, temp_eq, tau, dt, p: ModelParams, *, axis=-1) -> dict[str, np.ndarray]:
-    """Per (district, member): coldest indoor °C, hours to 12/5 °C, hours below the exposure threshold.
+    """Per (district, member): coldest indoor °C, hours to 12/5 °C, hours below the exposure threshold and
+    below the other health-band edges (16, 9, 5 °C) that the cold harm weights.
 
     ``indoor`` and ``temp_eq`` as ``simulate`` returns them, or time-major with ``axis=0``.
     """
@@ -286,6 +297,9 @@ def member_metrics(indoor, temp_eq, tau, dt, p: ModelParams, *, axis=-1) -> dict
         "hours_to_12c": physics.first_crossing_hours(indoor, temp_eq, tau3, dt, p.moderate_c, axis=axis),
         "hours_to_5c": physics.first_crossing_hours(indoor, temp_eq, tau3, dt, p.very_high_c, axis=axis),
         "hours_below_12c": physics.hours_below(indoor, temp_eq, tau3, dt, p.exposure_c, axis=axis),
+        "hours_below_16c": physics.hours_below(indoor, temp_eq, tau3, dt, p.low_c, axis=axis),
+        "hours_below_9c": physics.hours_below(indoor, temp_eq, tau3, dt, p.high_c, axis=axis),
+        "hours_below_5c": physics.hours_below(indoor, temp_eq, tau3, dt, p.very_high_c, axis=axis),
     }
 
 
@@ -378,7 +392,7 @@ def district_metrics(temp: np.ndarray, wind: np.ndarray, cooling: np.ndarray, dt
     else:
         for lo in starts:
             block(lo)
-    return _ensemble_statistics(dict(zip(names, np.moveaxis(per_member, 1, 0))), sensitivity)
+    return _ensemble_statistics(dict(zip(names, np.moveaxis(per_member, 1, 0))), sensitivity, p.lead_hours)
 
 
 def indoor_buffer(shape: tuple[int, int, int], fused: bool) -> np.ndarray:
@@ -414,7 +428,8 @@ def _member_results(temp, wind, cooling, dt, p: ModelParams, sensitivity: bool, 
     temp_min = t_out.min(axis=0)
     values = [temp_min, _coldest_apparent(t_out, _time_major(wind), temp_min), per_member["min_indoor_c"],
               per_member["hours_below_12c"], _degree_hours_below(t_out, p.minimal_c, dt, temp_sum),
-              temp_sum / len(t_out), per_member["hours_to_12c"], per_member["hours_to_5c"]]
+              temp_sum / len(t_out), per_member["hours_to_12c"], per_member["hours_to_5c"],
+              per_member["hours_below_16c"], per_member["hours_below_9c"], per_member["hours_below_5c"]]
     if sensitivity:
         for tau_h in (p.tau_low_hours, p.tau_high_hours):
             fixed_tau = cooling.copy()
@@ -434,7 +449,8 @@ def _fused_member_results(temp, wind, cooling, dt, p: ModelParams, sensitivity: 
     temp, wind = (np.ascontiguousarray(x, dtype=np.float32) for x in (temp, wind))  # as _time_major does
     dt32 = dt.astype(np.float32)
     kinds, step_kind = np.unique(dt32, return_inverse=True)
-    thresholds = np.array([p.moderate_c, p.very_high_c, p.exposure_c], dtype=np.float32)
+    thresholds = np.array([p.moderate_c, p.very_high_c, p.exposure_c, p.low_c, p.high_c, p.very_high_c],
+                          dtype=np.float32)
     no_indoor = np.empty((0, 0, 0), dtype=np.float32)
     target = None if indoor_out is None else indoor_out.transpose(0, 2, 1)  # (district, time+1, member)
     indoor_out = target if target is None or target.flags.c_contiguous else np.empty(target.shape, np.float32)
@@ -468,32 +484,44 @@ def _fused_member_results(temp, wind, cooling, dt, p: ModelParams, sensitivity: 
     return values
 
 
-def _ensemble_statistics(per_member: dict[str, np.ndarray], sensitivity: bool) -> np.ndarray:
+def _ensemble_statistics(per_member: dict[str, np.ndarray], sensitivity: bool, lead_hours: float) -> np.ndarray:
     """(district, ``METRIC_COLUMNS`` [+ ``SENSITIVITY_COLUMNS``]) from (district, member) results:
     the ensemble median, P10/P90 of the coldest indoor temperature and of the hours to 12 °C
-    ('never' later than any time), and the share of members falling below 12 °C."""
-    hours_12, min_indoor = per_member["hours_to_12c"], per_member["min_indoor_c"]
+    ('never' later than any time), the shares of members falling below 12 and 5 °C (within the
+    horizon and within ``lead_hours``) and the ensemble mean of the hours below each band edge
+    (the cold harm is a mean over members, DESIGN §3)."""
+    hours_12, hours_5, min_indoor = per_member["hours_to_12c"], per_member["hours_to_5c"], per_member["min_indoor_c"]
     hours = [name for name in per_member if name.startswith("hours_to_")]
-    plain = [name for name in per_member if name not in hours]
+    band = {"hours_below_16c", "hours_below_9c", "hours_below_5c"}
+    plain = [name for name in per_member if name not in hours and name not in band]
     columns = dict(zip(plain, np.median(np.stack([per_member[n] for n in plain]), axis=-1)))
     columns.update(zip(hours, median_hours(np.stack([per_member[n] for n in hours]))))
     for q, tag in ((0.1, "p10"), (0.9, "p90")):
         columns[f"min_indoor_c_{tag}"] = np.quantile(min_indoor, q, axis=-1)
         columns[f"hours_to_12c_{tag}"] = quantile_hours(hours_12, q)
     columns["p_indoor_below_12c"] = (~np.isnan(hours_12)).mean(axis=-1)
+    columns["p_indoor_below_5c"] = (~np.isnan(hours_5)).mean(axis=-1)
+    with np.errstate(invalid="ignore"):
+        columns["p_below_12c_lead"] = (hours_12 <= lead_hours).mean(axis=-1)  # NaN ('never') compares False
+        columns["p_below_5c_lead"] = (hours_5 <= lead_hours).mean(axis=-1)
+    for name, source in zip(risk.BAND_HOURS, ("hours_below_16c", "hours_below_12c", "hours_below_9c",
+                                              "hours_below_5c")):
+        columns[name] = per_member[source].mean(axis=-1)
     return np.column_stack([columns[c] for c in METRIC_COLUMNS + (SENSITIVITY_COLUMNS if sensitivity else ())])
 
 
 def _completeness(a: pd.DataFrame, p: ModelParams) -> pd.Series:
     """Which inputs a district lacks, in words ("complete" when none), and estimated residents."""
     missing = {"unheated count": a["unheated_buildings"].isna(),
-               "outage status (model assumes no power)": a["outage_status"].isna(),
-               "share_65plus": a["share_65plus"].isna(),
-               "warming_places": a["warming_places"].isna()}
+               "outage status (assumed emergency, 24 h off)": a["outage_status"].isna(),
+               f"share_65plus (national {p.share_65plus_national:.1%} shown)": a["share_65plus"].isna(),
+               "warming_places (assumed none)": a["warming_places"].isna(),
+               "unheated_since (assumed long before the forecast)":
+                   a["unheated_since"].isna() & a["unheated_buildings"].gt(0)}
     estimated = ~a["residents_reported"].astype(bool) & a["per_building_estimated"].astype(bool) \
         & a["unheated_buildings"].notna()
     flags = np.column_stack([*missing.values(), estimated]).astype(int)
-    texts = []  # one per combination of flags (32), not per district
+    texts = []  # one per combination of flags (64), not per district
     for code in range(2 ** flags.shape[1]):
         absent = [label for i, label in enumerate(missing) if code >> i & 1]
         text = "missing: " + ", ".join(absent) if absent else "complete"
@@ -501,6 +529,84 @@ def _completeness(a: pd.DataFrame, p: ModelParams) -> pd.Series:
             text += f"; residents estimated at {p.residents_per_building:g} per building"
         texts.append(text)
     return pd.Series(np.array(texts, dtype=object)[flags @ (1 << np.arange(flags.shape[1]))], index=a.index)
+
+
+def _harm(a: pd.DataFrame, band_hours: pd.DataFrame, p: ModelParams) -> pd.DataFrame:
+    """``risk.harm_table`` for districts ``a`` with these ensemble-mean band hours."""
+    m = pd.concat([a[["residents_unheated", "warming_places"]], band_hours[list(risk.BAND_HOURS)]], axis=1)
+    return risk.harm_table(m, p)
+
+
+def _rerun(temp: np.ndarray, wind: np.ndarray, cooling: np.ndarray, dt: np.ndarray, p: ModelParams,
+           index) -> pd.DataFrame:
+    """The metrics of a counterfactual run (other cooling inputs) for some districts."""
+    values = district_metrics(temp, wind, cooling, dt, p, threads=THREADS)
+    return pd.DataFrame(values, index=index, columns=list(METRIC_COLUMNS))
+
+
+def _scores(a: pd.DataFrame, metrics: pd.DataFrame, forecast: xr.Dataset, cooling: np.ndarray, dt: np.ndarray,
+            p: ModelParams, times: pd.DatetimeIndex) -> pd.DataFrame:
+    """Cold harm, risk and its range, severity, expected residents and the driver decomposition.
+
+    ``risk_low``: the score with every missing input at its benign plausible extreme (power all day,
+    heat lost at the unheated report time, warming places absorbing all they can), from a
+    counterfactual run of the districts concerned; ``risk_high`` = the score (the assumptions are
+    the worst plausible values). The decomposition runs on the ensemble-mean forecast (one member).
+    """
+    h = _harm(a, metrics, p)
+    residents = a["residents_unheated"]
+    out = {"cold_harm": h["cold_harm"], "weighted_hours": h["weighted_hours"], "absorbed_share": h["absorbed_share"],
+           "risk": h["risk"]}
+    temp = forecast["temp_c"].transpose("district", "time", "member").values
+    wind = forecast["wind_kmh"].transpose("district", "time", "member").values
+
+    # Range over the missing inputs.
+    no_outage, no_since = a["outage_status"].isna().to_numpy(), a["unheated_since"].isna().to_numpy()
+    no_warming = a["warming_places"].isna()
+    low_a = a.assign(warming_places=a["warming_places"].where(~no_warming, np.inf))
+    rerun = (no_outage | no_since) & residents.gt(0).to_numpy()
+    low_metrics = metrics
+    if rerun.any():
+        benign = a.loc[rerun].assign(
+            power_on_share=np.where(no_outage[rerun], 1.0, a.loc[rerun, "power_on_share"]),
+            unheated_since=a.loc[rerun, "unheated_since"].fillna(a.loc[rerun, "unheated_reported_at"]))
+        low_metrics = metrics.copy()
+        low_metrics.loc[rerun, list(risk.BAND_HOURS)] = _rerun(
+            temp[rerun], wind[rerun], cooling_inputs(benign, times), dt, p, benign.index)[list(risk.BAND_HOURS)]
+    out["risk_low"] = np.minimum(_harm(low_a, low_metrics, p)["risk"], h["risk"])
+    out["risk_high"] = h["risk"]
+
+    # Severity and magnitudes (residents × ensemble probability).
+    out["severity"] = pd.Series(risk.severity(residents, metrics["p_indoor_below_12c"], metrics["p_indoor_below_5c"],
+                                              metrics["p_below_12c_lead"], metrics["p_below_5c_lead"], p),
+                                index=a.index)
+    for name, prob in (("expected_below_12c_24h", "p_below_12c_lead"), ("expected_below_5c_24h", "p_below_5c_lead"),
+                       ("expected_below_12c", "p_indoor_below_12c"), ("expected_below_5c", "p_indoor_below_5c")):
+        out[name] = residents * metrics[prob]
+
+    # Decomposition on the ensemble-mean forecast: as modelled, power all day, heat lost at the start.
+    mean_temp = np.nanmean(temp, axis=2, keepdims=True)
+    mean_wind = np.nanmean(wind, axis=2, keepdims=True)
+    variants = {"risk_mean": (None, None), "risk_power_on": (1.0, None), "risk_fresh": (None, 0.0),
+                "benign": (1.0, 0.0)}
+    for name, (p_on, gap) in variants.items():
+        c = cooling.copy()
+        if p_on is not None:
+            c[:, 1] = p_on
+        if gap is not None:
+            c[:, 2] = gap
+        hv = _harm(a, _rerun(mean_temp, mean_wind, c, dt, p, a.index), p)
+        if name == "benign":
+            out["weighted_hours_benign"] = hv["weighted_hours"]
+        else:
+            out[name] = hv["risk"]
+    frame = pd.DataFrame(out, index=a.index)
+    frame = pd.concat([frame, risk.decompose(frame.assign(residents_unheated=residents), p)], axis=1)
+    unknown = a["unheated_buildings"].isna()  # no report: no exposure, no score (listed last)
+    frame.loc[unknown, ["cold_harm", "risk", "risk_low", "risk_high"]] = np.nan
+    frame.loc[unknown, "main_driver"] = ""
+    frame.loc[unknown, "severity"] = 0
+    return frame
 
 
 def rank(inputs: Inputs, p: ModelParams, *, sensitivity: bool = False, scheduler: str | None = None) -> RankResult:
@@ -534,15 +640,7 @@ def rank(inputs: Inputs, p: ModelParams, *, sensitivity: bool = False, scheduler
     metrics = pd.DataFrame(values, index=a.index,
                            columns=list(METRIC_COLUMNS + (SENSITIVITY_COLUMNS if sensitivity else ())))
 
-    m = pd.DataFrame({"residents_unheated": a["residents_unheated"], "min_indoor_c": metrics["min_indoor_c"],
-                      "power_on_share": a["power_on_share"].where(a["outage_status"].notna()),
-                      "mean_temp_c": metrics["mean_temp_c"], "share_65plus": a["share_65plus"],
-                      "warming_places": a["warming_places"]})
-    scores = risk.score_table(m, p)
-    unknown = a["unheated_buildings"].isna()  # no report: no exposure, no score (never imputed)
-    scores.loc[unknown, ["exposure", "hazard_exposure", "risk", "main_driver"]] = [np.nan, np.nan, np.nan, ""]
-    scores.loc[unknown, "severity"] = 0
-
+    scores = _scores(a, metrics, forecast, cooling, dt, p, times)
     detail = pd.concat([a, scores, metrics.drop(columns="mean_temp_c")], axis=1)
     detail.insert(detail.columns.get_loc("hours_below_12c") + 1, "person_hours_below_12c",
                   (detail["hours_below_12c"] * a["residents_unheated"]).round())
@@ -562,7 +660,7 @@ def priority_table(detail: pd.DataFrame, inputs: Inputs, forecast: xr.Dataset, p
     """The ranked priority list with exactly the DESIGN §5 columns, rounded for publication."""
     reg = inputs.districts.reindex(detail.index)
     severity = detail["severity"].astype(int)
-    labels = np.array([""] + list(p.severity_labels), dtype=object)
+    labels = np.array([""] + list(p.labels()), dtype=object)
     columns = {  # built as one frame: inserting ~20 columns one by one costs more than the model
         "district_code": reg["district_code"], "district_name": reg["district_name"],
         "admin1_code": reg["admin1_code"], "risk_score": detail["risk"].round(1), "severity": severity,
@@ -582,6 +680,12 @@ def priority_table(detail: pd.DataFrame, inputs: Inputs, forecast: xr.Dataset, p
         columns[col] = columns[col].mask(no_homes)
     columns.update(main_driver=detail["main_driver"], completeness=detail["completeness"],
                    forecast_issued_at=forecast.attrs.get("issued_at", ""), data_as_of=data_as_of(inputs))
+    columns.update(risk_low=detail["risk_low"].round(1), risk_high=detail["risk_high"].round(1))
+    for col in ("expected_below_12c_24h", "expected_below_5c_24h", "expected_below_12c", "expected_below_5c",
+                "cold_harm"):
+        columns[col] = detail[col].round().astype("Int64")
+    columns["district_name_uk"] = reg["district_name_uk"].fillna("") if "district_name_uk" in reg \
+        else pd.Series("", index=detail.index)
     out = pd.DataFrame(columns, index=detail.index)
     # Highest risk first; ties by residents exposed, then district_code (DESIGN §3). Unknown risk last.
     order = out.assign(_r=out["risk_score"].fillna(-1), _p=out["residents_unheated"].fillna(-1).astype(float))
