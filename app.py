@@ -276,6 +276,12 @@ with tab_list:
             "p_indoor_below_12c": st.column_config.NumberColumn(t("col_p12"), format="%.2f"),
             "main_driver": st.column_config.TextColumn(t("col_driver")),
             "completeness": st.column_config.TextColumn(t("col_completeness")),
+            "risk_range": st.column_config.TextColumn(t("col_risk_range")),
+            "expected_below_12c_24h": st.column_config.NumberColumn(t("col_expected_12_24"), format="localized"),
+            "expected_below_5c_24h": st.column_config.NumberColumn(t("col_expected_5_24"), format="localized"),
+            "expected_below_12c": st.column_config.NumberColumn(t("col_expected_12"), format="localized"),
+            "expected_below_5c": st.column_config.NumberColumn(t("col_expected_5"), format="localized"),
+            "cold_harm": st.column_config.NumberColumn(t("col_cold_harm"), format="localized"),
         })
     d1, d2 = st.columns(2)
     d1.download_button(t("download_csv"), shown.csv, support.export_file_name(shown.issued_at, False), "text/csv",
@@ -323,7 +329,7 @@ with tab_map:
     else:
         st.pydeck_chart(support.map_deck(points, lang), height=560, width="stretch", alt=t("map_caption"))
         st.caption(t("map_caption"))
-        st.altair_chart(support.severity_legend(params.severity_labels, lang), width="content")
+        st.altair_chart(support.severity_legend(params.labels(), lang), width="content")
 
 
 # --------------------------------------------------------------------------- about

@@ -46,7 +46,7 @@ SETTINGS = {
     "internal_gain_k": (0.0, 15.0, 0.1, "%.1f"),
     "heater_gain_k": (0.0, 30.0, 0.5, "%.1f"),
     "residents_per_building": (1.0, 2000.0, 10.0, "%.0f"),
-    "warming_place_target_share": (0.05, 1.0, 0.05, "%.2f"),
+    "warming_max_absorbed_share": (0.0, 0.95, 0.05, "%.2f"),
 }
 
 
@@ -293,6 +293,14 @@ def priority_view(priority: pd.DataFrame, names: pd.Series, lang: str) -> pd.Dat
     view["outage_status"] = [i18n.outage_status(s, lang) for s in values["outage_status"]]
     for col in ("hours_off_per_day", "unheated_buildings", "min_temp_c", "min_wind_chill_c", "p_indoor_below_12c"):
         view[col] = values[col]
+    # Risk model v2 columns; a list published before them shows them empty.
+    for col in ("expected_below_12c_24h", "expected_below_5c_24h", "expected_below_12c", "expected_below_5c",
+                "cold_harm"):
+        view[col] = values[col] if col in values else pd.NA
+    low = values["risk_low"] if "risk_low" in values else pd.Series(np.nan, index=values.index)
+    high = values["risk_high"] if "risk_high" in values else pd.Series(np.nan, index=values.index)
+    view["risk_range"] = [f"{lo:.1f}–{hi:.1f}" if pd.notna(lo) and pd.notna(hi) else ""
+                          for lo, hi in zip(low, high)]
     view["completeness"] = [i18n.completeness(c, lang) for c in values["completeness"].fillna("")]
     return view
 

@@ -37,6 +37,14 @@ HXL_TAGS = {
     "completeness": "#meta+completeness",
     "forecast_issued_at": "#date+forecast",
     "data_as_of": "#date+reported",
+    "risk_low": "#x_risk+score+low",
+    "risk_high": "#x_risk+score+high",
+    "expected_below_12c_24h": "#x_affected+below12c+h24",
+    "expected_below_5c_24h": "#x_affected+below5c+h24",
+    "expected_below_12c": "#x_affected+below12c",
+    "expected_below_5c": "#x_affected+below5c",
+    "cold_harm": "#x_personhours+harm",
+    "district_name_uk": "#adm5+name+i_uk",
 }
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 

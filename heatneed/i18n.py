@@ -86,6 +86,12 @@ STRINGS: dict[str, tuple[str, str]] = {
     "col_hours_5": ("Hours to 5 °C", "Годин до 5 °C"),
     "col_p12": ("P(below 12 °C)", "Імовірність < 12 °C"),
     "col_driver": ("Main driver", "Головний чинник"),
+    "col_risk_range": ("Risk range (missing data)", "Діапазон ризику (брак даних)"),
+    "col_expected_12_24": ("Expected below 12 °C within 24 h", "Очікувано нижче 12 °C за 24 год"),
+    "col_expected_5_24": ("Expected below 5 °C within 24 h", "Очікувано нижче 5 °C за 24 год"),
+    "col_expected_12": ("Expected below 12 °C (horizon)", "Очікувано нижче 12 °C (горизонт)"),
+    "col_expected_5": ("Expected below 5 °C (horizon)", "Очікувано нижче 5 °C (горизонт)"),
+    "col_cold_harm": ("Cold harm, weighted person-hours", "Шкода від холоду, зважені людино-години"),
     "col_completeness": ("Data completeness", "Повнота даних"),
     "table_help": ("Select a row (or a district below) to see its forecast and indoor temperatures. "
                    "—: not within the horizon, or no data.",
@@ -184,34 +190,45 @@ STRINGS: dict[str, tuple[str, str]] = {
     "set_heater_gain_k": ("Electric heating while powered [K]", "Електрообігрів, коли є світло [K]"),
     "set_residents_per_building": ("Residents per building, where not reported",
                                    "Мешканців на будинок, якщо не повідомлено"),
-    "set_warming_place_target_share": ("Warming places needed for this share of residents",
-                                       "Частка мешканців, для якої потрібні місця обігріву"),
+    "set_warming_max_absorbed_share": ("Most of the exposure warming places can absorb (share)",
+                                       "Найбільша частка холоду, яку можуть зняти пункти обігріву"),
     # about
     "about": ("Indoor temperature follows first-order cooling toward an equilibrium set by the outdoor "
               "temperature, internal gains and electric heating while the power is on: "
-              "T_in[k+1] = T_eq[k] + (T_in[k] − T_eq[k])·exp(−Δt/τ). Health bands after WHO 2018 (18 °C) and "
-              "Collins 1986 (16/12/9/5 °C). Scores follow INFORM: risk is the geometric mean of hazard & "
-              "exposure, vulnerability and lack of coping capacity, 0–10 on fixed scales; severity 1–5. "
-              "Missing data is never imputed; the completeness column says what is missing. τ is uncertain "
-              "(12–200 h in the literature): the detail chart shows how the answer moves with it.",
+              "T_in[k+1] = T_eq[k] + (T_in[k] − T_eq[k])·exp(−Δt/τ), with τ and both gains from one heat-loss "
+              "coefficient of a typical flat (ISO 13790). The risk score measures expected cold harm: residents "
+              "of unheated homes × hours in each indoor health band (12–16, 9–12, 5–9, below 5 °C; weights 1, "
+              "2, 4, 8; Collins 1986), averaged over the forecast ensemble, less what warming places can "
+              "absorb; risk = log10(1 + harm), so one point is ten times the harm, on a fixed scale. "
+              "Severity 1–5 says how many residents likely reach which band how soon. Missing data takes "
+              "the worst plausible value (no power, no warming places, heat lost long ago) and the risk range "
+              "shows what the real value could change. τ is uncertain: the detail chart shows its band.",
               "Температура в помешканні знижується за моделлю першого порядку до рівноваги, яку задають "
               "температура надворі, внутрішні теплонадходження та електрообігрів, поки є світло: "
-              "T_in[k+1] = T_eq[k] + (T_in[k] − T_eq[k])·exp(−Δt/τ). Межі для здоров'я — за ВООЗ 2018 (18 °C) "
-              "та Collins 1986 (16/12/9/5 °C). Оцінки побудовано за INFORM: ризик — середнє геометричне "
-              "загрози й впливу, вразливості та браку спроможності впоратися, 0–10 на фіксованих шкалах; "
-              "тяжкість 1–5. Відсутні дані ніколи не домислюються; стовпець повноти показує, чого бракує. "
-              "τ невизначена (12–200 год у літературі): графік району показує, як від неї залежить результат."),
+              "T_in[k+1] = T_eq[k] + (T_in[k] − T_eq[k])·exp(−Δt/τ); τ і обидва надходження походять з одного "
+              "коефіцієнта тепловтрат типової квартири (ISO 13790). Оцінка ризику вимірює очікувану шкоду від "
+              "холоду: мешканці неопалюваних помешкань × години в кожній зоні температури (12–16, 9–12, 5–9, "
+              "нижче 5 °C; ваги 1, 2, 4, 8; Collins 1986), усереднено за ансамблем прогнозу, мінус те, що "
+              "можуть зняти пункти обігріву; ризик = log10(1 + шкода), тож один бал — удесятеро більша шкода, "
+              "на фіксованій шкалі. Тяжкість 1–5 каже, скільки мешканців імовірно і як скоро опиняться в якій "
+              "зоні. Відсутні дані беруть найгірше правдоподібне значення (без світла, без пунктів обігріву, "
+              "тепло зникло давно), а діапазон ризику показує, що змінило б справжнє значення. τ невизначена: "
+              "графік району показує її діапазон."),
 }
 
 #: Values that come from the model or the input files, translated for display only.
-SEVERITY_LABELS_UK = {
-    "None/Minimal": "Відсутня/мінімальна", "Stress": "Напружена", "Severe": "Тяжка",
-    "Extreme": "Екстремальна", "Catastrophic": "Катастрофічна",
+#: Phrases of the severity labels (defaults.toml templates with their numbers filled in).
+SEVERITY_PHRASES_UK = {
+    "nobody modelled below": "за моделлю ніхто не опиниться нижче",
+    "residents possibly below": "мешканці можливо опиняться нижче",
+    "residents likely below": "мешканців імовірно опиняться нижче",
+    "within": "протягом", " or below": " або нижче", ", or ": ", або ", " or ": " або ", " h": " год",
 }
 DRIVERS_UK = {
-    "indoor cold": "холод у помешканнях", "people exposed": "кількість людей",
-    "older residents": "літні мешканці", "hours without power": "години без світла",
-    "few warming places": "брак пунктів обігріву",
+    "people exposed": "кількість людей", "forecast cold": "прогнозований холод",
+    "hours without power": "години без світла", "already cold since": "помешкання вже вихололи",
+    "few warming places": "брак пунктів обігріву", "missing data": "брак даних",
+    "nobody in the cold": "ніхто не мерзне",
 }
 OUTAGE_STATUS = {
     "none": ("none", "немає"), "scheduled": ("scheduled", "за графіком"),
@@ -219,8 +236,10 @@ OUTAGE_STATUS = {
 }
 COMPLETENESS_UK = {
     "complete": "повні", "missing: ": "бракує: ", "unheated count": "кількості неопалюваних",
-    "outage status (model assumes no power)": "стану знеструмлення (модель вважає, що світла немає)",
+    "outage status (assumed emergency, 24 h off)": "стану знеструмлення (прийнято аварійне, 24 год без світла)",
     "share_65plus": "частки 65+", "warming_places": "місць обігріву",
+    "(national": "(показано національну", "shown)": ")", "(assumed none)": "(прийнято, що немає)",
+    "unheated_since (assumed long before the forecast)": "часу втрати тепла (прийнято: задовго до прогнозу)",
     "residents estimated at": "мешканців оцінено в", "per building": "на будинок",
 }
 
@@ -231,8 +250,14 @@ def text(key: str, lang: str, **values) -> str:
     return (ukrainian if lang == "uk" else english).format(**values)
 
 
+def _phrases(text: str, table: dict[str, str]) -> str:
+    pattern = re.compile("|".join(re.escape(k) for k in sorted(table, key=len, reverse=True)))
+    return pattern.sub(lambda m: table[m.group(0)], text)
+
+
 def severity_label(label: str, lang: str) -> str:
-    return SEVERITY_LABELS_UK.get(label, label) if lang == "uk" else label
+    """A severity label (numbers filled in) in ``lang``: its known phrases translated."""
+    return _phrases(label, SEVERITY_PHRASES_UK) if lang == "uk" and label else label
 
 
 def driver(name: str, lang: str) -> str:
@@ -248,8 +273,7 @@ def completeness(note: str, lang: str) -> str:
     """The pipeline's completeness note in ``lang`` (known phrases translated, the rest kept)."""
     if lang != "uk" or not note:
         return note
-    pattern = re.compile("|".join(re.escape(k) for k in sorted(COMPLETENESS_UK, key=len, reverse=True)))
-    return pattern.sub(lambda m: COMPLETENESS_UK[m.group(0)], note)
+    return _phrases(note, COMPLETENESS_UK)
 
 
 def placeholders(s: str) -> set[str]:

@@ -531,17 +531,11 @@ def _completeness(a: pd.DataFrame, p: ModelParams) -> pd.Series:
     return pd.Series(np.array(texts, dtype=object)[flags @ (1 << np.arange(flags.shape[1]))], index=a.index)
 
 
-def _harm(a: pd.DataFrame, band_hours: pd.DataFrame, p: ModelParams) -> pd.DataFrame:
-    """``risk.harm_table`` for districts ``a`` with these ensemble-mean band hours."""
-    m = pd.concat([a[["residents_unheated", "warming_places"]], band_hours[list(risk.BAND_HOURS)]], axis=1)
-    return risk.harm_table(m, p)
-
-
-def _rerun(temp: np.ndarray, wind: np.ndarray, cooling: np.ndarray, dt: np.ndarray, p: ModelParams,
-           index) -> pd.DataFrame:
-    """The metrics of a counterfactual run (other cooling inputs) for some districts."""
+def _band_hours(temp: np.ndarray, wind: np.ndarray, cooling: np.ndarray, dt: np.ndarray,
+                p: ModelParams) -> np.ndarray:
+    """(district, 4) ensemble-mean hours below the band edges of a (counterfactual) run [h]."""
     values = district_metrics(temp, wind, cooling, dt, p, threads=THREADS)
-    return pd.DataFrame(values, index=index, columns=list(METRIC_COLUMNS))
+    return values[:, [METRIC_COLUMNS.index(c) for c in risk.BAND_HOURS]]
 
 
 def _scores(a: pd.DataFrame, metrics: pd.DataFrame, forecast: xr.Dataset, cooling: np.ndarray, dt: np.ndarray,
@@ -551,10 +545,13 @@ def _scores(a: pd.DataFrame, metrics: pd.DataFrame, forecast: xr.Dataset, coolin
     ``risk_low``: the score with every missing input at its benign plausible extreme (power all day,
     heat lost at the unheated report time, warming places absorbing all they can), from a
     counterfactual run of the districts concerned; ``risk_high`` = the score (the assumptions are
-    the worst plausible values). The decomposition runs on the ensemble-mean forecast (one member).
+    the worst plausible values). The decomposition runs on the ensemble-mean forecast (one member):
+    as modelled, with power all day, with heat lost at the forecast start, and with both.
     """
-    h = _harm(a, metrics, p)
-    residents = a["residents_unheated"]
+    residents = a["residents_unheated"].to_numpy(float)
+    places = a["warming_places"].to_numpy(float)
+    bands = metrics[list(risk.BAND_HOURS)].to_numpy(float)
+    h = risk.harm(residents, places, bands, p)
     out = {"cold_harm": h["cold_harm"], "weighted_hours": h["weighted_hours"], "absorbed_share": h["absorbed_share"],
            "risk": h["risk"]}
     temp = forecast["temp_c"].transpose("district", "time", "member").values
@@ -562,29 +559,28 @@ def _scores(a: pd.DataFrame, metrics: pd.DataFrame, forecast: xr.Dataset, coolin
 
     # Range over the missing inputs.
     no_outage, no_since = a["outage_status"].isna().to_numpy(), a["unheated_since"].isna().to_numpy()
-    no_warming = a["warming_places"].isna()
-    low_a = a.assign(warming_places=a["warming_places"].where(~no_warming, np.inf))
-    rerun = (no_outage | no_since) & residents.gt(0).to_numpy()
-    low_metrics = metrics
+    low_places = np.where(np.isnan(places), np.inf, places)
+    rerun = (no_outage | no_since) & (residents > 0)
+    low_bands = bands
     if rerun.any():
-        benign = a.loc[rerun].assign(
-            power_on_share=np.where(no_outage[rerun], 1.0, a.loc[rerun, "power_on_share"]),
-            unheated_since=a.loc[rerun, "unheated_since"].fillna(a.loc[rerun, "unheated_reported_at"]))
-        low_metrics = metrics.copy()
-        low_metrics.loc[rerun, list(risk.BAND_HOURS)] = _rerun(
-            temp[rerun], wind[rerun], cooling_inputs(benign, times), dt, p, benign.index)[list(risk.BAND_HOURS)]
-    out["risk_low"] = np.minimum(_harm(low_a, low_metrics, p)["risk"], h["risk"])
+        sub = a.loc[rerun]
+        benign = sub.assign(power_on_share=np.where(no_outage[rerun], 1.0, sub["power_on_share"]),
+                            unheated_since=sub["unheated_since"].fillna(sub["unheated_reported_at"]))
+        low_bands = bands.copy()
+        low_bands[rerun] = _band_hours(temp[rerun], wind[rerun], cooling_inputs(benign, times), dt, p)
+    out["risk_low"] = np.fmin(risk.harm(residents, low_places, low_bands, p)["risk"], h["risk"])
     out["risk_high"] = h["risk"]
 
     # Severity and magnitudes (residents × ensemble probability).
-    out["severity"] = pd.Series(risk.severity(residents, metrics["p_indoor_below_12c"], metrics["p_indoor_below_5c"],
-                                              metrics["p_below_12c_lead"], metrics["p_below_5c_lead"], p),
-                                index=a.index)
-    for name, prob in (("expected_below_12c_24h", "p_below_12c_lead"), ("expected_below_5c_24h", "p_below_5c_lead"),
-                       ("expected_below_12c", "p_indoor_below_12c"), ("expected_below_5c", "p_indoor_below_5c")):
-        out[name] = residents * metrics[prob]
+    prob = {c: metrics[c].to_numpy(float) for c in ("p_indoor_below_12c", "p_indoor_below_5c", "p_below_12c_lead",
+                                                      "p_below_5c_lead")}
+    out["severity"] = risk.severity(residents, prob["p_indoor_below_12c"], prob["p_indoor_below_5c"],
+                                    prob["p_below_12c_lead"], prob["p_below_5c_lead"], p)
+    for name, column in (("expected_below_12c_24h", "p_below_12c_lead"), ("expected_below_5c_24h", "p_below_5c_lead"),
+                         ("expected_below_12c", "p_indoor_below_12c"), ("expected_below_5c", "p_indoor_below_5c")):
+        out[name] = residents * prob[column]
 
-    # Decomposition on the ensemble-mean forecast: as modelled, power all day, heat lost at the start.
+    # Decomposition on the ensemble-mean forecast.
     mean_temp = np.nanmean(temp, axis=2, keepdims=True)
     mean_wind = np.nanmean(wind, axis=2, keepdims=True)
     variants = {"risk_mean": (None, None), "risk_power_on": (1.0, None), "risk_fresh": (None, 0.0),
@@ -595,17 +591,15 @@ def _scores(a: pd.DataFrame, metrics: pd.DataFrame, forecast: xr.Dataset, coolin
             c[:, 1] = p_on
         if gap is not None:
             c[:, 2] = gap
-        hv = _harm(a, _rerun(mean_temp, mean_wind, c, dt, p, a.index), p)
-        if name == "benign":
-            out["weighted_hours_benign"] = hv["weighted_hours"]
-        else:
-            out[name] = hv["risk"]
+        hv = risk.harm(residents, places, _band_hours(mean_temp, mean_wind, c, dt, p), p)
+        out["weighted_hours_benign" if name == "benign" else name] = hv["weighted_hours" if name == "benign" else "risk"]
     frame = pd.DataFrame(out, index=a.index)
     frame = pd.concat([frame, risk.decompose(frame.assign(residents_unheated=residents), p)], axis=1)
-    unknown = a["unheated_buildings"].isna()  # no report: no exposure, no score (listed last)
-    frame.loc[unknown, ["cold_harm", "risk", "risk_low", "risk_high"]] = np.nan
-    frame.loc[unknown, "main_driver"] = ""
-    frame.loc[unknown, "severity"] = 0
+    unknown = a["unheated_buildings"].isna().to_numpy()  # no report: no exposure, no score (listed last)
+    if unknown.any():
+        frame.loc[unknown, ["cold_harm", "risk", "risk_low", "risk_high"]] = np.nan
+        frame.loc[unknown, "main_driver"] = ""
+        frame.loc[unknown, "severity"] = 0
     return frame
 
 

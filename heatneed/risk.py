@@ -117,16 +117,23 @@ def severity(residents, p_below_12c, p_below_5c, p_below_12c_lead, p_below_5c_le
     return np.where(np.isnan(r), 0, level).astype(int)
 
 
-def harm_table(m: pd.DataFrame, p: ModelParams) -> pd.DataFrame:
-    """Weighted hours, absorbed share, cold harm and score per district.
+def harm(residents, warming_places, band_hours, p: ModelParams) -> dict[str, np.ndarray]:
+    """Weighted hours [h], absorbed share, cold harm [person-h] and score per district (arrays).
 
-    ``m`` columns: residents_unheated, warming_places (NaN = unknown: none) and ``BAND_HOURS``.
+    ``band_hours`` (district, 4): ensemble-mean hours below 16, 12, 9, 5 °C [h]; ``warming_places``
+    NaN = unknown (none).
     """
-    weighted = weighted_hours(m[list(BAND_HOURS)].to_numpy(float), p)
-    absorbed = absorbed_share(m["warming_places"], m["residents_unheated"], m[BAND_HOURS[0]], p)
-    harm = cold_harm(m["residents_unheated"], weighted, absorbed)
-    return pd.DataFrame({"weighted_hours": weighted, "absorbed_share": absorbed, "cold_harm": harm,
-                         "risk": score(harm)}, index=m.index)
+    band_hours = np.asarray(band_hours, dtype=float)
+    weighted = weighted_hours(band_hours, p)
+    absorbed = absorbed_share(warming_places, residents, band_hours[:, 0], p)
+    harm_ = cold_harm(residents, weighted, absorbed)
+    return {"weighted_hours": weighted, "absorbed_share": absorbed, "cold_harm": harm_, "risk": score(harm_)}
+
+
+def harm_table(m: pd.DataFrame, p: ModelParams) -> pd.DataFrame:
+    """``harm`` as a frame; ``m`` columns: residents_unheated, warming_places and ``BAND_HOURS``."""
+    return pd.DataFrame(harm(m["residents_unheated"].to_numpy(float), m["warming_places"].to_numpy(float),
+                             m[list(BAND_HOURS)].to_numpy(float), p), index=m.index)
 
 
 def decompose(d: pd.DataFrame, p: ModelParams) -> pd.DataFrame:

@@ -61,6 +61,9 @@ PRIORITY_DTYPES = {
     "min_indoor_c": "float64", "hours_to_12c": "float64", "hours_to_5c": "float64",
     "person_hours_below_12c": "Int64", "p_indoor_below_12c": "float64", "main_driver": "str",
     "completeness": "str", "forecast_issued_at": "str", "data_as_of": "str",
+    "risk_low": "float64", "risk_high": "float64", "expected_below_12c_24h": "Int64",
+    "expected_below_5c_24h": "Int64", "expected_below_12c": "Int64", "expected_below_5c": "Int64",
+    "cold_harm": "Int64", "district_name_uk": "str",
 }
 #: Per-district history columns: the list's, less those that are the same for the whole run.
 DISTRICT_COLUMNS = [c for c in PRIORITY_DTYPES if c not in ("forecast_issued_at", "data_as_of")]
@@ -411,6 +414,11 @@ def _write_connection(output_dir: Path) -> sqlite3.Connection:
     con.execute("PRAGMA journal_mode=WAL")  # readers never block the writer, nor it them
     con.execute("PRAGMA synchronous=FULL")
     con.executescript(_SCHEMA)
+    # A history written before columns were added to the list gets them (empty for its old runs).
+    have = {row[1] for row in con.execute("PRAGMA table_info(district_runs)")}
+    for column in DISTRICT_COLUMNS:
+        if column not in have:
+            con.execute(f"ALTER TABLE district_runs ADD COLUMN {column} {_SQL_TYPES[PRIORITY_DTYPES[column]]}")
     return con
 
 
@@ -440,7 +448,7 @@ def record_run(output_dir, manifest: dict, priority: pd.DataFrame) -> bool:
         added = cur.rowcount == 1
         if added:
             rows = [[manifest["run_id"]] + [_sql_value(v) for v in row]
-                    for row in priority[DISTRICT_COLUMNS].itertuples(index=False)]
+                    for row in priority.reindex(columns=DISTRICT_COLUMNS).itertuples(index=False)]
             marks = ",".join("?" * (len(DISTRICT_COLUMNS) + 1))
             con.executemany(f"INSERT INTO district_runs (run_id, {', '.join(DISTRICT_COLUMNS)}) "
                             f"VALUES ({marks})", rows)
