@@ -531,6 +531,10 @@ def _completeness(a: pd.DataFrame, p: ModelParams) -> pd.Series:
     return pd.Series(np.array(texts, dtype=object)[flags @ (1 << np.arange(flags.shape[1]))], index=a.index)
 
 
+def _utc_ns(times: pd.Series) -> pd.Series:
+    return pd.to_datetime(times, utc=True).astype("datetime64[ns, UTC]")
+
+
 def _band_hours(temp: np.ndarray, wind: np.ndarray, cooling: np.ndarray, dt: np.ndarray,
                 p: ModelParams) -> np.ndarray:
     """(district, 4) ensemble-mean hours below the band edges of a (counterfactual) run [h]."""
@@ -565,7 +569,7 @@ def _scores(a: pd.DataFrame, metrics: pd.DataFrame, forecast: xr.Dataset, coolin
     if rerun.any():
         sub = a.loc[rerun]
         benign = sub.assign(power_on_share=np.where(no_outage[rerun], 1.0, sub["power_on_share"]),
-                            unheated_since=sub["unheated_since"].fillna(sub["unheated_reported_at"]))
+                            unheated_since=_utc_ns(sub["unheated_since"]).fillna(_utc_ns(sub["unheated_reported_at"])))
         low_bands = bands.copy()
         low_bands[rerun] = _band_hours(temp[rerun], wind[rerun], cooling_inputs(benign, times), dt, p)
     out["risk_low"] = np.fmin(risk.harm(residents, low_places, low_bands, p)["risk"], h["risk"])

@@ -156,10 +156,11 @@ def decompose(d: pd.DataFrame, p: ModelParams) -> pd.DataFrame:
     with np.errstate(divide="ignore", invalid="ignore"):
         people = np.log10(np.clip(residents, 1.0, None) / p.residents_per_building)
         warming = np.log10((1.0 - d["absorbed_share"].to_numpy(float)) / (1.0 - p.warming_max_absorbed_share))
+        cold = np.log10(np.clip(d["weighted_hours_benign"].to_numpy(float), 0.0, None)
+                        / (p.horizon_hours * p.band_weights[0]))
     points = {
         "people": people,
-        "cold": np.log10(np.clip(d["weighted_hours_benign"].to_numpy(float), 0.0, None)
-                         / (p.horizon_hours * p.band_weights[0])),
+        "cold": cold,
         "power": d["risk_mean"].to_numpy(float) - d["risk_power_on"].to_numpy(float),
         "since": d["risk_mean"].to_numpy(float) - d["risk_fresh"].to_numpy(float),
         "warming": warming,
