@@ -43,8 +43,9 @@ SETTINGS = {
     "tau_low_hours": (6.0, 400.0, 1.0, "%.0f"),
     "tau_high_hours": (6.0, 600.0, 1.0, "%.0f"),
     "initial_indoor_c": (5.0, 30.0, 0.5, "%.1f"),
-    "internal_gain_k": (0.0, 15.0, 0.1, "%.1f"),
-    "heater_gain_k": (0.0, 30.0, 0.5, "%.1f"),
+    "heat_loss_w_per_k": (20.0, 400.0, 1.0, "%.0f"),  # the gains below are divided by it (g = Q/H)
+    "internal_gains_w": (0.0, 2000.0, 10.0, "%.0f"),
+    "heater_w": (0.0, 5000.0, 100.0, "%.0f"),
     "residents_per_building": (1.0, 2000.0, 10.0, "%.0f"),
     "warming_max_absorbed_share": (0.0, 0.95, 0.05, "%.2f"),
 }

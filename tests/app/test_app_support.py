@@ -131,7 +131,7 @@ def test_priority_view_translates_labels_only(result, inputs):
     assert list(view.index) == list(result.priority["district_code"])
     assert list(view["risk_score"]) == list(result.priority["risk_score"])
     assert view.loc[DESNIANSKYI, "outage_status"] == "аварійні"
-    assert view.loc[DESNIANSKYI, "main_driver"] == "холод у помешканнях"
+    assert view.loc[DESNIANSKYI, "main_driver"] == "кількість людей"
 
 
 def test_severity_cells_are_coloured_by_class():
@@ -235,7 +235,7 @@ def test_every_string_exists_in_both_languages_with_the_same_placeholders():
 
 def test_model_labels_are_translated(result):
     p = result.params
-    for label in p.severity_labels:
+    for label in p.labels():
         assert i18n.severity_label(label, "uk") != label
     from heatneed.risk import DRIVERS
 
@@ -243,6 +243,10 @@ def test_model_labels_are_translated(result):
         assert i18n.driver(driver, "uk") != driver
     assert i18n.completeness("missing: share_65plus, warming_places; residents estimated at 230 per building",
                              "uk") == "бракує: частки 65+, місць обігріву; мешканців оцінено в 230 на будинок"
+    assert i18n.completeness("missing: outage status (assumed emergency, 24 h off), warming_places (assumed none), "
+                             "unheated_since (assumed long before the forecast)", "uk") == (
+        "бракує: стану знеструмлення (прийнято аварійне, 24 год без світла), місць обігріву (прийнято, що немає), "
+        "часу втрати тепла (прийнято: задовго до прогнозу)")
 
 
 def test_chart_times_are_kyiv_wall_clock_whatever_the_viewer_zone():
