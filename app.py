@@ -310,6 +310,8 @@ with tab_list:
             st.altair_chart(support.history_chart(history, lang), width="stretch")
     else:
         detail = support.district_detail(result, code)
+        st.caption(t("why_title"))
+        st.dataframe(support.why_table(result.detail.loc[code], lang), hide_index=True)
         st.caption(t("thresholds_title"))
         st.dataframe(support.threshold_table(detail.hours, result, lang), hide_index=True)
         c1, c2 = st.columns(2)

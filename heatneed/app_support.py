@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 import pydeck as pdk
 
-from . import i18n, indices, physics, pipeline, store
+from . import i18n, indices, physics, pipeline, risk, store
 from .config import DEFAULTS_FILE, ModelParams
 from .export import priority_bytes
 from .inputs import Inputs
@@ -304,6 +304,21 @@ def priority_view(priority: pd.DataFrame, names: pd.Series, lang: str) -> pd.Dat
                           for lo, hi in zip(low, high)]
     view["completeness"] = [i18n.completeness(c, lang) for c in values["completeness"].fillna("")]
     return view
+
+
+def why_table(row: pd.Series, lang: str) -> pd.DataFrame:
+    """"Why this rank": the score points each factor adds (``risk.decompose``, the source of
+    ``main_driver``), largest first, with the cold harm and the score range."""
+    t = lambda key, **v: i18n.text(key, lang, **v)  # noqa: E731
+    points = [(i18n.driver(name, lang), float(row.get(f"points_{key}", np.nan)))
+              for key, name in risk.DRIVERS.items()]
+    points = sorted((p for p in points if p[1] > 0), key=lambda p: -p[1])
+    frame = pd.DataFrame({t("why_factor"): [p[0] for p in points],
+                          t("why_points"): [f"+{p[1]:.1f}" for p in points]})
+    extra = pd.DataFrame({t("why_factor"): [t("col_cold_harm"), t("col_risk_range")],
+                          t("why_points"): [f"{row.get('cold_harm', np.nan):,.0f}".replace(",", " "),
+                                            f"{row.get('risk_low', np.nan):.1f}–{row.get('risk_high', np.nan):.1f}"]})
+    return pd.concat([frame, extra], ignore_index=True)
 
 
 def severity_cell_style(severity: int) -> str:

@@ -184,3 +184,13 @@ def test_kyiv_unknown_outage_is_not_a_zero(kyiv):
     assert row["severity"] >= 4 and row["risk_score"] == same.loc[code, "risk_score"] > 6
     assert row["risk_low"] <= kyiv.priority.set_index("district_code").loc[code, "risk_score"] <= row["risk_score"]
     assert "outage status (assumed emergency, 24 h off)" in row["completeness"]
+
+
+def test_the_apps_why_this_rank_is_the_decomposition_behind_main_driver(kyiv):
+    from heatneed import app_support, i18n
+
+    for code in kyiv.priority["district_code"][:8]:
+        row = kyiv.detail.loc[code]
+        why = app_support.why_table(row, "uk")
+        assert why.iloc[0, 0] == i18n.driver(row["main_driver"], "uk")
+        assert why.iloc[-1, 1] == f"{row['risk_low']:.1f}–{row['risk_high']:.1f}"
