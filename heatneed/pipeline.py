@@ -585,8 +585,9 @@ def _scores(a: pd.DataFrame, metrics: pd.DataFrame, forecast: xr.Dataset, coolin
         out[name] = residents * prob[column]
 
     # Decomposition on the ensemble-mean forecast.
-    mean_temp = np.nanmean(temp, axis=2, keepdims=True)
-    mean_wind = np.nanmean(wind, axis=2, keepdims=True)
+    # (Temperatures have no holes after validation; the wind does not enter the indoor model.)
+    mean_temp = temp.mean(axis=2, keepdims=True, dtype=np.float64).astype(np.float32)
+    mean_wind = np.zeros_like(mean_temp)
     variants = {"risk_mean": (None, None), "risk_power_on": (1.0, None), "risk_fresh": (None, 0.0),
                 "benign": (1.0, 0.0)}
     for name, (p_on, gap) in variants.items():
