@@ -542,8 +542,21 @@ def _band_hours(temp: np.ndarray, wind: np.ndarray, cooling: np.ndarray, dt: np.
     return values[:, [METRIC_COLUMNS.index(c) for c in risk.BAND_HOURS]]
 
 
+def _band_hours_of(forecast: xr.Dataset, cooling: np.ndarray, dt: np.ndarray, p: ModelParams,
+                   scheduler: str | None) -> np.ndarray:
+    """``_band_hours`` of a forecast Dataset: in process, or chunk by chunk on dask (as ``rank``)."""
+    if scheduler or forecast["temp_c"].chunks is not None:
+        from . import distributed
+
+        values, _ = distributed.district_metrics(forecast, cooling, dt, p, scheduler=scheduler)
+        return values[:, [METRIC_COLUMNS.index(c) for c in risk.BAND_HOURS]]
+    temp = forecast["temp_c"].transpose("district", "time", "member").values
+    wind = forecast["wind_kmh"].transpose("district", "time", "member").values
+    return _band_hours(temp, wind, cooling, dt, p)
+
+
 def _scores(a: pd.DataFrame, metrics: pd.DataFrame, forecast: xr.Dataset, cooling: np.ndarray, dt: np.ndarray,
-            p: ModelParams, times: pd.DatetimeIndex) -> pd.DataFrame:
+            p: ModelParams, times: pd.DatetimeIndex, scheduler: str | None = None) -> pd.DataFrame:
     """Cold harm, risk and its range, severity, expected residents and the driver decomposition.
 
     ``risk_low``: the score with every missing input at its benign plausible extreme (power all day,
@@ -558,9 +571,6 @@ def _scores(a: pd.DataFrame, metrics: pd.DataFrame, forecast: xr.Dataset, coolin
     h = risk.harm(residents, places, bands, p)
     out = {"cold_harm": h["cold_harm"], "weighted_hours": h["weighted_hours"], "absorbed_share": h["absorbed_share"],
            "risk": h["risk"]}
-    temp = forecast["temp_c"].transpose("district", "time", "member").values
-    wind = forecast["wind_kmh"].transpose("district", "time", "member").values
-
     # Range over the missing inputs.
     no_outage, no_since = a["outage_status"].isna().to_numpy(), a["unheated_since"].isna().to_numpy()
     low_places = np.where(np.isnan(places), np.inf, places)
@@ -571,7 +581,8 @@ def _scores(a: pd.DataFrame, metrics: pd.DataFrame, forecast: xr.Dataset, coolin
         benign = sub.assign(power_on_share=np.where(no_outage[rerun], 1.0, sub["power_on_share"]),
                             unheated_since=_utc_ns(sub["unheated_since"]).fillna(_utc_ns(sub["unheated_reported_at"])))
         low_bands = bands.copy()
-        low_bands[rerun] = _band_hours(temp[rerun], wind[rerun], cooling_inputs(benign, times), dt, p)
+        low_bands[rerun] = _band_hours_of(forecast.isel(district=np.flatnonzero(rerun)),
+                                          cooling_inputs(benign, times), dt, p, scheduler)
     out["risk_low"] = np.fmin(risk.harm(residents, low_places, low_bands, p)["risk"], h["risk"])
     out["risk_high"] = h["risk"]
 
@@ -585,18 +596,27 @@ def _scores(a: pd.DataFrame, metrics: pd.DataFrame, forecast: xr.Dataset, coolin
         out[name] = residents * prob[column]
 
     # Decomposition on the ensemble-mean forecast.
-    # (Temperatures have no holes after validation; the wind does not enter the indoor model.)
-    mean_temp = temp.mean(axis=2, keepdims=True, dtype=np.float64).astype(np.float32)
+    # (Temperatures have no holes after validation; the wind does not enter the indoor model.) Lazy
+    # forecasts are reduced chunk by chunk: only the (district, time) mean is held here.
+    member_mean = forecast["temp_c"].transpose("district", "time", "member").mean("member", dtype=np.float64)
+    mean_temp = np.asarray(member_mean.values, dtype=np.float32)[:, :, None]
     mean_wind = np.zeros_like(mean_temp)
     variants = {"risk_mean": (None, None), "risk_power_on": (1.0, None), "risk_fresh": (None, 0.0),
                 "benign": (1.0, 0.0)}
-    for name, (p_on, gap) in variants.items():
+    stacked = []
+    for p_on, gap in variants.values():
         c = cooling.copy()
         if p_on is not None:
             c[:, 1] = p_on
         if gap is not None:
             c[:, 2] = gap
-        hv = risk.harm(residents, places, _band_hours(mean_temp, mean_wind, c, dt, p), p)
+        stacked.append(c)
+    n = len(a)
+    # One run over the four variants stacked as districts (districts are independent).
+    bands4 = _band_hours(np.concatenate([mean_temp] * len(variants)), np.concatenate([mean_wind] * len(variants)),
+                         np.concatenate(stacked), dt, p)
+    for k, name in enumerate(variants):
+        hv = risk.harm(residents, places, bands4[k * n:(k + 1) * n], p)
         out["weighted_hours_benign" if name == "benign" else name] = hv["weighted_hours" if name == "benign" else "risk"]
     frame = pd.DataFrame(out, index=a.index)
     frame = pd.concat([frame, risk.decompose(frame.assign(residents_unheated=residents), p)], axis=1)
@@ -639,7 +659,7 @@ def rank(inputs: Inputs, p: ModelParams, *, sensitivity: bool = False, scheduler
     metrics = pd.DataFrame(values, index=a.index,
                            columns=list(METRIC_COLUMNS + (SENSITIVITY_COLUMNS if sensitivity else ())))
 
-    scores = _scores(a, metrics, forecast, cooling, dt, p, times)
+    scores = _scores(a, metrics, forecast, cooling, dt, p, times, scheduler)
     detail = pd.concat([a, scores, metrics.drop(columns="mean_temp_c")], axis=1)
     detail.insert(detail.columns.get_loc("hours_below_12c") + 1, "person_hours_below_12c",
                   (detail["hours_below_12c"] * a["residents_unheated"]).round())
