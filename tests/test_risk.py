@@ -67,8 +67,9 @@ def test_band_weights_count_hours_per_band():
 
 
 def test_warming_places_absorb_capacity_times_hours_up_to_the_cap():
-    # 100 places × 12/24 × 72 h = 3,600 person-hours against 1,000 residents × 36 h below 16 °C = 10 %.
-    assert risk.absorbed_share(100, 1000, 36.0, P) == pytest.approx(0.1)
+    # 100 places × 24/24 × 72 h = 7,200 person-hours against 1,000 residents × 36 h below 16 °C = 20 %.
+    assert risk.absorbed_share(100, 1000, 36.0, P) == pytest.approx(0.2)
+    assert risk.absorbed_share(100, 1000, 36.0, P.replace(warming_hours_per_day=12.0)) == pytest.approx(0.1)
     assert risk.absorbed_share(1e9, 1000, 36.0, P) == P.warming_max_absorbed_share
     assert risk.absorbed_share(np.nan, 1000, 36.0, P) == 0.0  # unknown = none (stated assumption)
     assert risk.absorbed_share(100, 0, 36.0, P) == 0.0
