@@ -115,7 +115,7 @@ def test_risk_range_holds_the_score_and_people_in_the_cold_always_score(base, sp
     assert (d.loc[~cold & (d["residents_unheated"] == 0), "risk"] == 0).all()
 
 
-@PROPERTY
+@settings(PROPERTY, max_examples=8)  # five changes, six runs per example
 @given(spec=districts(), which=st.integers(0, N - 1), colder=st.floats(0.5, 15), more=st.integers(1, 40),
        hours=st.floats(0.5, 24), fewer=st.floats(0, 1), earlier=st.floats(1, 96))
 def test_worse_conditions_never_lower_the_score(base, spec, which, colder, more, hours, fewer, earlier):
