@@ -326,6 +326,7 @@ with tab_list:
         selection_mode="single-row", placeholder="—",
         column_config={"district": st.column_config.TextColumn(t("col_district")),
                        "severity_label": st.column_config.TextColumn("", width="medium"),
+                       "risk_range": st.column_config.TextColumn(t("col_risk_range")),
                        **support.priority_column_config(st.column_config, t)})
     d1, d2 = st.columns(2)
     d1.download_button(t("download_csv"), shown.csv, support.export_file_name(shown.issued_at, False), "text/csv",
@@ -354,6 +355,8 @@ with tab_list:
             st.altair_chart(support.history_chart(history, lang), width="stretch")
     else:
         detail = support.district_detail(result, code)
+        st.caption(t("why_title"))
+        st.dataframe(support.why_table(result.detail.loc[code], lang), hide_index=True)
         st.caption(t("thresholds_title"))
         st.dataframe(support.threshold_table(detail.hours, result, lang), hide_index=True)
         c1, c2 = st.columns(2)
@@ -373,7 +376,7 @@ with tab_map:
     else:
         st.pydeck_chart(support.map_deck(points, lang), height=560, width="stretch", alt=t("map_caption"))
         st.caption(t("map_caption"))
-        st.altair_chart(support.severity_legend(params.severity_labels, lang), width="content")
+        st.altair_chart(support.severity_legend(params.labels(), lang), width="content")
 
 
 # --------------------------------------------------------------------------- needs

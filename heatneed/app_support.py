@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 import pydeck as pdk
 
-from . import columns, i18n, indices, physics, pipeline, store
+from . import columns, i18n, indices, physics, pipeline, risk, store
 from .config import DEFAULTS_FILE, ModelParams
 from .export import priority_bytes
 from .inputs import Inputs
@@ -45,10 +45,11 @@ SETTINGS = {
     "tau_low_hours": (6.0, 400.0, 1.0, "%.0f"),
     "tau_high_hours": (6.0, 600.0, 1.0, "%.0f"),
     "initial_indoor_c": (5.0, 30.0, 0.5, "%.1f"),
-    "internal_gain_k": (0.0, 15.0, 0.1, "%.1f"),
-    "heater_gain_k": (0.0, 30.0, 0.5, "%.1f"),
+    "heat_loss_w_per_k": (20.0, 400.0, 1.0, "%.0f"),  # the gains below are divided by it (g = Q/H)
+    "internal_gains_w": (0.0, 2000.0, 10.0, "%.0f"),
+    "heater_w": (0.0, 5000.0, 100.0, "%.0f"),
     "residents_per_building": (1.0, 2000.0, 10.0, "%.0f"),
-    "warming_place_target_share": (0.05, 1.0, 0.05, "%.2f"),
+    "warming_max_absorbed_share": (0.0, 0.95, 0.05, "%.2f"),
 }
 
 
@@ -329,8 +330,31 @@ def priority_view(priority: pd.DataFrame, names: pd.Series, lang: str) -> pd.Dat
     view["outage_status"] = [i18n.outage_status(s, lang) for s in values["outage_status"]]
     for col in ("hours_off_per_day", "unheated_buildings", "min_temp_c", "min_wind_chill_c", "p_indoor_below_12c"):
         view[col] = values[col]
+    # Risk model v2 columns; a list published before them shows them empty.
+    for col in ("expected_below_12c_24h", "expected_below_5c_24h", "expected_below_12c", "expected_below_5c",
+                "cold_harm"):
+        view[col] = values[col] if col in values else pd.NA
+    low = values["risk_low"] if "risk_low" in values else pd.Series(np.nan, index=values.index)
+    high = values["risk_high"] if "risk_high" in values else pd.Series(np.nan, index=values.index)
+    view["risk_range"] = [f"{lo:.1f}–{hi:.1f}" if pd.notna(lo) and pd.notna(hi) else ""
+                          for lo, hi in zip(low, high)]
     view["completeness"] = [i18n.completeness(c, lang) for c in values["completeness"].fillna("")]
     return view
+
+
+def why_table(row: pd.Series, lang: str) -> pd.DataFrame:
+    """"Why this rank": the score points each factor adds (``risk.decompose``, the source of
+    ``main_driver``), largest first, with the cold harm and the score range."""
+    t = lambda key, **v: i18n.text(key, lang, **v)  # noqa: E731
+    points = [(i18n.driver(name, lang), float(row.get(f"points_{key}", np.nan)))
+              for key, name in risk.DRIVERS.items()]
+    points = sorted((p for p in points if p[1] > 0), key=lambda p: -p[1])
+    frame = pd.DataFrame({t("why_factor"): [p[0] for p in points],
+                          t("why_points"): [f"+{p[1]:.1f}" for p in points]})
+    extra = pd.DataFrame({t("why_factor"): [t("col_cold_harm"), t("col_risk_range")],
+                          t("why_points"): [f"{row.get('cold_harm', np.nan):,.0f}".replace(",", " "),
+                                            f"{row.get('risk_low', np.nan):.1f}–{row.get('risk_high', np.nan):.1f}"]})
+    return pd.concat([frame, extra], ignore_index=True)
 
 
 def severity_cell_style(severity: int) -> str:
@@ -656,15 +680,16 @@ def map_deck(points: pd.DataFrame, lang: str) -> pdk.Deck:
 
 
 def severity_legend(labels, lang: str) -> alt.Chart:
-    """Colour key of the severity classes 1–5 with their labels."""
+    """Colour key of the severity classes 1–5 with their labels, one row each (the labels are
+    sentences in physical terms, too long to sit side by side)."""
     frame = pd.DataFrame({"severity": range(1, 6), "label": [f"{k} {i18n.severity_label(lab, lang)}"
                                                                for k, lab in zip(range(1, 6), labels)]})
     colours = alt.Scale(domain=list(range(1, 6)), range=[SEVERITY_COLOURS[k] for k in range(1, 6)])
-    x = alt.X("severity:O", axis=None)
-    boxes = alt.Chart(frame).mark_rect(height=18, width=110).encode(
-        x=x, color=alt.Color("severity:O", scale=colours, legend=None))
-    text = alt.Chart(frame).mark_text(dy=22, fontSize=12).encode(x=x, text="label:N")
-    return (boxes + text).properties(width=600, height=50)
+    y = alt.Y("severity:O", axis=None, sort="descending")
+    boxes = alt.Chart(frame).mark_rect(width=18, height=16).encode(
+        y=y, color=alt.Color("severity:O", scale=colours, legend=None))
+    text = alt.Chart(frame).mark_text(align="left", dx=14, fontSize=12).encode(y=y, text="label:N")
+    return (boxes + text).properties(width=600, height=110)
 
 
 # --------------------------------------------------------------------------- export

@@ -56,6 +56,16 @@ PRIORITY = (
     Column("completeness", "str", "#meta+completeness", "col_completeness", display="text"),
     Column("forecast_issued_at", "str", "#date+forecast", display="text", per_run=True),
     Column("data_as_of", "str", "#date+reported", display="text", per_run=True),
+    # risk model v2: the score range its missing inputs allow, residents × ensemble probability of
+    # falling below 12 / 5 °C within 24 h and within the horizon, band-weighted person-hours.
+    Column("risk_low", "float64", "#x_risk+score+low", decimals=1),
+    Column("risk_high", "float64", "#x_risk+score+high", decimals=1),
+    Column("expected_below_12c_24h", "Int64", "#x_affected+below12c+h24", "col_expected_12_24", display="localized"),
+    Column("expected_below_5c_24h", "Int64", "#x_affected+below5c+h24", "col_expected_5_24", display="localized"),
+    Column("expected_below_12c", "Int64", "#x_affected+below12c", "col_expected_12", display="localized"),
+    Column("expected_below_5c", "Int64", "#x_affected+below5c", "col_expected_5", display="localized"),
+    Column("cold_harm", "Int64", "#x_personhours+harm", "col_cold_harm", display="localized"),
+    Column("district_name_uk", "str", "#adm5+name+i_uk", display="text"),
 )
 
 BY_NAME = {c.name: c for c in PRIORITY}

@@ -27,8 +27,11 @@ import numba
 import numpy as np
 
 #: Results per (district, member), in the order of ``pipeline.MEMBER_COLUMNS``.
-MIN_TEMP, APPARENT, MIN_INDOOR, HOURS_BELOW, DEGREE_HOURS, MEAN_TEMP, HOURS_MODERATE, HOURS_VERY_HIGH = range(8)
+MIN_TEMP, APPARENT, MIN_INDOOR, HOURS_BELOW, DEGREE_HOURS, MEAN_TEMP, HOURS_MODERATE, HOURS_VERY_HIGH, \
+    HOURS_BELOW_LOW, HOURS_BELOW_HIGH, HOURS_BELOW_VERY_HIGH = range(11)
 assert HOURS_VERY_HIGH == HOURS_MODERATE + 1  # member_results writes them as HOURS_MODERATE + j
+#: Where the hours below each of ``thresholds[2:]`` go (exposure, then the other health-band edges).
+BELOW_SLOTS = np.array([HOURS_BELOW, HOURS_BELOW_LOW, HOURS_BELOW_HIGH, HOURS_BELOW_VERY_HIGH], dtype=np.int64)
 
 
 @numba.njit(nogil=True, cache=True)
@@ -88,7 +91,7 @@ SIGNATURE = ("void(float32[:, :, ::1], float32[:, :, ::1], float32[::1], float32
 @numba.njit(SIGNATURE, nogil=True, cache=True)
 def member_results(temp, wind, shift, start, decay, held_steps, tau, dt, step_kind, thresholds, base,
                    indoor_out, out):
-    """Fill ``out`` (district, 8, member) with the per-member results of a block of districts.
+    """Fill ``out`` (district, 11, member) with the per-member results of a block of districts.
 
     temp, wind   (district, time, member) [°C], [km/h]
     shift        (district,) float32: T_eq − T_out [K] (``physics.equilibrium_temperature`` at 0 °C)
@@ -97,7 +100,8 @@ def member_results(temp, wind, shift, start, decay, held_steps, tau, dt, step_ki
     held_steps   (district,) int: steps still heated (held at ``start``) after the forecast start
     tau          (district,) float32 [h]
     dt           (time,) float64 step lengths [h]; ``step_kind`` (time,) int: column of ``decay``
-    thresholds   float32 [moderate, very high, exposure] indoor thresholds [°C]
+    thresholds   float32 [moderate, very high, exposure, low, high, very high] indoor thresholds [°C]:
+                 first crossings of the first two, hours below each of the last four
     base         float64 degree-hour base [°C]
     indoor_out   (district, time + 1, member) float32, C-contiguous: the indoor temperatures [°C];
                  pass a zero-length array not to keep them
@@ -121,13 +125,13 @@ def member_results(temp, wind, shift, start, decay, held_steps, tau, dt, step_ki
     upper = np.empty(n_member)
     theta = np.empty(n_member, np.float32)
     low = np.empty(n_member, np.float32)
-    below_steps = np.empty(n_member, np.int32)  # steps ending below the exposure threshold
-    below_hours = np.empty(n_member)  # their hours, with unequal steps
-    crossing_sum = np.empty(n_member)
+    n_below = thresholds.shape[0] - 2
+    below_steps = np.empty((n_below, n_member), np.int32)  # steps ending below each hours threshold
+    below_hours = np.empty((n_below, n_member))  # their hours, with unequal steps
+    crossing_sum = np.empty((n_below, n_member))
     coldest = np.zeros(n_member, np.int32)  # first hour of the coldest air
     scratch = np.empty((n + 1, n_member), np.float32)  # indoor temperatures when not kept
     alarm = np.empty((2, n_member), np.float32)  # moderate, very high threshold until first reached
-    exposure = thresholds[2]  # [°C]; thresholds[0], [1] are watched through ``alarm``
     base32 = np.float32(base)
 
     for d in range(n_district):
@@ -196,9 +200,9 @@ def member_results(temp, wind, shift, start, decay, held_steps, tau, dt, step_ki
         indoor = indoor_out[d] if keep_indoor else scratch
         indoor[0] = start[d]
         low[:] = start[d]
-        below_steps[:] = 0
-        below_hours[:] = 0.0
-        crossing_sum[:] = 0.0
+        below_steps[:, :] = 0
+        below_hours[:, :] = 0.0
+        crossing_sum[:, :] = 0.0
         for j in range(2):  # the threshold still to be reached by each member, else −∞
             for m in range(n_member):
                 reached_at_start = start[d, m] < thresholds[j]
@@ -207,8 +211,7 @@ def member_results(temp, wind, shift, start, decay, held_steps, tau, dt, step_ki
         for k in range(n):
             held = k < held_steps[d]
             factor = decay[d, step_kind[k]]
-            crossed = np.int32(0)  # members crossing the exposure threshold in this step (integer sums
-            reached = np.int32(0)  # vectorise; flags or float sums would not)
+            reached = np.int32(0)  # integer sums vectorise; flags or float sums would not
             if held:
                 indoor[k + 1] = start[d]
             else:
@@ -216,25 +219,28 @@ def member_results(temp, wind, shift, start, decay, held_steps, tau, dt, step_ki
                     eq = np.float32(temp[d, k, m]) + shift[d]
                     indoor[k + 1, m] = (indoor[k, m] - eq) * factor + eq
             for m in range(n_member):
-                after = indoor[k + 1, m]
-                low[m] = min(low[m], after)
-                is_below = after < exposure
-                below_steps[m] += np.int32(1) if is_below else np.int32(0)
-                crossed += np.int32(1) if is_below != (indoor[k, m] < exposure) else np.int32(0)
+                low[m] = min(low[m], indoor[k + 1, m])
             for m in range(n_member):
                 reached += np.int32(1) if (indoor[k + 1, m] < alarm[0, m]) | (indoor[k + 1, m] < alarm[1, m]) \
                     else np.int32(0)
-            if not equal_steps:  # hours of the steps ending below, summed in order as numpy does
-                for m in range(n_member):
-                    below_hours[m] += dt[k] if indoor[k + 1, m] < exposure else 0.0
-            if crossed:  # falls through it at s: Δt − s; rises through it at s: s
+            for j in range(n_below):
+                exposure = thresholds[2 + j]
+                crossed = np.int32(0)  # members crossing this threshold in this step
                 for m in range(n_member):
                     is_below = indoor[k + 1, m] < exposure
-                    if is_below != (indoor[k, m] < exposure):
-                        eq = np.float32(temp[d, k, m]) + shift[d]
-                        s = _crossing_hours(indoor[k, m], eq, exposure, tau64, dt[k])
-                        s = 0.0 if np.isnan(s) else s
-                        crossing_sum[m] += -s if is_below else s
+                    below_steps[j, m] += np.int32(1) if is_below else np.int32(0)
+                    crossed += np.int32(1) if is_below != (indoor[k, m] < exposure) else np.int32(0)
+                if not equal_steps:  # hours of the steps ending below, summed in order as numpy does
+                    for m in range(n_member):
+                        below_hours[j, m] += dt[k] if indoor[k + 1, m] < exposure else 0.0
+                if crossed:  # falls through it at s: Δt − s; rises through it at s: s
+                    for m in range(n_member):
+                        is_below = indoor[k + 1, m] < exposure
+                        if is_below != (indoor[k, m] < exposure):
+                            eq = np.float32(temp[d, k, m]) + shift[d]
+                            s = _crossing_hours(indoor[k, m], eq, exposure, tau64, dt[k])
+                            s = 0.0 if np.isnan(s) else s
+                            crossing_sum[j, m] += -s if is_below else s
             if reached:  # first fall below the moderate or very high threshold, inside this step
                 for j in range(2):
                     for m in range(n_member):
@@ -245,5 +251,7 @@ def member_results(temp, wind, shift, start, decay, held_steps, tau, dt, step_ki
                                 indoor[k, m], eq, thresholds[j], tau64, dt[k])
         for m in range(n_member):
             out[d, MIN_INDOOR, m] = low[m]
-            counted = below_steps[m] * dt[0] if equal_steps else below_hours[m]
-            out[d, HOURS_BELOW, m] = counted + crossing_sum[m]
+        for j in range(n_below):
+            for m in range(n_member):
+                counted = below_steps[j, m] * dt[0] if equal_steps else below_hours[j, m]
+                out[d, BELOW_SLOTS[j], m] = counted + crossing_sum[j, m]

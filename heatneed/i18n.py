@@ -51,7 +51,9 @@ def text(key: str, lang: str, **values) -> str:
 
 
 def severity_label(label: str, lang: str) -> str:
-    return _lookup("severity", label, lang) or label
+    """A published severity label (numbers filled in) in ``lang``: read as one of the English
+    ``[severity]`` templates and written from the same level's template in ``lang``."""
+    return _from_template(label, "severity", lang)
 
 
 def driver(name: str, lang: str) -> str:
@@ -65,30 +67,36 @@ def outage_status(status: str, lang: str) -> str:
 def _template_pattern(template: str) -> re.Pattern:
     """A template such as ``missing: {items}`` as a pattern capturing each placeholder."""
     parts = re.split(r"{(\w+)}", template)
-    return re.compile("".join(re.escape(p) if i % 2 == 0 else f"(?P<{p}>.+)" for i, p in enumerate(parts)) + "$")
+    return re.compile("".join(re.escape(p) if i % 2 == 0 else f"(?P<{p}>.+?)" for i, p in enumerate(parts)) + "$")
+
+
+def _from_template(text: str, table: str, lang: str, convert=None) -> str:
+    """``text`` read as one of the English templates of ``table`` and written from the same id's
+    template in ``lang`` (``convert`` may rewrite the captured values); unmatched text is kept."""
+    if not text or lang == REFERENCE:
+        return text
+    for template_id, template in catalogue(REFERENCE).get(table, {}).items():
+        match = _template_pattern(template).match(text)
+        if match:
+            values = convert(match.groupdict()) if convert else match.groupdict()
+            return (_lookup(table, template_id, lang) or template).format(**values)
+    return text
 
 
 def completeness(note: str, lang: str) -> str:
     """The list's completeness note in ``lang``: each "; "-separated part is read as one of the English
-    ``[completeness]`` templates and written from the same template id in ``lang`` (items of
-    ``missing`` by their codes); a part that matches no template is kept as it is."""
+    ``[completeness]`` templates (items of ``missing`` as ``[completeness_item]`` templates, split at
+    ", " outside parentheses) and written from the same ids in ``lang``; unmatched text is kept."""
     if not note or lang == REFERENCE:
         return note
-    templates = catalogue(REFERENCE)["completeness"]
-    out = []
-    for part in note.split("; "):
-        for template_id, template in templates.items():
-            match = _template_pattern(template).match(part)
-            if match:
-                values = match.groupdict()
-                if "items" in values:
-                    values["items"] = ", ".join(_lookup("completeness_item", item, lang) or item
-                                                for item in values["items"].split(", "))
-                out.append(_lookup("completeness", template_id, lang).format(**values))
-                break
-        else:
-            out.append(part)
-    return "; ".join(out)
+
+    def items(values):
+        if "items" in values:
+            parts = re.split(r", (?![^(]*\))", values["items"])
+            values["items"] = ", ".join(_from_template(item, "completeness_item", lang) for item in parts)
+        return values
+
+    return "; ".join(_from_template(part, "completeness", lang, items) for part in note.split("; "))
 
 
 def placeholders(s: str) -> set[str]:

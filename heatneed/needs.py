@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from . import physics
+from . import physics, risk
 from .config import ModelParams
 from .errors import InputError, located
 from .planning import NeedsParams, needs_params  # noqa: F401  (re-exported)
@@ -61,7 +61,8 @@ def warming_shortfall(people_below, demand_share, capacity):
     """People a warming place cannot hold [persons] = max(0, share × people below 12 °C − capacity).
 
     ``demand_share``: share of the people in cold homes who need a warm place at a time (the
-    ``[scores] warming_place_target_share`` of the coping score); NaN capacity (unknown) gives NaN.
+    ``[scores] warming_max_absorbed_share`` of the risk score, so score and shortfall agree); NaN
+    capacity (unknown) gives NaN.
     """
     return np.maximum(0.0, demand_share * np.asarray(people_below, dtype=float) - np.asarray(capacity, dtype=float))
 
@@ -283,7 +284,7 @@ def district_needs(result, np_: NeedsParams, sites: pd.DataFrame | None = None,
     else:
         capacity = a["warming_places"].to_numpy(float)
         source = "registry"
-    share = p.warming_place_target_share
+    share = p.warming_max_absorbed_share  # the share of the exposure warming places can take in the score
     flats = np.ceil(np.round(a["residents_unheated"].to_numpy(float) / np_.persons_per_flat, 9))
     out: dict[str, np.ndarray] = {}
     windows = {"_24h": min(DAY_HOURS, horizon_h), "": horizon_h}
@@ -451,6 +452,14 @@ def scenario_priority(result, scenario: Scenario) -> pd.DataFrame:
         metrics[f"hours_to_12c_{tag}"] = quantile_hours(h12, q)
     metrics["hours_below_12c"] = np.median(hb, axis=-1)
     metrics["p_indoor_below_12c"] = (~np.isnan(h12)).mean(axis=-1)
+    # Risk model v2's inputs: shares of members below 5 °C, within the lead time, and the ensemble-mean
+    # hours below each band edge (as pipeline._ensemble_statistics computes them).
+    metrics["p_indoor_below_5c"] = (~np.isnan(h5)).mean(axis=-1)
+    with np.errstate(invalid="ignore"):
+        metrics["p_below_12c_lead"] = (h12 <= p.lead_hours).mean(axis=-1)  # NaN ('never') compares False
+        metrics["p_below_5c_lead"] = (h5 <= p.lead_hours).mean(axis=-1)
+    for name, edge in zip(risk.BAND_HOURS, (p.low_c, p.exposure_c, p.high_c, p.very_high_c)):
+        metrics[name] = physics.hours_below(indoor, eq, tau, dt, edge).mean(axis=-1)
     model_inputs = base.loc[:, :"warming_places"] if "warming_places" in base else base
     detail = score_detail(model_inputs, metrics, p)
     return priority_table(detail, result.inputs, result.forecast, p)

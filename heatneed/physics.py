@@ -58,6 +58,37 @@ def tau_from_readings(elapsed_hours, temp_start, temp_out, temp_reading):
     return tau if tau.ndim else float(tau)
 
 
+def tau_iso13790(c_m_kj_per_k_m2, floor_area_m2, heat_loss_w_per_k):
+    """Time constant of a building zone from ISO 13790's heat-capacity class [h].
+
+    τ = C_m·A / (3600·H) with C_m the internal heat capacity per floor area [kJ/(K·m²)] (classes
+    80, 110, 165, 260, 370 from very light to very heavy), A the floor area [m²] and H the heat-loss
+    coefficient [W/K] [ISO13790]. E.g. C_m 260, A 54 m², H 77 W/K → 50.6 h.
+    """
+    c_m = np.asarray(c_m_kj_per_k_m2, dtype=float) * 1000.0  # [J/(K·m²)]
+    tau = c_m * np.asarray(floor_area_m2, dtype=float) / (3600.0 * np.asarray(heat_loss_w_per_k, dtype=float))
+    return tau if tau.ndim else float(tau)
+
+
+def fit_three_readings(temp_0, temp_1, temp_2, interval_hours):
+    """Equilibrium temperature [°C] and time constant [h] from three equally spaced readings.
+
+    For T(t) = T_eq + (T0 − T_eq)·e^(−t/τ) sampled at 0, Δ, 2Δ the ratios (T1 − T_eq)/(T0 − T_eq) and
+    (T2 − T_eq)/(T1 − T_eq) are equal, so T_eq = (T1² − T0·T2)/(2·T1 − T0 − T2) and
+    τ = Δ / ln[(T0 − T_eq)/(T1 − T_eq)] (exact solution of Newton cooling; Homaei et al. 2021's
+    21 / 15 / 11 °C at 0 / 48 / 96 h give 3.0 °C and 118.38 h [Homaei2021]). Unlike
+    ``tau_from_readings`` it needs no outdoor temperature and absorbs any constant gain into T_eq.
+    NaN when the readings are not a decay (not strictly decreasing at a decreasing rate).
+    """
+    t0, t1, t2 = (np.asarray(x, dtype=float) for x in (temp_0, temp_1, temp_2))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        eq = (t1 * t1 - t0 * t2) / (2.0 * t1 - t0 - t2)
+        tau = np.asarray(interval_hours, dtype=float) / np.log((t0 - eq) / (t1 - eq))
+    ok = (t0 > t1) & (t1 > t2) & (t0 - t1 > t1 - t2)
+    eq, tau = np.where(ok, eq, np.nan), np.where(ok, tau, np.nan)
+    return (eq, tau) if eq.ndim else (float(eq), float(tau))
+
+
 def equilibrium_temperature(temp_out, power_on_share, internal_gain_k, heater_gain_k):
     """Temperature the dwelling tends to [°C]: T_eq = T_out + g_int + p_on·g_heat (README: The model)."""
     return temp_out + internal_gain_k + power_on_share * heater_gain_k

@@ -147,10 +147,13 @@ def _district_arrays(inputs: Inputs, p: ModelParams, t0: pd.Timestamp) -> pd.Dat
     a["outage_status"] = out["status"]
     hours_off = out["hours_off_per_day"] if "hours_off_per_day" in out else missing
     a["hours_off_per_day"] = hours_off.fillna(out["status"].map(DEFAULT_HOURS_OFF))
-    # Unknown outage status: the indoor model assumes no power (worst case, stated in completeness).
-    a["power_on_share"] = 1.0 - a["hours_off_per_day"] / 24.0
+    # Unknown outage status: emergency, 24 h off (stated assumption, worst case; in completeness).
+    a["power_on_share"] = 1.0 - a["hours_off_per_day"].fillna(DEFAULT_HOURS_OFF["emergency"]) / 24.0
     a["unheated_since"] = uh["unheated_since"] if "unheated_since" in uh else pd.Series(pd.NaT, index=reg.index)
+    a["unheated_reported_at"] = uh["reported_at"]
     a["share_65plus"] = reg["share_65plus"] if "share_65plus" in reg else missing
+    # Shown beside the score, never in it: the national figure where the registry has none (stated).
+    a["share_65plus_used"] = a["share_65plus"].fillna(p.share_65plus_national)
     a["warming_places"] = reg["warming_places"] if "warming_places" in reg else missing
     return pd.DataFrame(a, index=reg.index)
 
@@ -162,12 +165,14 @@ METRIC_COLUMNS = (
     "min_temp_c", "min_wind_chill_c", "hours_to_12c", "hours_to_5c", "min_indoor_c_p10", "hours_to_12c_p10",
     "min_indoor_c_p90", "hours_to_12c_p90", "min_indoor_c", "hours_below_12c", "p_indoor_below_12c",
     "degree_hours_below_18c", "mean_temp_c",
+    # risk model v2: probabilities over the members, and ensemble-mean hours below each band edge
+    "p_indoor_below_5c", "p_below_12c_lead", "p_below_5c_lead", *risk.BAND_HOURS,
 )
 SENSITIVITY_COLUMNS = ("min_indoor_c_tau_low", "hours_to_12c_tau_low", "min_indoor_c_tau_high",
                        "hours_to_12c_tau_high")
 #: Per (district, member) results behind them, before the ensemble statistics.
 MEMBER_COLUMNS = ("min_temp_c", "min_wind_chill_c", "min_indoor_c", "hours_below_12c", "degree_hours_below_18c",
-                  "mean_temp_c", "hours_to_12c", "hours_to_5c")
+                  "mean_temp_c", "hours_to_12c", "hours_to_5c", "hours_below_16c", "hours_below_9c", "hours_below_5c")
 #: Districts per block in ``district_metrics``: small enough that a block's float32 arrays (64 × 384 h ×
 #: 51 members ≈ 5 MB each) mostly stay in cache between the passes over them, large enough that each
 #: numpy call does real work (64 measured best among 32–256 on a 2-core machine).
@@ -185,16 +190,18 @@ def cooling_inputs(a: pd.DataFrame, times: pd.DatetimeIndex, tau_hours=None) -> 
 
     ``a`` needs ``tau_hours`` [h], ``power_on_share`` (NaN = unknown: no power, the worst case) and
     ``unheated_since``; ``times`` are the forecast step starts. ``gap_hours`` [h] is how long the home
-    has cooled before the first step; ``heated_steps`` how many steps it is still heated (heat lost
-    after the forecast start). ``tau_hours`` overrides every district's τ (sensitivity runs).
+    has cooled before the first step, +inf when ``unheated_since`` is unknown (stated conservative
+    start: heat lost long ago, the home at its equilibrium); ``heated_steps`` how many steps it is
+    still heated (heat lost after the forecast start). ``tau_hours`` overrides every district's τ.
     """
     tau = a["tau_hours"].to_numpy(float) if tau_hours is None else np.full(len(a), float(tau_hours))
     p_on = np.nan_to_num(a["power_on_share"].to_numpy(float), nan=0.0)
     since = pd.to_datetime(a["unheated_since"], utc=True).dt.tz_localize(None)
-    elapsed = ((times[0] - since).dt.total_seconds() / 3600.0).to_numpy(float)  # NaN = unknown: start at T0
+    elapsed = ((times[0] - since).dt.total_seconds() / 3600.0).to_numpy(float)
     loss = since.to_numpy(dtype="datetime64[ns]")
     heated_steps = np.where(elapsed < 0, np.searchsorted(times.values, loss, side="left"), 0)
-    return np.column_stack([tau, p_on, np.clip(np.nan_to_num(elapsed), 0.0, None), heated_steps]).astype(float)
+    gap = np.where(np.isnan(elapsed), np.inf, np.clip(elapsed, 0.0, None))
+    return np.column_stack([tau, p_on, gap, heated_steps]).astype(float)
 
 
 def _time_major(values: np.ndarray) -> np.ndarray:
@@ -271,7 +278,8 @@ def quantile_hours(hours: np.ndarray, q: float) -> np.ndarray:
 
 
 def member_metrics(indoor, temp_eq, tau, dt, p: ModelParams, *, axis=-1) -> dict[str, np.ndarray]:
-    """Per (district, member): coldest indoor °C, hours to 12/5 °C, hours below the exposure threshold.
+    """Per (district, member): coldest indoor °C, hours to 12/5 °C, hours below the exposure threshold and
+    below the other health-band edges (16, 9, 5 °C) that the cold harm weights.
 
     ``indoor`` and ``temp_eq`` as ``simulate`` returns them, or time-major with ``axis=0``.
     """
@@ -281,6 +289,9 @@ def member_metrics(indoor, temp_eq, tau, dt, p: ModelParams, *, axis=-1) -> dict
         "hours_to_12c": physics.first_crossing_hours(indoor, temp_eq, tau3, dt, p.moderate_c, axis=axis),
         "hours_to_5c": physics.first_crossing_hours(indoor, temp_eq, tau3, dt, p.very_high_c, axis=axis),
         "hours_below_12c": physics.hours_below(indoor, temp_eq, tau3, dt, p.exposure_c, axis=axis),
+        "hours_below_16c": physics.hours_below(indoor, temp_eq, tau3, dt, p.low_c, axis=axis),
+        "hours_below_9c": physics.hours_below(indoor, temp_eq, tau3, dt, p.high_c, axis=axis),
+        "hours_below_5c": physics.hours_below(indoor, temp_eq, tau3, dt, p.very_high_c, axis=axis),
     }
 
 
@@ -373,7 +384,7 @@ def district_metrics(temp: np.ndarray, wind: np.ndarray, cooling: np.ndarray, dt
     else:
         for lo in starts:
             block(lo)
-    return _ensemble_statistics(dict(zip(names, np.moveaxis(per_member, 1, 0))), sensitivity)
+    return _ensemble_statistics(dict(zip(names, np.moveaxis(per_member, 1, 0))), sensitivity, p.lead_hours)
 
 
 def indoor_buffer(shape: tuple[int, int, int], fused: bool) -> np.ndarray:
@@ -409,7 +420,8 @@ def _member_results(temp, wind, cooling, dt, p: ModelParams, sensitivity: bool, 
     temp_min = t_out.min(axis=0)
     values = [temp_min, _coldest_apparent(t_out, _time_major(wind), temp_min), per_member["min_indoor_c"],
               per_member["hours_below_12c"], _degree_hours_below(t_out, p.minimal_c, dt, temp_sum),
-              temp_sum / len(t_out), per_member["hours_to_12c"], per_member["hours_to_5c"]]
+              temp_sum / len(t_out), per_member["hours_to_12c"], per_member["hours_to_5c"],
+              per_member["hours_below_16c"], per_member["hours_below_9c"], per_member["hours_below_5c"]]
     if sensitivity:
         for tau_h in (p.tau_low_hours, p.tau_high_hours):
             fixed_tau = cooling.copy()
@@ -429,7 +441,8 @@ def _fused_member_results(temp, wind, cooling, dt, p: ModelParams, sensitivity: 
     temp, wind = (np.ascontiguousarray(x, dtype=np.float32) for x in (temp, wind))  # as _time_major does
     dt32 = dt.astype(np.float32)
     kinds, step_kind = np.unique(dt32, return_inverse=True)
-    thresholds = np.array([p.moderate_c, p.very_high_c, p.exposure_c], dtype=np.float32)
+    thresholds = np.array([p.moderate_c, p.very_high_c, p.exposure_c, p.low_c, p.high_c, p.very_high_c],
+                          dtype=np.float32)
     no_indoor = np.empty((0, 0, 0), dtype=np.float32)
     target = None if indoor_out is None else indoor_out.transpose(0, 2, 1)  # (district, time+1, member)
     indoor_out = target if target is None or target.flags.c_contiguous else np.empty(target.shape, np.float32)
@@ -463,32 +476,44 @@ def _fused_member_results(temp, wind, cooling, dt, p: ModelParams, sensitivity: 
     return values
 
 
-def _ensemble_statistics(per_member: dict[str, np.ndarray], sensitivity: bool) -> np.ndarray:
+def _ensemble_statistics(per_member: dict[str, np.ndarray], sensitivity: bool, lead_hours: float) -> np.ndarray:
     """(district, ``METRIC_COLUMNS`` [+ ``SENSITIVITY_COLUMNS``]) from (district, member) results:
     the ensemble median, P10/P90 of the coldest indoor temperature and of the hours to 12 °C
-    ('never' later than any time), and the share of members falling below 12 °C."""
-    hours_12, min_indoor = per_member["hours_to_12c"], per_member["min_indoor_c"]
+    ('never' later than any time), the shares of members falling below 12 and 5 °C (within the
+    horizon and within ``lead_hours``) and the ensemble mean of the hours below each band edge
+    (the cold harm is a mean over members; README: "Scores")."""
+    hours_12, hours_5, min_indoor = per_member["hours_to_12c"], per_member["hours_to_5c"], per_member["min_indoor_c"]
     hours = [name for name in per_member if name.startswith("hours_to_")]
-    plain = [name for name in per_member if name not in hours]
+    band = {"hours_below_16c", "hours_below_9c", "hours_below_5c"}
+    plain = [name for name in per_member if name not in hours and name not in band]
     columns = dict(zip(plain, np.median(np.stack([per_member[n] for n in plain]), axis=-1)))
     columns.update(zip(hours, median_hours(np.stack([per_member[n] for n in hours]))))
     for q, tag in ((0.1, "p10"), (0.9, "p90")):
         columns[f"min_indoor_c_{tag}"] = np.quantile(min_indoor, q, axis=-1)
         columns[f"hours_to_12c_{tag}"] = quantile_hours(hours_12, q)
     columns["p_indoor_below_12c"] = (~np.isnan(hours_12)).mean(axis=-1)
+    columns["p_indoor_below_5c"] = (~np.isnan(hours_5)).mean(axis=-1)
+    with np.errstate(invalid="ignore"):
+        columns["p_below_12c_lead"] = (hours_12 <= lead_hours).mean(axis=-1)  # NaN ('never') compares False
+        columns["p_below_5c_lead"] = (hours_5 <= lead_hours).mean(axis=-1)
+    for name, source in zip(risk.BAND_HOURS, ("hours_below_16c", "hours_below_12c", "hours_below_9c",
+                                              "hours_below_5c")):
+        columns[name] = per_member[source].mean(axis=-1)
     return np.column_stack([columns[c] for c in METRIC_COLUMNS + (SENSITIVITY_COLUMNS if sensitivity else ())])
 
 
 def _completeness(a: pd.DataFrame, p: ModelParams) -> pd.Series:
     """Which inputs a district lacks, in words ("complete" when none), and estimated residents."""
     missing = {"unheated count": a["unheated_buildings"].isna(),
-               "outage status (model assumes no power)": a["outage_status"].isna(),
-               "share_65plus": a["share_65plus"].isna(),
-               "warming_places": a["warming_places"].isna()}
+               "outage status (assumed emergency, 24 h off)": a["outage_status"].isna(),
+               f"share_65plus (national {p.share_65plus_national:.1%} shown)": a["share_65plus"].isna(),
+               "warming_places (assumed none)": a["warming_places"].isna(),
+               "unheated_since (assumed long before the forecast)":
+                   a["unheated_since"].isna() & a["unheated_buildings"].gt(0)}
     estimated = ~a["residents_reported"].astype(bool) & a["per_building_estimated"].astype(bool) \
         & a["unheated_buildings"].notna()
     flags = np.column_stack([*missing.values(), estimated]).astype(int)
-    texts = []  # one per combination of flags (32), not per district
+    texts = []  # one per combination of flags (64), not per district
     for code in range(2 ** flags.shape[1]):
         absent = [label for i, label in enumerate(missing) if code >> i & 1]
         text = "missing: " + ", ".join(absent) if absent else "complete"
@@ -502,6 +527,119 @@ def indoor_temperatures(temp: np.ndarray, cooling: np.ndarray, dt: np.ndarray, p
     """(district, member, time+1) indoor temperatures [°C] of (district, time, member) forecasts ``temp``."""
     indoor, _ = _cool(_time_major(temp), cooling, dt, p)
     return indoor.transpose(1, 2, 0)
+
+
+def _utc_ns(times: pd.Series) -> pd.Series:
+    return pd.to_datetime(times, utc=True).astype("datetime64[ns, UTC]")
+
+
+def _band_hours(temp: np.ndarray, wind: np.ndarray, cooling: np.ndarray, dt: np.ndarray,
+                p: ModelParams) -> np.ndarray:
+    """(district, 4) ensemble-mean hours below the band edges of a (counterfactual) run [h]."""
+    values = district_metrics(temp, wind, cooling, dt, p, threads=THREADS)
+    return values[:, [METRIC_COLUMNS.index(c) for c in risk.BAND_HOURS]]
+
+
+def _band_hours_of(forecast: xr.Dataset, cooling: np.ndarray, dt: np.ndarray, p: ModelParams,
+                   scheduler: str | None) -> np.ndarray:
+    """``_band_hours`` of a forecast Dataset: in process, or chunk by chunk on dask (as ``rank``)."""
+    if scheduler or forecast["temp_c"].chunks is not None:
+        from . import distributed
+
+        values, _ = distributed.district_metrics(
+            forecast, cooling, dt, p, kernel=district_metrics, indoor_kernel=indoor_temperatures,
+            columns=len(METRIC_COLUMNS), fused=use_fused(forecast["temp_c"].size), scheduler=scheduler)
+        return values[:, [METRIC_COLUMNS.index(c) for c in risk.BAND_HOURS]]
+    temp = forecast["temp_c"].transpose("district", "time", "member").values
+    wind = forecast["wind_kmh"].transpose("district", "time", "member").values
+    return _band_hours(temp, wind, cooling, dt, p)
+
+
+def _scores(a: pd.DataFrame, metrics: pd.DataFrame, forecast: xr.Dataset | None, cooling: np.ndarray | None,
+            dt: np.ndarray | None, p: ModelParams, times: pd.DatetimeIndex | None,
+            scheduler: str | None = None) -> pd.DataFrame:
+    """Cold harm, risk and its range, severity, expected residents and the driver decomposition.
+
+    Without ``forecast`` (a what-if scored on its own metrics) the range is the score itself and the
+    decomposition is skipped (``main_driver`` empty).
+
+    ``risk_low``: the score with every missing input at its benign plausible extreme (power all day,
+    heat lost at the unheated report time, warming places absorbing all they can), from a
+    counterfactual run of the districts concerned; ``risk_high`` = the score (the assumptions are
+    the worst plausible values). The decomposition runs on the ensemble-mean forecast (one member):
+    as modelled, with power all day, with heat lost at the forecast start, and with both.
+    """
+    residents = a["residents_unheated"].to_numpy(float)
+    places = a["warming_places"].to_numpy(float)
+    bands = metrics[list(risk.BAND_HOURS)].to_numpy(float)
+    h = risk.harm(residents, places, bands, p)
+    out = {"cold_harm": h["cold_harm"], "weighted_hours": h["weighted_hours"], "absorbed_share": h["absorbed_share"],
+           "risk": h["risk"]}
+    # Range over the missing inputs.
+    no_outage, no_since = a["outage_status"].isna().to_numpy(), a["unheated_since"].isna().to_numpy()
+    low_places = np.where(np.isnan(places), np.inf, places)
+    rerun = (no_outage | no_since) & (residents > 0)
+    low_bands = bands
+    if forecast is None:
+        low_places = places
+    elif rerun.any():
+        sub = a.loc[rerun]
+        benign = sub.assign(power_on_share=np.where(no_outage[rerun], 1.0, sub["power_on_share"]),
+                            unheated_since=_utc_ns(sub["unheated_since"]).fillna(_utc_ns(sub["unheated_reported_at"])))
+        low_bands = bands.copy()
+        low_bands[rerun] = _band_hours_of(forecast.isel(district=np.flatnonzero(rerun)),
+                                          cooling_inputs(benign, times), dt, p, scheduler)
+    out["risk_low"] = np.fmin(risk.harm(residents, low_places, low_bands, p)["risk"], h["risk"])
+    out["risk_high"] = h["risk"]
+
+    # Severity and magnitudes (residents × ensemble probability).
+    prob = {c: metrics[c].to_numpy(float) for c in ("p_indoor_below_12c", "p_indoor_below_5c", "p_below_12c_lead",
+                                                      "p_below_5c_lead")}
+    out["severity"] = risk.severity(residents, prob["p_indoor_below_12c"], prob["p_indoor_below_5c"],
+                                    prob["p_below_12c_lead"], prob["p_below_5c_lead"], p)
+    for name, column in (("expected_below_12c_24h", "p_below_12c_lead"), ("expected_below_5c_24h", "p_below_5c_lead"),
+                         ("expected_below_12c", "p_indoor_below_12c"), ("expected_below_5c", "p_indoor_below_5c")):
+        out[name] = residents * prob[column]
+
+    if forecast is None:
+        frame = pd.DataFrame(out, index=a.index).assign(main_driver="")
+        return _unscored_unknown(frame, a)
+    # Decomposition on the ensemble-mean forecast.
+    # (Temperatures have no holes after validation; the wind does not enter the indoor model.) Lazy
+    # forecasts are reduced chunk by chunk: only the (district, time) mean is held here.
+    member_mean = forecast["temp_c"].transpose("district", "time", "member").mean("member", dtype=np.float64)
+    mean_temp = np.asarray(member_mean.values, dtype=np.float32)[:, :, None]
+    mean_wind = np.zeros_like(mean_temp)
+    variants = {"risk_mean": (None, None), "risk_power_on": (1.0, None), "risk_fresh": (None, 0.0),
+                "benign": (1.0, 0.0)}
+    stacked = []
+    for p_on, gap in variants.values():
+        c = cooling.copy()
+        if p_on is not None:
+            c[:, 1] = p_on
+        if gap is not None:
+            c[:, 2] = gap
+        stacked.append(c)
+    n = len(a)
+    # One run over the four variants stacked as districts (districts are independent).
+    bands4 = _band_hours(np.concatenate([mean_temp] * len(variants)), np.concatenate([mean_wind] * len(variants)),
+                         np.concatenate(stacked), dt, p)
+    for k, name in enumerate(variants):
+        hv = risk.harm(residents, places, bands4[k * n:(k + 1) * n], p)
+        out["weighted_hours_benign" if name == "benign" else name] = hv["weighted_hours" if name == "benign" else "risk"]
+    frame = pd.DataFrame(out, index=a.index)
+    frame = pd.concat([frame, risk.decompose(frame.assign(residents_unheated=residents), p)], axis=1)
+    return _unscored_unknown(frame, a)
+
+
+def _unscored_unknown(frame: pd.DataFrame, a: pd.DataFrame) -> pd.DataFrame:
+    """Districts without an unheated report: no exposure, no score (listed last)."""
+    unknown = a["unheated_buildings"].isna().to_numpy()
+    if unknown.any():
+        frame.loc[unknown, ["cold_harm", "risk", "risk_low", "risk_high"]] = np.nan
+        frame.loc[unknown, "main_driver"] = ""
+        frame.loc[unknown, "severity"] = 0
+    return frame
 
 
 def rank(inputs: Inputs, p: ModelParams, *, sensitivity: bool = False, scheduler: str | None = None) -> RankResult:
@@ -536,25 +674,24 @@ def rank(inputs: Inputs, p: ModelParams, *, sensitivity: bool = False, scheduler
         indoor_c = xr.DataArray(indoor, dims=("district", "member", "time"), coords=coords, attrs={"units": "degC"})
     metrics = pd.DataFrame(values, index=a.index,
                            columns=list(METRIC_COLUMNS + (SENSITIVITY_COLUMNS if sensitivity else ())))
-    detail = score_detail(a, metrics, p)
+    detail = score_detail(a, metrics, p, forecast=forecast, cooling=cooling, dt=dt, times=times, scheduler=scheduler)
     priority = priority_table(detail, inputs, forecast, p)
     detail = detail.loc[priority["district_code"]]
     return RankResult(priority, detail, indoor_c, forecast, p, inputs)
 
 
-def score_detail(a: pd.DataFrame, metrics: pd.DataFrame, p: ModelParams) -> pd.DataFrame:
+def score_detail(a: pd.DataFrame, metrics: pd.DataFrame, p: ModelParams, *, forecast: xr.Dataset | None = None,
+                 cooling: np.ndarray | None = None, dt: np.ndarray | None = None, times: pd.DatetimeIndex | None = None,
+                 scheduler: str | None = None) -> pd.DataFrame:
     """Per-district detail (registry order): model inputs ``a``, scores and ``metrics``
-    (``METRIC_COLUMNS``), person-hours and completeness. Also used for what-if scenarios
-    (``heatneed.needs``) with the scenario's metrics."""
-    m = pd.DataFrame({"residents_unheated": a["residents_unheated"], "min_indoor_c": metrics["min_indoor_c"],
-                      "power_on_share": a["power_on_share"].where(a["outage_status"].notna()),
-                      "mean_temp_c": metrics["mean_temp_c"], "share_65plus": a["share_65plus"],
-                      "warming_places": a["warming_places"]})
-    scores = risk.score_table(m, p)
-    unknown = a["unheated_buildings"].isna()  # no report: no exposure, no score (never imputed)
-    scores.loc[unknown, ["exposure", "hazard_exposure", "risk", "main_driver"]] = [np.nan, np.nan, np.nan, ""]
-    scores.loc[unknown, "severity"] = 0
+    (``METRIC_COLUMNS``), person-hours and completeness.
 
+    With the modelled ``forecast``, ``cooling`` inputs, steps ``dt`` and ``times`` (a full rank) the
+    score range over missing inputs and the driver decomposition are computed too (``_scores``);
+    without them (a what-if scenario of ``heatneed.needs``, scored on its own metrics) the range is the
+    score itself and no driver is named.
+    """
+    scores = _scores(a, metrics, forecast, cooling, dt, p, times, scheduler)
     detail = pd.concat([a, scores, metrics], axis=1)
     detail.insert(detail.columns.get_loc("hours_below_12c") + 1, "person_hours_below_12c",
                   (detail["hours_below_12c"] * a["residents_unheated"]).round())
@@ -572,7 +709,7 @@ def priority_table(detail: pd.DataFrame, inputs: Inputs, forecast: xr.Dataset, p
     """The ranked priority list: the columns of ``heatneed.columns``, rounded there for publication."""
     reg = inputs.districts.reindex(detail.index)
     severity = detail["severity"].astype(int)
-    labels = np.array([""] + list(p.severity_labels), dtype=object)
+    labels = np.array([""] + list(p.labels()), dtype=object)
     columns = {  # built as one frame: inserting ~20 columns one by one costs more than the model
         "rank": 0, "district_code": reg["district_code"], "district_name": reg["district_name"],
         "admin1_code": reg["admin1_code"], "risk_score": detail["risk"], "severity": severity,
@@ -580,6 +717,8 @@ def priority_table(detail: pd.DataFrame, inputs: Inputs, forecast: xr.Dataset, p
         "outage_status": detail["outage_status"].fillna("unknown"),
         "main_driver": detail["main_driver"], "completeness": detail["completeness"],
         "forecast_issued_at": forecast.attrs.get("issued_at", ""), "data_as_of": data_as_of(inputs),
+        "district_name_uk": reg["district_name_uk"].fillna("") if "district_name_uk" in reg
+        else pd.Series("", index=detail.index),
     }
     columns.update({col: detail[col] for col in list_columns.PRIORITY_COLUMNS if col not in columns})
     out = list_columns.publish(pd.DataFrame(columns, index=detail.index))

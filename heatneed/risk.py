@@ -1,23 +1,30 @@
-"""Exposure metrics -> dimension scores -> risk -> severity -> ranking with drivers.
+"""Cold harm from the physics -> score -> severity -> main driver (risk model v2; README: "The model").
 
-Structure after INFORM Risk [INFORM2017]: three dimensions on fixed 0–10 scales,
-higher = worse, combined by a geometric mean (non-compensatory):
+The score is a fixed monotone transform of the expected **cold harm** of a district: residents of
+unheated homes × hours they spend in each indoor health band within the horizon, band-weighted,
+averaged over the ensemble members (hours integrate exposure: Collins' thresholds are durations
+[Collins1986]):
 
-    risk = (HE · V · LCC)^(1/3)   over the dimensions available for the district
+    h_b      = ensemble-mean hours below the band edges 16, 12, 9, 5 °C          [h]
+    W        = w₁·(h₁₆ − h₁₂) + w₂·(h₁₂ − h₉) + w₃·(h₉ − h₅) + w₄·h₅               [h]  (weights 1, 2, 4, 8)
+    a        = min(a_max, places · (hours open/24) · horizon / (residents · h₁₆))   share absorbed
+    harm     = residents · W · (1 − a)                                          [person-hours]
+    risk     = log10(1 + harm), at least 0.1 when harm > 0, at most 10          (0 when harm = 0)
 
-- HE, hazard & exposure = √(hazard · exposure)
-  hazard   = health-band score of the coldest modelled indoor temperature (ensemble median):
-             piecewise linear through 18 °C→0, 16→2, 12→4, 9→6, 5→8, 0→10 (WHO 2018; Collins 1986)
-  exposure = 10 · log10(1 + residents) / log10(1 + exposure_full_residents)
-- V, vulnerability = 10 · share_65plus / vulnerability_full_share_65plus (clipped)
-- LCC, lack of coping capacity = mean of the components available:
-  power    = 10 · (1 − share of the heat deficit that plug-in heaters can cover while powered)
-             = 10 · clip(1 − p_on·g_heat / (18 °C − (mean T_out + g_int)), 0, 1)
-  warming  = 10 · clip(1 − warming_places / (target_share · residents), 0, 1)
+Coping acts only where it acts: heating while powered through T_eq (physics), warming places by
+the exposure they can absorb (``a``). Hours without power and outdoor cold enter only through the
+modelled indoor temperature, so nothing is counted twice, and no factor can bring the harm of
+people in the cold to zero (a ≤ a_max < 1). The scale is fixed: a score means the same next week,
+and one district's score never depends on another's. One point is a factor of ten in harm.
 
-Scales are fixed (never rescaled to the districts in view), so a score means the same next week
-and adding or removing a district never changes another district's score. Missing data is never
-imputed: the dimension or component is left out and ``completeness`` says so.
+Vulnerability (share of residents aged 65+) is shown beside the score, not inside it: the health
+bands come from studies of older people [Collins1986] [WHO2018], so weighting the same hours again
+by age would count it twice.
+
+Missing inputs take stated, worst-case assumptions (pipeline): unknown outage = emergency, 24 h off;
+unknown warming places = 0; unknown ``unheated_since`` = the home has reached its equilibrium;
+``risk_low`` is the score with the benign extreme of each missing input, so every plausible value
+gives a score within ``risk_low``–``risk_high`` (= ``risk_score``).
 """
 
 from __future__ import annotations
@@ -27,85 +34,142 @@ import pandas as pd
 
 from .config import ModelParams
 
+#: Ensemble-mean hours below the band edges low_c, exposure_c, high_c, very_high_c (pipeline metrics).
+BAND_HOURS = ("mean_hours_below_16c", "mean_hours_below_12c", "mean_hours_below_9c", "mean_hours_below_5c")
+
+#: Main drivers, in the order preferred on a tie; the decomposition gives each a number of score points.
 DRIVERS = {
-    "hazard": "indoor cold",
-    "exposure": "people exposed",
-    "vulnerability": "older residents",
+    "people": "people exposed",
+    "cold": "forecast cold",
     "power": "hours without power",
+    "since": "already cold since",
     "warming": "few warming places",
+    "missing": "missing data",
 }
+NO_DRIVER = "nobody in the cold"
+#: The smallest published score of a district with any harm (one published decimal).
+MIN_SCORE = 0.1
+MAX_SCORE = 10.0
 
 
-def hazard_score(min_indoor_c, p: ModelParams):
-    """0–10 from the coldest indoor temperature [°C], linear between the health-band edges."""
-    edges = [p.very_high_c - 5.0, p.very_high_c, p.high_c, p.moderate_c, p.low_c, p.minimal_c]
-    scores = [10.0, 8.0, 6.0, 4.0, 2.0, 0.0]
-    return np.interp(np.asarray(min_indoor_c, dtype=float), edges, scores)
+def weighted_hours(band_hours, p: ModelParams):
+    """Band-weighted hours per resident [h] from hours below 16, 12, 9, 5 °C (last axis, [h]).
 
-
-def exposure_score(residents, p: ModelParams):
-    """0–10 on a log scale of residents of unheated buildings (10 at ``exposure_full_residents``)."""
-    r = np.clip(np.asarray(residents, dtype=float), 0, None)
-    return np.clip(10.0 * np.log10(1.0 + r) / np.log10(1.0 + p.exposure_full_residents), 0.0, 10.0)
-
-
-def vulnerability_score(share_65plus, p: ModelParams):
-    """0–10, linear in the share of residents aged 65+ (NaN where unknown)."""
-    return np.clip(10.0 * np.asarray(share_65plus, dtype=float) / p.vulnerability_full_share_65plus, 0.0, 10.0)
-
-
-def power_score(power_on_share, mean_temp_out_c, p: ModelParams):
-    """0–10: share of the heat deficit (to 18 °C) that heaters cannot cover in the hours with power."""
-    deficit = p.minimal_c - (np.asarray(mean_temp_out_c, dtype=float) + p.internal_gain_k)
-    covered = np.asarray(power_on_share, dtype=float) * p.heater_gain_k
-    with np.errstate(divide="ignore", invalid="ignore"):
-        uncovered = np.where(deficit > 0, 1.0 - covered / deficit, 0.0)
-    return np.where(np.isnan(power_on_share), np.nan, 10.0 * np.clip(uncovered, 0.0, 1.0))
-
-
-def warming_score(warming_places, residents, p: ModelParams):
-    """0–10: shortfall of warming-place capacity against ``target_share`` of exposed residents."""
-    need = p.warming_place_target_share * np.asarray(residents, dtype=float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        shortfall = np.where(need > 0, 1.0 - np.asarray(warming_places, dtype=float) / need, 0.0)
-    return np.where(np.isnan(warming_places), np.nan, 10.0 * np.clip(shortfall, 0.0, 1.0))
-
-
-def geometric_mean(*dimensions):
-    """Geometric mean over the dimensions that are not NaN (INFORM: (H·V·C)^(1/3)); NaN if none."""
-    stack = np.vstack([np.asarray(d, dtype=float) for d in dimensions])
-    present = ~np.isnan(stack)
-    count = present.sum(axis=0)
-    with np.errstate(divide="ignore"):
-        log_sum = np.where(present, np.log(np.where(present, stack, 1.0)), 0.0).sum(axis=0)
-    out = np.where(count > 0, np.exp(log_sum / np.maximum(count, 1)), np.nan)
-    return out if out.ndim else float(out)
-
-
-def severity(risk, p: ModelParams):
-    """Severity class 1–5 from the risk score (fixed cut-points); 0 where risk is unknown."""
-    risk = np.asarray(risk, dtype=float)
-    return np.where(np.isnan(risk), 0, np.digitize(risk, p.severity_cuts) + 1).astype(int)
-
-
-def score_table(m: pd.DataFrame, p: ModelParams) -> pd.DataFrame:
-    """Dimension scores, risk, severity and main driver per district from its metrics.
-
-    ``m`` columns: residents_unheated, min_indoor_c, power_on_share (NaN = unknown outage status),
-    mean_temp_c, share_65plus, warming_places (NaN = unknown).
+    W = Σ_b w_b · (hours in band b) = Σ_j (w_j − w_{j−1}) · h_j with w₀ = 0 (``band_weights``).
     """
-    s = {"hazard": hazard_score(m["min_indoor_c"], p), "exposure": exposure_score(m["residents_unheated"], p),
-         "vulnerability": vulnerability_score(m["share_65plus"], p),
-         "power": power_score(m["power_on_share"], m["mean_temp_c"], p),
-         "warming": warming_score(m["warming_places"], m["residents_unheated"], p)}
-    s["hazard_exposure"] = np.sqrt(s["hazard"] * s["exposure"])
-    coping = np.column_stack([s["power"], s["warming"]])  # mean of those known; NaN if neither is
-    known = (~np.isnan(coping)).sum(axis=1)
-    s["lack_of_coping"] = np.where(known > 0, np.nansum(coping, axis=1) / np.maximum(known, 1), np.nan)
-    s["risk"] = geometric_mean(s["hazard_exposure"], s["vulnerability"], s["lack_of_coping"])
-    s["severity"] = severity(np.round(s["risk"], 1), p)
-    # The component that scores highest (the first of DRIVERS on a tie); none where risk is unknown.
-    components = np.nan_to_num(np.column_stack([s[c] for c in DRIVERS]), nan=-1.0)
-    names = np.array(list(DRIVERS.values()), dtype=object)[components.argmax(axis=1)]
-    s["main_driver"] = np.where(np.isnan(s["risk"]), "", names)
-    return pd.DataFrame(s, index=m.index)  # one frame: inserting columns one by one costs more
+    h = np.asarray(band_hours, dtype=float)
+    w = np.asarray(p.band_weights, dtype=float)
+    increments = np.diff(np.concatenate([[0.0], w]))
+    return h @ increments
+
+
+def absorbed_share(warming_places, residents, hours_below_16c, p: ModelParams):
+    """Share of the exposure (person-hours below 16 °C) warming places can absorb [0, a_max].
+
+    capacity [person-h] = places · warming_hours_per_day / 24 · horizon_hours; unknown places (NaN)
+    count as none (stated assumption). 0 where nobody is exposed.
+    """
+    places = np.nan_to_num(np.asarray(warming_places, dtype=float), nan=0.0, posinf=np.inf)
+    with np.errstate(over="ignore"):
+        capacity = np.clip(places, 0.0, None) * (p.warming_hours_per_day / 24.0 * p.horizon_hours)
+    exposure = np.asarray(residents, dtype=float) * np.asarray(hours_below_16c, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = np.where(exposure > 0, capacity / exposure, 0.0)
+    return np.clip(share, 0.0, p.warming_max_absorbed_share)
+
+
+def cold_harm(residents, weighted, absorbed):
+    """Band-weighted person-hours: residents × W × (1 − absorbed share) [person-h]."""
+    return np.clip(np.asarray(residents, dtype=float), 0.0, None) * np.asarray(weighted, dtype=float) \
+        * (1.0 - np.asarray(absorbed, dtype=float))
+
+
+def score(harm):
+    """Risk 0–10 from the cold harm [person-h]: log10(1 + harm), ≥ 0.1 when harm > 0 (so that any
+    harm shows in the published decimal), ≤ 10; NaN stays NaN. Fixed and monotone."""
+    harm = np.asarray(harm, dtype=float)
+    with np.errstate(invalid="ignore"):
+        s = np.where(harm > 0, np.clip(np.log10(1.0 + np.clip(harm, 0.0, None)), MIN_SCORE, MAX_SCORE), 0.0)
+    s = np.where(np.isnan(harm), np.nan, s)
+    return s if s.ndim else float(s)
+
+
+def severity(residents, p_below_12c, p_below_5c, p_below_12c_lead, p_below_5c_lead, p: ModelParams):
+    """Severity 1–5 in physical terms (``ModelParams.labels``), after an impact × likelihood matrix
+    (``defaults.toml`` [scores]; "likely" = ensemble probability ≥ likely_probability; N =
+    severity_people, M = severity_people_many; "lead" = lead_hours):
+
+    5  ≥ M residents likely below 5 °C within the lead time
+    4  ≥ N likely below 5 °C within the lead time, or ≥ M likely below 5 °C within the horizon
+    3  ≥ N likely below 5 °C within the horizon, or below 12 °C within the lead time
+    2  ≥ 1 resident and P(below 12 °C within the horizon) > 0 (some member)
+    1  otherwise; 0 where residents are unknown.
+    Each rule is monotone: more residents or higher probabilities never lower the level.
+    """
+    r = np.asarray(residents, dtype=float)
+    n, m = r >= p.severity_people, r >= p.severity_people_many
+    p12, p5, p12_lead, p5_lead = (np.asarray(x, dtype=float) >= p.likely_probability
+                                  for x in (p_below_12c, p_below_5c, p_below_12c_lead, p_below_5c_lead))
+    level = np.where((r >= 1) & (np.asarray(p_below_12c, dtype=float) > 0), 2, 1)
+    level = np.where(n & (p5 | p12_lead), 3, level)
+    level = np.where((n & p5_lead) | (m & p5), 4, level)
+    level = np.where(m & p5_lead, 5, level)
+    return np.where(np.isnan(r), 0, level).astype(int)
+
+
+def harm(residents, warming_places, band_hours, p: ModelParams) -> dict[str, np.ndarray]:
+    """Weighted hours [h], absorbed share, cold harm [person-h] and score per district (arrays).
+
+    ``band_hours`` (district, 4): ensemble-mean hours below 16, 12, 9, 5 °C [h]; ``warming_places``
+    NaN = unknown (none).
+    """
+    band_hours = np.asarray(band_hours, dtype=float)
+    weighted = weighted_hours(band_hours, p)
+    absorbed = absorbed_share(warming_places, residents, band_hours[:, 0], p)
+    harm_ = cold_harm(residents, weighted, absorbed)
+    return {"weighted_hours": weighted, "absorbed_share": absorbed, "cold_harm": harm_, "risk": score(harm_)}
+
+
+def harm_table(m: pd.DataFrame, p: ModelParams) -> pd.DataFrame:
+    """``harm`` as a frame; ``m`` columns: residents_unheated, warming_places and ``BAND_HOURS``."""
+    return pd.DataFrame(harm(m["residents_unheated"].to_numpy(float), m["warming_places"].to_numpy(float),
+                             m[list(BAND_HOURS)].to_numpy(float), p), index=m.index)
+
+
+def decompose(d: pd.DataFrame, p: ModelParams) -> pd.DataFrame:
+    """Score points each factor adds to a district's harm; the app's "why this rank" and ``main_driver``.
+
+    ``d`` columns (per district): residents_unheated, risk, risk_low, absorbed_share, and the
+    counterfactual scores of the ensemble-mean forecast ``risk_mean`` (as modelled), ``risk_power_on``
+    (power all day), ``risk_fresh`` (heat lost at the forecast start) and ``weighted_hours_benign``
+    (per resident, power all day and heat lost at the start) [h]. Points:
+
+    - people exposed: log10(residents / residents_per_building), points above one block of flats;
+    - forecast cold: log10(W_benign / (horizon · w₁)), the per-resident harm the weather alone causes,
+      against a whole horizon spent at 12–16 °C;
+    - hours without power: risk_mean − risk_power_on;
+    - already cold since …: risk_mean − risk_fresh;
+    - few warming places: log10 of the harm removed were places to absorb the most they can;
+    - missing data: risk − risk_low.
+    """
+    residents = d["residents_unheated"].to_numpy(float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        people = np.log10(np.clip(residents, 1.0, None) / p.residents_per_building)
+        warming = np.log10((1.0 - d["absorbed_share"].to_numpy(float)) / (1.0 - p.warming_max_absorbed_share))
+        cold = np.log10(np.clip(d["weighted_hours_benign"].to_numpy(float), 0.0, None)
+                        / (p.horizon_hours * p.band_weights[0]))
+    points = {
+        "people": people,
+        "cold": cold,
+        "power": d["risk_mean"].to_numpy(float) - d["risk_power_on"].to_numpy(float),
+        "since": d["risk_mean"].to_numpy(float) - d["risk_fresh"].to_numpy(float),
+        "warming": warming,
+        "missing": d["risk"].to_numpy(float) - d["risk_low"].to_numpy(float),
+    }
+    out = pd.DataFrame({f"points_{k}": np.clip(np.nan_to_num(v, nan=0.0), 0.0, None) for k, v in points.items()},
+                       index=d.index)
+    stack = out.to_numpy()
+    names = np.array(list(DRIVERS.values()), dtype=object)[stack.argmax(axis=1)]
+    risk = d["risk"].to_numpy(float)
+    out["main_driver"] = np.where(np.isnan(risk), "", np.where(risk > 0, names, NO_DRIVER))
+    return out

@@ -529,7 +529,7 @@ def record_run(output_dir, manifest: dict, priority: pd.DataFrame) -> bool:
         added = cur.rowcount == 1
         if added:
             rows = [[manifest["run_id"]] + [_sql_value(v) for v in row]
-                    for row in priority[DISTRICT_COLUMNS].itertuples(index=False)]
+                    for row in priority.reindex(columns=DISTRICT_COLUMNS).itertuples(index=False)]
             marks = ",".join("?" * (len(DISTRICT_COLUMNS) + 1))
             con.executemany(f"INSERT INTO district_runs (run_id, {', '.join(DISTRICT_COLUMNS)}) "
                             f"VALUES ({marks})", rows)

@@ -104,3 +104,45 @@ def test_colder_forcing_never_warms_the_home(temps, tau, delta):
     cold = physics.indoor_temperature(eq - delta, tau, 20.0, np.ones(len(eq)))
     assert np.all(cold <= warm + 1e-9)
     assert np.all(cold >= np.minimum(20.0, eq.min() - delta) - 1e-9)  # never below the coldest equilibrium
+
+
+# --------------------------------------------------------------------------- risk model v2 vectors (DOMAIN.md)
+
+@pytest.mark.parametrize(("c_m", "h", "tau"), [(260, 77, 50.6), (260, 150, 26.0), (370, 77, 72.1), (370, 150, 37.0)])
+def test_iso13790_time_constant_for_a_54_m2_flat(c_m, h, tau):
+    assert physics.tau_iso13790(c_m, 54.0, h) == pytest.approx(tau, abs=0.05)
+
+
+def test_iso13790_heaviest_class_cannot_give_100_hours():
+    # τ = 100 h at A = 54 m², H = 77 W/K would need C_m ≈ 513 kJ/(K·m²), above the heaviest class (370).
+    c_m = 100.0 * 3600 * 77 / 54 / 1000
+    assert c_m == pytest.approx(513.3, abs=0.1)
+    assert physics.tau_iso13790(370, 54, 77) < 100
+
+
+@pytest.mark.parametrize(("args", "tau"), [((48, 21, 3, 14), 97.47), ((48, 21, 3, 10), 50.82), ((48, 21, -12, 4), 66.31)])
+def test_viva_48_hour_readings(args, tau):
+    assert physics.tau_from_readings(*args) == pytest.approx(tau, abs=0.005)
+
+
+def test_homaei_three_readings_fit():
+    eq, tau = physics.fit_three_readings(21.0, 15.0, 11.0, 48.0)
+    assert eq == pytest.approx(3.0, abs=1e-12)
+    assert tau == pytest.approx(118.38, abs=0.005)
+
+
+def test_three_readings_fit_refuses_what_is_not_a_decay():
+    assert all(np.isnan(physics.fit_three_readings(21, 15, 9, 48)))  # constant rate: no equilibrium
+    assert all(np.isnan(physics.fit_three_readings(21, 22, 11, 48)))
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.floats(-30, 10), st.floats(12, 40), st.floats(10, 300), st.floats(1, 72))
+def test_three_readings_fit_recovers_any_decay(eq, start_above, tau, interval):
+    t0 = eq + start_above
+    t1, t2 = (physics.exponential_decay(k * interval, t0, eq, tau) for k in (1, 2))
+    if t0 - t1 < 1e-3 or t1 - t2 < 1e-3 or (t0 - t1) - (t1 - t2) < 1e-3:
+        return  # numerically flat: nothing to fit
+    got_eq, got_tau = physics.fit_three_readings(t0, t1, t2, interval)
+    assert got_eq == pytest.approx(eq, abs=1e-3 * start_above + 1e-3)
+    assert got_tau == pytest.approx(tau, rel=1e-3)

@@ -42,13 +42,15 @@ def test_districts_with_no_unheated_buildings_have_zero_risk(kyiv):
 
 def test_missing_data_is_named_not_imputed(kyiv):
     pl = kyiv.priority.set_index("district_name")
-    assert pl.loc["Podilskyi", "completeness"] == "missing: share_65plus"
-    assert pl.loc["Sviatoshynskyi", "completeness"] == "missing: warming_places"
-    assert np.isnan(kyiv.detail.loc["UA80000000000719633", "vulnerability"])
+    assert pl.loc["Podilskyi", "completeness"] == ("missing: share_65plus (national 18.4% shown), "
+                                                   "unheated_since (assumed long before the forecast)")
+    assert pl.loc["Sviatoshynskyi", "completeness"] == "missing: warming_places (assumed none)"
+    assert np.isnan(kyiv.detail.loc["UA80000000000719633", "share_65plus"])
+    assert kyiv.detail.loc["UA80000000000719633", "share_65plus_used"] == P.share_65plus_national
 
 
 def test_indoor_model_reproduces_the_exact_solution_for_one_district(kyiv):
-    # Holosiivskyi: heat lost 2026-01-31T06:00Z; scheduled outages 18 h/day → p_on = 0.25.
+    # Holosiivskyi: heat lost 2026-01-31T22:00Z; scheduled outages 18 h/day → p_on = 0.25.
     code = "UA80000000000126643"
     a = kyiv.detail.loc[code]
     fc = kyiv.forecast.sel(district=code, member=0)["temp_c"].values
@@ -104,12 +106,12 @@ def test_horizon_limits_the_modelled_hours():
     assert short.indoor_c.sizes["time"] == 25
 
 
-def test_unknown_outage_status_assumes_no_power_and_says_so():
+def test_unknown_outage_status_assumes_an_emergency_and_says_so():
     d, u, o, f = frames(3)
     result = pipeline.rank(to_inputs(d, u, o.iloc[1:], f), P)
     row = result.priority.set_index("district_code").loc[d["district_code"][0]]
     assert row["outage_status"] == "unknown"
-    assert "outage status (model assumes no power)" in row["completeness"]
+    assert "outage status (assumed emergency, 24 h off)" in row["completeness"]
 
 
 def test_missing_unheated_report_leaves_the_score_empty():

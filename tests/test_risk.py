@@ -1,72 +1,164 @@
-"""Scores on fixed scales: INFORM vectors, band edges, missing dimensions, severity classes."""
+"""Risk model v2: cold harm, score transform, severity rules, decomposition, coherent defaults,
+and the Kyiv plausibility check (README "The model", "Scores")."""
+
+import sys
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from heatneed import risk
-from heatneed.config import default_params
+from heatneed import physics, risk
+from heatneed.config import default_params, model_params
+from heatneed.errors import InputError
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tools"))
+import kyiv_plausibility  # noqa: E402
 
 P = default_params()
 
 
-def test_geometric_mean_inform_vectors():
-    assert risk.geometric_mean(6, 4, 5) == pytest.approx(4.9324, abs=1e-4)
-    assert risk.geometric_mean(8, 2, 2) == pytest.approx(3.1748, abs=1e-4)
+# --------------------------------------------------------------------------- coherent defaults
+
+def test_one_heat_loss_coefficient_behind_both_gains_and_tau():
+    assert P.heat_loss_w_per_k == 77.0
+    assert P.internal_gain_k == pytest.approx(300 / 77)  # 3.896 K
+    assert P.heater_gain_k == pytest.approx(1500 / 77)  # 19.48 K
+    # τ default and band: ISO 13790 classes for a 54 m² flat (heavy at H 77 / 150; very heavy at 77).
+    assert P.tau_hours == pytest.approx(physics.tau_iso13790(260, 54, P.heat_loss_w_per_k), abs=0.5)
+    assert P.tau_low_hours == pytest.approx(physics.tau_iso13790(260, 54, 150), abs=0.5)
+    assert P.tau_high_hours == pytest.approx(physics.tau_iso13790(370, 54, P.heat_loss_w_per_k), abs=0.5)
 
 
-def test_geometric_mean_leaves_out_missing_dimensions():
-    assert risk.geometric_mean(8, np.nan, 2) == pytest.approx(4.0)
-    assert np.isnan(risk.geometric_mean(np.nan, np.nan))
-    assert risk.geometric_mean(0, 9, 9) == 0.0  # nobody exposed: no risk
+def test_gains_follow_the_heat_loss_coefficient_unless_set_explicitly():
+    leaky = P.replace(heat_loss_w_per_k=150.0)
+    assert leaky.internal_gain_k == pytest.approx(2.0) and leaky.heater_gain_k == pytest.approx(10.0)
+    explicit = model_params(heater_gain_k=10.0)  # the --heater-gain-k flag
+    assert explicit.heater_gain_k == 10.0 and explicit.internal_gain_k == pytest.approx(300 / 77)
+    assert explicit.replace(heat_loss_w_per_k=150.0).heater_gain_k == 10.0  # explicit wins
+    assert explicit.heat_loss_w_per_k == 77.0  # H stays for the needs figures
 
 
-@pytest.mark.parametrize(("indoor", "score"), [(20, 0), (18, 0), (16, 2), (14, 3), (12, 4), (9, 6), (5, 8),
-                                               (0, 10), (-15, 10)])
-def test_hazard_follows_health_bands(indoor, score):
-    assert risk.hazard_score(indoor, P) == pytest.approx(score)
+@pytest.mark.parametrize("change", [{"heat_loss_w_per_k": 0.0}, {"band_weights": (1.0, 2.0, 4.0)},
+                                    {"band_weights": (4.0, 2.0, 1.0, 8.0)}, {"warming_max_absorbed_share": 1.5},
+                                    {"likely_probability": -0.1}, {"severity_labels": ("a", "b", "c", "d", "{x}")},
+                                    {"heater_w": -5.0}])
+def test_bad_settings_are_refused_with_a_message(change):
+    with pytest.raises(InputError):
+        P.replace(**change)
 
 
-def test_exposure_is_log_scaled_and_fixed():
-    assert risk.exposure_score(0, P) == 0
-    assert risk.exposure_score(1_000_000, P) == pytest.approx(10)
-    assert risk.exposure_score(999, P) == pytest.approx(5.0, abs=1e-3)  # log10(1000)/log10(1e6+1)·10
+def test_severity_labels_carry_the_numbers_of_the_rules():
+    labels = P.labels()
+    assert labels[0] == "nobody modelled below 12 °C within 72 h"
+    assert labels[4] == "≥10,000 residents likely below 5 °C within 24 h"
+    assert "≥1,000 residents likely below 5 °C within 24 h" in labels[3]
+    assert P.replace(horizon_hours=48).labels()[1] == "residents possibly below 12 °C within 48 h"
 
 
-def test_power_score_is_the_uncovered_heat_deficit():
-    # Deficit to 18 °C at −21 °C outdoors with 3.9 K internal gains: 35.1 K; full power covers 10 K.
-    assert risk.power_score(1.0, -21.0, P) == pytest.approx(10 * (1 - 10 / 35.1))
-    assert risk.power_score(0.0, -21.0, P) == 10.0
-    assert risk.power_score(1.0, 20.0, P) == 0.0  # no deficit
-    assert np.isnan(risk.power_score(np.nan, -21.0, P))
+# --------------------------------------------------------------------------- harm and score
+
+def test_band_weights_count_hours_per_band():
+    # 72 h below 5 °C: 72 × 8; 10 h at 12–16 °C only: 10 × 1; 6 h at 9–12 plus 4 h at 5–9: 6·2 + 4·4.
+    bands = np.array([[72, 72, 72, 72], [10, 0, 0, 0], [10, 10, 4, 0]], dtype=float)
+    np.testing.assert_allclose(risk.weighted_hours(bands, P), [576.0, 10.0, 28.0])
 
 
-def test_warming_places_shortfall():
-    assert risk.warming_score(0, 1000, P) == 10.0
-    assert risk.warming_score(500, 1000, P) == 0.0  # half the residents covered = target
-    assert risk.warming_score(250, 1000, P) == pytest.approx(5.0)
-    assert risk.warming_score(10, 0, P) == 0.0
+def test_warming_places_absorb_capacity_times_hours_up_to_the_cap():
+    # 100 places × 24/24 × 72 h = 7,200 person-hours against 1,000 residents × 36 h below 16 °C = 20 %.
+    assert risk.absorbed_share(100, 1000, 36.0, P) == pytest.approx(0.2)
+    assert risk.absorbed_share(100, 1000, 36.0, P.replace(warming_hours_per_day=12.0)) == pytest.approx(0.1)
+    assert risk.absorbed_share(1e9, 1000, 36.0, P) == P.warming_max_absorbed_share
+    assert risk.absorbed_share(np.nan, 1000, 36.0, P) == 0.0  # unknown = none (stated assumption)
+    assert risk.absorbed_share(100, 0, 36.0, P) == 0.0
 
 
-def test_severity_classes_use_fixed_cut_points():
-    assert risk.severity([0.0, 1.99, 2.0, 3.5, 5.0, 6.49, 6.5, 10.0, np.nan], P).tolist() == [1, 1, 2, 3, 4, 4, 5, 5, 0]
+@pytest.mark.parametrize(("harm", "expected"), [(0.0, 0.0), (1e-6, 0.1), (9.0, 1.0), (999_999.0, 6.0),
+                                                (1e12, 10.0), (np.nan, np.nan)])
+def test_score_is_a_fixed_log_transform_of_harm(harm, expected):
+    got = risk.score(harm)
+    assert (np.isnan(got) and np.isnan(expected)) or got == pytest.approx(expected)
 
 
-def test_score_table_names_the_main_driver_and_skips_missing():
-    m = pd.DataFrame({"residents_unheated": [20000.0, 20000.0], "min_indoor_c": [15.0, -5.0],
-                      "power_on_share": [1.0, np.nan], "mean_temp_c": [-20.0, -20.0],
-                      "share_65plus": [0.18, np.nan], "warming_places": [np.nan, 0.0]}, index=["a", "b"])
-    s = risk.score_table(m, P)
-    assert s.loc["a", "main_driver"] == "people exposed"
-    assert s.loc["b", "main_driver"] == "indoor cold"
-    assert np.isnan(s.loc["b", "vulnerability"])
-    assert s.loc["b", "lack_of_coping"] == 10.0  # only the warming component is known
-    hazard_exposure = np.sqrt(10 * risk.exposure_score(20000, P))
-    assert s.loc["b", "risk"] == pytest.approx(np.sqrt(hazard_exposure * 10))  # HE and LCC only
+@settings(max_examples=60, deadline=None)
+@given(st.floats(0, 1e11), st.floats(0, 1e11))
+def test_score_never_falls_as_harm_rises(a, b):
+    low, high = sorted((a, b))
+    assert risk.score(low) <= risk.score(high)
+    assert (risk.score(high) > 0) == (high > 0)
 
 
-@given(st.floats(-40, 25), st.floats(0.01, 10))
-def test_hazard_never_falls_as_homes_get_colder(t, dt):
-    assert risk.hazard_score(t - dt, P) >= risk.hazard_score(t, P)
+@settings(max_examples=60, deadline=None)
+@given(st.floats(1, 1e6), st.floats(0, 72), st.floats(0, 1), st.floats(0, 1e6))
+def test_harm_of_people_in_the_cold_is_never_zero(residents, hours16, frac12, places):
+    bands = np.array([[hours16, hours16 * frac12, 0.0, 0.0]])
+    h = risk.harm(np.array([residents]), np.array([places]), bands, P)
+    assert (h["cold_harm"][0] > 0) == (hours16 > 0)
+    assert h["absorbed_share"][0] <= P.warming_max_absorbed_share
+
+
+# --------------------------------------------------------------------------- severity
+
+@pytest.mark.parametrize(("residents", "probs", "level"), [
+    (0, (1, 1, 1, 1), 1),  # nobody exposed
+    (500, (0, 0, 0, 0), 1),  # nobody below 12 °C
+    (500, (0.1, 0, 0, 0), 2),  # possibly below 12 °C
+    (500, (1, 1, 1, 1), 2),  # few people: 2 whatever the band
+    (2000, (0.6, 0, 0, 0), 2),  # likely below 12 °C, but only after 24 h
+    (2000, (0.6, 0, 0.6, 0), 3),  # likely below 12 °C within 24 h
+    (2000, (1, 0.6, 0, 0), 3),  # likely below 5 °C within the horizon
+    (2000, (1, 1, 1, 0.6), 4),  # likely below 5 °C within 24 h
+    (20000, (1, 0.6, 0, 0), 4),  # many likely below 5 °C within the horizon
+    (20000, (1, 1, 1, 0.6), 5),  # many likely below 5 °C within 24 h
+    (20000, (1, 1, 1, 0.5), 4),  # 50 % is not "likely" (≥ 60 %, Met Office CWA)
+    (np.nan, (1, 1, 1, 1), 0),  # unknown
+])
+def test_severity_rules(residents, probs, level):
+    assert risk.severity(np.array([residents], dtype=float), *([x] for x in probs), P).tolist() == [level]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.floats(0, 1e5), st.floats(0, 1e5), st.lists(st.floats(0, 1), min_size=4, max_size=4),
+       st.lists(st.floats(0, 1), min_size=4, max_size=4))
+def test_severity_never_falls_with_more_people_or_likelier_cold(r1, r2, p1, p2):
+    r_lo, r_hi = sorted((r1, r2))
+    p_lo, p_hi = np.minimum(p1, p2), np.maximum(p1, p2)
+    assert risk.severity([r_lo], *([x] for x in p_lo), P)[0] <= risk.severity([r_hi], *([x] for x in p_hi), P)[0]
+
+
+# --------------------------------------------------------------------------- decomposition
+
+def test_main_driver_comes_from_the_decomposition():
+    d = pd.DataFrame({
+        "residents_unheated": [50_000, 300, 300, 0],
+        "risk": [7.0, 5.0, 5.0, 0.0], "risk_low": [7.0, 5.0, 3.5, 0.0],
+        "absorbed_share": [0.5, 0.5, 0.5, 0.0],
+        "risk_mean": [7.0, 5.0, 5.0, 0.0], "risk_power_on": [6.9, 4.0, 4.9, 0.0], "risk_fresh": [6.9, 5.0, 5.0, 0.0],
+        "weighted_hours_benign": [100.0, 100.0, 100.0, 300.0]}, index=list("abcd"))
+    out = risk.decompose(d, P)
+    assert out["main_driver"].tolist() == ["people exposed", "hours without power", "missing data",
+                                           "nobody in the cold"]
+    assert out.loc["a", "points_people"] == pytest.approx(np.log10(50_000 / 230))
+    assert out.loc["b", "points_power"] == pytest.approx(1.0)
+    assert out.loc["c", "points_missing"] == pytest.approx(1.5)
+
+
+# --------------------------------------------------------------------------- Kyiv plausibility (README)
+
+def test_kyiv_reports_lie_within_the_model_for_the_first_two_days_with_some_power():
+    # Reported +1 … +10 °C in unheated Kyiv flats (media, C); +10 °C with −19 °C outdoors.
+    day1, day2 = (kyiv_plausibility.indoor_after(d, -19.0, 4.0, P) for d in (1, 2))
+    assert day1 == pytest.approx(8.0, abs=0.05) and day2 == pytest.approx(0.6, abs=0.05)
+    with_12h = kyiv_plausibility.indoor_after([1, 2], -19.0, 12.0, P)
+    np.testing.assert_allclose(with_12h, [10.5, 4.5], atol=0.05)
+    high_tau = kyiv_plausibility.indoor_after(2, -19.0, 4.0, P, P.tau_high_hours)
+    assert 1.0 <= high_tau <= 10.0  # the τ band's upper end still inside the reports on day 2
+
+
+def test_kyiv_model_is_colder_than_every_report_from_day_three_without_power():
+    for t_out in kyiv_plausibility.OBSERVED_OUTDOOR_C:
+        assert kyiv_plausibility.indoor_after(3, t_out, 0.0, P) < kyiv_plausibility.REPORTED_C[0]
+        assert kyiv_plausibility.indoor_after(3, t_out, 0.0, P, P.tau_high_hours) < kyiv_plausibility.REPORTED_C[0]
+    assert "| -19 °C | 4 | +8.0" in kyiv_plausibility.table(P)

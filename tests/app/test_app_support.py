@@ -131,7 +131,7 @@ def test_priority_view_translates_labels_only(result, inputs):
     assert list(view.index) == list(result.priority["district_code"])
     assert list(view["risk_score"]) == list(result.priority["risk_score"])
     assert view.loc[DESNIANSKYI, "outage_status"] == "аварійні"
-    assert view.loc[DESNIANSKYI, "main_driver"] == "холод у помешканнях"
+    assert view.loc[DESNIANSKYI, "main_driver"] == "кількість людей"
 
 
 def test_severity_cells_are_coloured_by_class():
@@ -240,23 +240,34 @@ def test_every_catalogue_has_every_message_with_the_same_placeholders():
 
 
 def test_completeness_is_written_from_its_codes_in_ukrainian():
-    note = "missing: outage status (model assumes no power), warming_places; residents estimated at 230 per building"
-    assert i18n.completeness(note, "uk") == ("бракує: стану знеструмлення (модель вважає, що світла немає), "
-                                             "місць обігріву; мешканців оцінено в 230 на будинок")
+    note = ("missing: outage status (assumed emergency, 24 h off), share_65plus (national 18.4% shown); "
+            "residents estimated at 230 per building")
+    assert i18n.completeness(note, "uk") == ("бракує: стану знеструмлення (прийнято аварійне, 24 год без світла), "
+                                             "частки 65+ (показано національну 18.4%); "
+                                             "мешканців оцінено в 230 на будинок")
     assert i18n.completeness("complete", "uk") == "повні"
     assert i18n.completeness(note, "en") == note
+    assert i18n.completeness("a note no template knows", "uk") == "a note no template knows"
+
+
+def test_severity_labels_are_written_from_their_level_template():
+    label = "≥1,000 residents likely below 5 °C within 24 h, or ≥10,000 within 72 h"
+    assert i18n.severity_label(label, "uk") == ("≥1,000 мешканців імовірно опиняться нижче 5 °C протягом 24 год, "
+                                                "або ≥10,000 протягом 72 год")
 
 
 def test_model_labels_are_translated(result):
     p = result.params
-    for label in p.severity_labels:
+    for label in p.labels():
         assert i18n.severity_label(label, "uk") != label
     from heatneed.risk import DRIVERS
 
     for driver in DRIVERS.values():
         assert i18n.driver(driver, "uk") != driver
-    assert i18n.completeness("missing: share_65plus, warming_places; residents estimated at 230 per building",
-                             "uk") == "бракує: частки 65+, місць обігріву; мешканців оцінено в 230 на будинок"
+    assert i18n.completeness("missing: outage status (assumed emergency, 24 h off), warming_places (assumed none), "
+                             "unheated_since (assumed long before the forecast)", "uk") == (
+        "бракує: стану знеструмлення (прийнято аварійне, 24 год без світла), місць обігріву (прийнято, що немає), "
+        "часу втрати тепла (прийнято: задовго до прогнозу)")
 
 
 def test_chart_times_are_kyiv_wall_clock_whatever_the_viewer_zone():

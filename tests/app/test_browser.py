@@ -34,7 +34,7 @@ def test_download_in_the_browser_gives_the_cli_file(page, cli, tmp_path):
     assert list(table.columns) == PRIORITY_COLUMNS
     expected = pd.read_csv(io.BytesIO(cli_csv))
     assert table.iloc[0].to_dict() == expected.iloc[0].to_dict()
-    assert table.loc[0, "rank"] == 1 and table.loc[0, "district_name"] == "Sviatoshynskyi"
+    assert table.loc[0, "rank"] == 1 and table.loc[0, "district_name"] == "Desnianskyi"
     assert data == cli_csv
 
 

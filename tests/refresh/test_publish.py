@@ -51,7 +51,7 @@ def test_published_list_is_the_ranking_and_the_manifest_describes_it(tmp_path, r
     assert m["data_as_of"] == "2026-02-01T06:00:00Z" and m["districts"] == N_DISTRICTS
     for role in ("districts", "unheated", "outages", "forecast"):
         assert m["inputs"][role] == {"file": f"{role}.csv", "sha256": sha256((SCENARIO / f"{role}.csv").read_bytes())}
-    assert m["params"]["tau_hours"] == 100.0 and m["params"]["horizon_hours"] == 72.0
+    assert m["params"]["tau_hours"] == 51.0 and m["params"]["horizon_hours"] == 72.0
     assert set(m["files"]) == {"latest/priority.csv", "lists/priority_2026-02-01T0000Z.csv",
                                "latest/needs.csv", "lists/needs_2026-02-01T0000Z.csv"}
     assert published.stale is False

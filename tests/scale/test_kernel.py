@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from heatneed import indices, physics, pipeline
+from heatneed import indices, physics, pipeline, risk
 from heatneed.config import default_params
 from heatneed.sources.tidy import read_tidy_netcdf
 
@@ -214,3 +214,20 @@ def test_indoor_buffer_of_either_layout_serves_either_kernel(small_country):
             results.append(np.array(indoor))
     for other in results[1:]:
         np.testing.assert_array_equal(other, results[0])
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_both_kernels_give_the_same_band_hours_and_probabilities_of_the_cold_harm(seed):
+    """Risk model v2 metrics (hours below 16/12/9/5 °C, P(below 5 °C), within the lead time), with
+    an unknown heat-loss time (gap = +inf: the home starts at its equilibrium): same numbers."""
+    temp, wind = hostile_weather(seed)
+    temp, wind = np.moveaxis(temp, 0, 1).copy(), np.moveaxis(wind, 0, 1).copy()
+    cooling = hostile_cooling(len(temp), seed)
+    cooling[::3, 2] = np.inf
+    (metrics, indoor), (fused_metrics, fused_indoor) = both_kernels(temp, wind, cooling, np.ones(temp.shape[1]),
+                                                                    sensitivity=False)
+    np.testing.assert_array_equal(fused_indoor, indoor)
+    new = [pipeline.METRIC_COLUMNS.index(c) for c in ("p_indoor_below_5c", "p_below_12c_lead", "p_below_5c_lead",
+                                                       *risk.BAND_HOURS)]
+    np.testing.assert_allclose(fused_metrics[:, new], metrics[:, new], rtol=1e-6, atol=1e-6)
+    assert np.isfinite(metrics[:, new]).all()
