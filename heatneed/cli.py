@@ -44,8 +44,10 @@ def add_input_flags(parser: argparse.ArgumentParser) -> None:
                        help="fetch the forecast live (meteostat, open-meteo) or use the newest own snapshot")
     model = parser.add_argument_group("model (defaults and sources: heatneed/defaults.toml)")
     model.add_argument("--config", metavar="FILE", help="TOML file overriding the defaults")
+    from .config import finite_float
+
     for flag, (_, text) in MODEL_FLAGS.items():
-        model.add_argument(flag, type=float, metavar="X", help=text)
+        model.add_argument(flag, type=finite_float, metavar="X", help=text)
     model.add_argument("--dask-scheduler", metavar="ADDRESS",
                        help="run the model on a dask.distributed cluster (e.g. tcp://10.0.0.5:8786; "
                             "default: [dask] scheduler of the config)")

@@ -7,6 +7,7 @@ lock. In every case but 0 the published folder is unchanged.
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 import sys
@@ -19,6 +20,8 @@ LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
 
 def add_commands(sub, add_input_flags) -> None:
     """Register the scheduling subcommands on the CLI's subparsers."""
+    from .config import flag_number
+
     refresh = sub.add_parser(
         "refresh", help="the scheduled job: fetch, rank and publish into an output folder",
         description="Fetch the forecast (meteostat unless --forecast/--forecast-source), rank, and publish "
@@ -29,9 +32,10 @@ def add_commands(sub, add_input_flags) -> None:
     job = refresh.add_argument_group("refresh (flags override [refresh] in --config)")
     job.add_argument("--output-dir", metavar="DIR",
                      help="published folder (default: $HEATNEED_OUTPUT_DIR or ~/.local/share/heatneed)")
-    job.add_argument("--wait", metavar="SECONDS", nargs="?", type=float, const=math.inf,
+    job.add_argument("--wait", metavar="SECONDS", nargs="?", const=math.inf,
+                     type=functools.partial(flag_number, minimum=0, allow_inf=True),
                      help="if another refresh is running, wait for it (at most SECONDS) instead of exiting 3")
-    job.add_argument("--max-snapshot-age-hours", metavar="H", type=float,
+    job.add_argument("--max-snapshot-age-hours", metavar="H", type=functools.partial(flag_number, minimum=0),
                      help="oldest forecast snapshot used when the live source fails (default 12)")
     job.add_argument("--log-level", default="INFO", choices=("DEBUG", "INFO", "WARNING", "ERROR"),
                      help="log detail on stderr (default INFO)")
