@@ -141,9 +141,15 @@ def cmd_rank(args) -> int:
     config = load_config(args.config)
     params = params_from(args, config)
     inputs = inputs_from(args, config, horizon_hours=params.horizon_hours)
-    result = pipeline.rank(inputs, params, scheduler=scheduler_address(args.dask_scheduler, config))
+    result = pipeline.rank(inputs, params, scheduler=scheduler_address(args.dask_scheduler, config),
+                           stale_after_hours=config["forecast"]["stale_after_hours"])
     data = priority_bytes(result.priority, fmt, hxl=args.hxl)
     stale = " (STALE forecast)" if result.stale else ""
+    state = result.data_state
+    if state.illustrative or state.stale:  # what the list stands on, whatever the output
+        print(f"heatneed: WARNING: {state.describe()}"
+              + (" - the embedded scenario is ILLUSTRATIVE, never use it to direct aid" if state.illustrative
+                 else ""), file=sys.stderr)
     if args.out:
         write_atomic(args.out, data)
         print(f"heatneed: ranked {len(result.priority)} districts, forecast issued "

@@ -328,6 +328,7 @@ class Inputs:
     forecast: "object"  # xarray.Dataset (district, time, member)
     files: dict[str, str] = field(default_factory=dict)  # role -> file name
     hashes: dict[str, str] = field(default_factory=dict)  # role -> sha256
+    embedded: tuple[str, ...] = ()  # roles from (or edited from) the embedded illustrative scenario
 
 
 def load_districts(source, name=None) -> pd.DataFrame:

@@ -17,6 +17,8 @@ import xarray as xr
 from . import indices, physics, risk
 from .config import ModelParams
 from .errors import InputError, located
+from . import invariants
+from .datastate import DataState, data_state
 from .inputs import Inputs, load_districts, load_reports, sha256_of
 from .sources import read_forecast_file
 from .sources.base import iso_utc
@@ -32,6 +34,8 @@ PRIORITY_COLUMNS = [
     "residents_unheated", "unheated_buildings", "outage_status", "hours_off_per_day", "min_temp_c",
     "min_wind_chill_c", "min_indoor_c", "hours_to_12c", "hours_to_5c", "person_hours_below_12c",
     "p_indoor_below_12c", "main_driver", "completeness", "forecast_issued_at", "data_as_of",
+    # New columns of the risk model v2 go here, before ``data_state``, which stays last (DESIGN §5).
+    "data_state",
 ]
 DEFAULT_HOURS_OFF = {"none": 0.0, "emergency": 24.0}
 
@@ -52,17 +56,29 @@ def scenario_files(directory: Path) -> dict[str, Path]:
     return files
 
 
+def _is_embedded(value) -> bool:
+    """A path inside the embedded scenario's folder."""
+    try:
+        return Path(value).resolve().parent == EMBEDDED_SCENARIO.resolve()
+    except (OSError, ValueError, RuntimeError):
+        return False
+
+
 def load_inputs(districts=None, unheated=None, outages=None, forecast=None, scenario=None,
-                names: dict[str, str] | None = None) -> Inputs:
+                names: dict[str, str] | None = None, illustrative=()) -> Inputs:
     """Validated inputs; each one not given comes from ``scenario`` or the embedded Kyiv scenario.
 
     Each argument is a path, raw bytes (``names`` then gives the file name for messages), or for
     ``forecast`` an already fetched ``xarray.Dataset`` or a callable that fetches one for the
-    validated district registry (live sources).
+    validated district registry (live sources). ``illustrative``: roles the caller derived from
+    the embedded scenario (e.g. edited in the app); with the roles read from the embedded
+    scenario's folder they make ``Inputs.embedded``.
     """
     base = scenario_files(scenario or EMBEDDED_SCENARIO)
     given = {"districts": districts, "unheated": unheated, "outages": outages, "forecast": forecast}
     chosen = {role: base[role] if value is None else value for role, value in given.items()}
+    embedded = tuple(role for role, value in chosen.items()
+                     if role in illustrative or (isinstance(value, (str, Path)) and _is_embedded(value)))
     names = dict(names or {})
     for role, value in chosen.items():
         if isinstance(value, (str, Path)):
@@ -82,7 +98,7 @@ def load_inputs(districts=None, unheated=None, outages=None, forecast=None, scen
     else:
         fc = read_forecast_file(fc, registry, names.get("forecast"))
     hashes = {role: sha256_of(v) for role, v in chosen.items() if isinstance(v, (str, Path, bytes))}
-    return Inputs(registry, unheated_df, outages_df, fc, files=names, hashes=hashes)
+    return Inputs(registry, unheated_df, outages_df, fc, files=names, hashes=hashes, embedded=embedded)
 
 
 def _forecast_from_bytes(data: bytes, registry: pd.DataFrame, name: str) -> xr.Dataset:
@@ -108,10 +124,12 @@ class RankResult:
     forecast: xr.Dataset  # trimmed to the horizon
     params: ModelParams
     inputs: Inputs
+    data_state: DataState
 
     @property
     def stale(self) -> bool:
-        return bool(self.forecast.attrs.get("stale", False))
+        """The forecast is older than ``stale_after_hours`` or a snapshot standing in for a source."""
+        return self.data_state.stale
 
 
 # --------------------------------------------------------------------------- physics over the grid
@@ -503,14 +521,18 @@ def _completeness(a: pd.DataFrame, p: ModelParams) -> pd.Series:
     return pd.Series(np.array(texts, dtype=object)[flags @ (1 << np.arange(flags.shape[1]))], index=a.index)
 
 
-def rank(inputs: Inputs, p: ModelParams, *, sensitivity: bool = False, scheduler: str | None = None) -> RankResult:
+def rank(inputs: Inputs, p: ModelParams, *, sensitivity: bool = False, scheduler: str | None = None,
+         now=None, stale_after_hours: float | None = None) -> RankResult:
     """Rank the districts of ``inputs`` by cold-exposure risk under parameters ``p``.
 
     ``scheduler``: address of a dask.distributed scheduler (``tcp://host:8786``) to run the model on
     (DESIGN §7). The model then runs per district chunk on the cluster; scores and ranking are
     computed here from the gathered per-district results, exactly as in process. A forecast held
     in dask arrays (chunked over district) runs chunk by chunk even without a scheduler.
+    ``now`` (UTC, default the current time) and ``stale_after_hours`` (default ``[forecast]
+    stale_after_hours``) give the list's ``data_state`` (``heatneed.datastate``).
     """
+    state = data_state(inputs.embedded, inputs.forecast.attrs, now, stale_after_hours)
     forecast, dt = _horizon(inputs.forecast, p.horizon_hours)
     times = pd.DatetimeIndex(forecast["time"].values)
     a = _district_arrays(inputs, p, times[0])
@@ -547,9 +569,11 @@ def rank(inputs: Inputs, p: ModelParams, *, sensitivity: bool = False, scheduler
     detail.insert(detail.columns.get_loc("hours_below_12c") + 1, "person_hours_below_12c",
                   (detail["hours_below_12c"] * a["residents_unheated"]).round())
     detail["completeness"] = _completeness(a, p)
-    priority = priority_table(detail, inputs, forecast, p)
+    priority = priority_table(detail, inputs, forecast, p, state)
     detail = detail.loc[priority["district_code"]]
-    return RankResult(priority, detail, indoor_c, forecast, p, inputs)
+    result = RankResult(priority, detail, indoor_c, forecast, p, inputs, state)
+    invariants.check(result)  # nothing is exported or published from an impossible list
+    return result
 
 
 def data_as_of(inputs: Inputs) -> str:
@@ -558,7 +582,8 @@ def data_as_of(inputs: Inputs) -> str:
     return iso_utc(stamps.max()) if stamps.notna().any() else ""
 
 
-def priority_table(detail: pd.DataFrame, inputs: Inputs, forecast: xr.Dataset, p: ModelParams) -> pd.DataFrame:
+def priority_table(detail: pd.DataFrame, inputs: Inputs, forecast: xr.Dataset, p: ModelParams,
+                   state: DataState | None = None) -> pd.DataFrame:
     """The ranked priority list with exactly the DESIGN §5 columns, rounded for publication."""
     reg = inputs.districts.reindex(detail.index)
     severity = detail["severity"].astype(int)
@@ -581,7 +606,8 @@ def priority_table(detail: pd.DataFrame, inputs: Inputs, forecast: xr.Dataset, p
     for col in ("min_indoor_c", "hours_to_12c", "hours_to_5c", "p_indoor_below_12c"):
         columns[col] = columns[col].mask(no_homes)
     columns.update(main_driver=detail["main_driver"], completeness=detail["completeness"],
-                   forecast_issued_at=forecast.attrs.get("issued_at", ""), data_as_of=data_as_of(inputs))
+                   forecast_issued_at=forecast.attrs.get("issued_at", ""), data_as_of=data_as_of(inputs),
+                   data_state=(state or data_state(inputs.embedded, forecast.attrs)).label())
     out = pd.DataFrame(columns, index=detail.index)
     # Highest risk first; ties by residents exposed, then district_code (DESIGN §3). Unknown risk last.
     order = out.assign(_r=out["risk_score"].fillna(-1), _p=out["residents_unheated"].fillna(-1).astype(float))

@@ -144,8 +144,12 @@ def refresh(settings: RefreshSettings, config: dict | None = None, params: Model
                         fc.get("issued_at"), fc.get("snapshot_file"), float(fc.get("stale_age_hours", 0)))
         else:
             log.info("forecast from %s issued %s", fc.get("source"), fc.get("issued_at"))
-        result = pipeline.rank(inputs, params, scheduler=scheduler)
+        result = pipeline.rank(inputs, params, scheduler=scheduler,
+                               stale_after_hours=(config.get("forecast") or {}).get("stale_after_hours"))
         log.info("ranked %d districts", len(result.priority))
+        state = result.data_state
+        if state.illustrative or state.stale:
+            log.warning("%s", state.describe())
         info = {
             "heatneed_version": __version__,
             "forecast": {
@@ -156,6 +160,7 @@ def refresh(settings: RefreshSettings, config: dict | None = None, params: Model
                 "snapshot_file": fc.get("snapshot_file"),
             },
             "data_as_of": pipeline.data_as_of(inputs),
+            "data_state": state.as_dict(),
             "inputs": {role: {"file": inputs.files.get(role), "sha256": inputs.hashes.get(role)}
                        for role in ("districts", "unheated", "outages", "forecast")
                        if role in inputs.files or role in inputs.hashes},

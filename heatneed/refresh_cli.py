@@ -107,7 +107,10 @@ def cmd_history(args) -> int:
         out = frame.copy()
         for col in ("published_at", "forecast_issued_at"):
             out[col] = out[col].dt.strftime("%Y-%m-%dT%H:%M:%SZ")
-        sys.stdout.write(out.to_csv(index=False, lineterminator="\n"))
+        from .export import safe_for_spreadsheets, to_csv_bytes
+
+        sys.stdout.buffer.write(to_csv_bytes(safe_for_spreadsheets(out)))
+        sys.stdout.flush()
         return EXIT_OK
     if frame.empty:
         print(f"heatneed: no published runs in {output_dir} yet", file=sys.stderr)
