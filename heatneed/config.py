@@ -229,9 +229,12 @@ def _validated(p: ModelParams, origin) -> ModelParams:
     for name in ("internal_gain_k", "heater_gain_k"):
         if getattr(p, name) < 0:
             problems.append(located(origin, f"{name} must be ≥ 0 (got {getattr(p, name)!r})"))
+    if problems:  # the orderings below need sound values first (one line per actual mistake)
+        raise InputError(problems)
     if not (p.tau_low_hours <= p.tau_hours <= p.tau_high_hours):
         problems.append(located(origin, f"τ band must hold tau_low_hours ≤ tau_hours ≤ tau_high_hours "
-                                        f"(got {p.tau_low_hours:g} ≤ {p.tau_hours:g} ≤ {p.tau_high_hours:g})"))
+                                        f"(got {p.tau_low_hours:g} ≤ {p.tau_hours:g} ≤ {p.tau_high_hours:g}); "
+                                        f"move the band too ([model] tau_low_hours/tau_high_hours)"))
     if not (p.minimal_c > p.low_c > p.moderate_c > p.high_c > p.very_high_c):
         problems.append(located(origin, "health thresholds must decrease: minimal > low > moderate > high > very_high"))
     cuts = p.severity_cuts
