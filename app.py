@@ -81,9 +81,11 @@ def to_model():
     ss.view = "model"
 
 
-def problem_list(lines: list[str]) -> str:
-    """Problem lines as a Markdown list, their text (file names, cell values) shown literally."""
-    return "\n".join(f"- {support.plain(line)}" for line in lines[:20])
+def show_problems(title: str, lines: list[str]) -> None:
+    """A rejection: its title, then the problem lines, their text (file names, cell values) shown
+    literally as code spans (``support.plain``), so URLs, ``www.`` names and e-mail addresses from
+    files never become links (tested in a browser)."""
+    st.error(title + "\n\n" + "\n".join(f"- {support.plain(line)}" for line in lines[:20]))
 
 
 # --------------------------------------------------------------------------- sidebar: view and settings
@@ -108,7 +110,7 @@ with st.sidebar:
     try:
         params = model_params(config, **overrides)
     except InputError as exc:
-        st.error(t("settings_rejected") + "\n\n" + problem_list(exc.problems))
+        show_problems(t("settings_rejected"), exc.problems)
         params = default_params
 
 header = st.container()
@@ -149,7 +151,7 @@ with tab_inputs:
                                                help=t("upload_help"), key=f"upload_{role}"))
             if role in ss.upload_errors:
                 name, problems = ss.upload_errors[role]
-                st.error(t("upload_rejected", name=support.plain(name)) + "\n\n" + problem_list(problems))
+                show_problems(t("upload_rejected", name=support.plain(name)), problems)
             in_use[role] = st.empty()
     if ss.sources:
         st.button(t("reset_inputs"), on_click=back_to_embedded, key="reset_inputs")
@@ -187,7 +189,7 @@ with tab_inputs:
             except InputError as exc:
                 ss.edit_errors = exc.problems
     if ss.edit_errors:
-        st.error(t("edit_rejected") + "\n\n" + problem_list(ss.edit_errors))
+        show_problems(t("edit_rejected"), ss.edit_errors)
     edits = ss.edits[2] if ss.edits and ss.edits[0] == ss.generation else {}
     for role, upload in edits.items():
         st.download_button(t("download_edited", name=upload.name), upload.data, upload.name, "text/csv",
@@ -227,15 +229,18 @@ with header:
             st.error(t("published_stale", age=age))
     elif sources:
         st.info(t("source_files", files=", ".join(support.plain(u.name) for u in sources.values())))
-    else:
-        st.warning(t("source_embedded"))
+    illustrative, too_old, forecast_age = support.data_state_lines(shown.state, lang)
+    if illustrative:  # while ANY input is still the embedded scenario, also after uploads and edits
+        st.warning((t("source_embedded") + " " if not sources and shown.published is None else "") + illustrative)
+    if too_old:
+        st.warning(too_old)
     as_of, issued, source = st.columns(3)
     as_of.markdown(f"**{t('data_as_of')}:** {support.local_time(priority['data_as_of'].iloc[0], '%Y-%m-%d %H:%M')}")
     issued.markdown(f"**{t('forecast_issued')}:** {support.local_time(shown.issued_at, '%Y-%m-%d %H:%M')} "
-                    f"({shown.issued_at})")
+                    f"({support.plain(shown.issued_at)}; {forecast_age})")
     source.markdown(f"**{t('forecast_source')}:** {support.plain(shown.forecast_source)} · {t('times_note')}")
-    if shown.stale and shown.published is None:
-        st.error(t("stale"))
+    if shown.stale and shown.published is None and shown.state is not None and shown.state.snapshot:
+        st.error(t("stale"))  # a snapshot stands in for the failed live source
     kf = support.key_figures(priority, result.forecast if result else None)
     for column, (label, value, note, tip) in zip(st.columns(4),
                                                  support.headline(kf, names, lang, params.horizon_hours)):

@@ -34,6 +34,16 @@ STRINGS: dict[str, tuple[str, str]] = {
                         "Вбудований ІЛЮСТРАТИВНИЙ сценарій (Київ, лютий 2026): це не реальні дані районів; "
                         "не використовуйте його для розподілу допомоги."),
     "source_files": ("Data in use: {files}", "Використані дані: {files}"),
+    "still_embedded": ("Still from the embedded ILLUSTRATIVE scenario: {roles}. This list is not based on "
+                       "real data for these inputs; do not use it to direct aid.",
+                       "Досі з вбудованого ІЛЮСТРАТИВНОГО сценарію: {roles}. Для цих даних список не ґрунтується "
+                       "на реальних даних; не використовуйте його для розподілу допомоги."),
+    "forecast_age": ("{age} old", "вік {age}"),
+    "forecast_age_unknown": ("age unknown", "вік невідомий"),
+    "stale_age": ("STALE forecast: issued {age} ago, older than the {limit} h limit. Get a newer forecast "
+                  "before acting on this list.",
+                  "ЗАСТАРІЛИЙ прогноз: випущено {age} тому, більше за межу {limit} год. Отримайте новіший "
+                  "прогноз, перш ніж діяти за цим списком."),
     "data_as_of": ("Data as of", "Дані станом на"),
     "forecast_issued": ("Forecast issued at", "Прогноз випущено"),
     "forecast_source": ("Forecast source", "Джерело прогнозу"),
@@ -203,6 +213,12 @@ STRINGS: dict[str, tuple[str, str]] = {
               "τ невизначена (12–200 год у літературі): графік району показує, як від неї залежить результат."),
 }
 
+#: Input roles, as named in the data-state warning.
+ROLES = {
+    "districts": ("district registry", "реєстр районів"), "unheated": ("unheated buildings", "будинки без тепла"),
+    "outages": ("power outages", "знеструмлення"), "forecast": ("forecast", "прогноз"),
+}
+
 #: Values that come from the model or the input files, translated for display only.
 SEVERITY_LABELS_UK = {
     "None/Minimal": "Відсутня/мінімальна", "Stress": "Напружена", "Severe": "Тяжка",
@@ -229,6 +245,11 @@ def text(key: str, lang: str, **values) -> str:
     """The interface string ``key`` in ``lang`` (``en`` or ``uk``) with ``values`` filled in."""
     english, ukrainian = STRINGS[key]
     return (ukrainian if lang == "uk" else english).format(**values)
+
+
+def role(name: str, lang: str) -> str:
+    pair = ROLES.get(name)
+    return name if pair is None else pair[1 if lang == "uk" else 0]
 
 
 def severity_label(label: str, lang: str) -> str:
