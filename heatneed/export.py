@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import tempfile
 import unicodedata
 from pathlib import Path
@@ -58,13 +59,27 @@ def _visible_start(value: str) -> str:
     return text[i:]
 
 
+#: Where a spreadsheet that ignores quotes (or uses another list separator) may start a new cell.
+CELL_BREAKS = re.compile(r"([,;\n\r\t])")
+
+
+def _formula_like(text: str) -> bool:
+    return text.startswith(FORMULA_STARTS) or _visible_start(text).startswith(FORMULA_STARTS)
+
+
 def neutralise(value):
     """Text a spreadsheet would run as a formula gets a leading apostrophe (OWASP CSV injection),
-    also after Unicode normalisation and leading invisible characters."""
-    if isinstance(value, str) and value and (value.startswith(FORMULA_STARTS)
-                                             or _visible_start(value).startswith(FORMULA_STARTS)):
-        return "'" + value
-    return value
+    also after Unicode normalisation and leading invisible characters; so does each part after a
+    ``,`` ``;`` tab or line break inside the text, where a spreadsheet splitting on its own list
+    separator would start a cell (``Podil;=cmd`` becomes ``Podil;'=cmd``)."""
+    if not isinstance(value, str) or not value:
+        return value
+    parts = CELL_BREAKS.split(value)  # text, break, text, break, ...
+    for i in range(2, len(parts), 2):
+        if parts[i] and _formula_like(parts[i]):
+            parts[i] = "'" + parts[i]
+    value = "".join(parts)
+    return "'" + value if _formula_like(value) else value
 
 
 def safe_for_spreadsheets(frame: pd.DataFrame) -> pd.DataFrame:

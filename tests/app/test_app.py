@@ -115,7 +115,8 @@ def test_text_from_an_upload_is_never_rendered_as_markdown(app):
     at = upload(app(), "unheated", "[click](http://evil.example).csv", hostile)
     raw = "\n".join(e.value for e in at.error)
     # literal: inside code spans, so no link and no image fetched (the browser test checks no <a>)
-    assert "`[click](http://evil.example).csv`" in raw and "`" + "district_code '![x]" in raw
+    assert "“`evil.example).csv`” was not used" in raw  # the last part of the name only, literally
+    assert "- `evil.example).csv, row 2, column district_code: district_code '![x](http" in raw
     assert "district_code '![x](http://tracker.example/p.png)' is not in the districts file" in errors_text(at)
 
 
