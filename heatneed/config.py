@@ -16,6 +16,8 @@ import datetime as _dt
 import difflib
 import functools
 import math
+import os
+import stat
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -59,8 +61,12 @@ class ModelParams:
 
 
 def _read_toml(path: Path) -> dict:
+    """A TOML file, regular files only (a FIFO, ``/dev/zero`` or a folder is refused, never read)."""
     try:
-        with open(path, "rb") as fh:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+        with os.fdopen(fd, "rb") as fh:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                raise InputError(located(path, "config file must be a regular file"))
             return tomllib.load(fh)
     except FileNotFoundError:
         raise InputError(located(path, "config file not found")) from None

@@ -150,3 +150,19 @@ def test_app_settings_get_the_same_checks(settings):
     with pytest.raises(InputError) as exc:
         model_params(load_config(), **settings)
     assert all(line.startswith("settings: ") for line in exc.value.problems)
+
+
+@pytest.mark.parametrize("kind", ["fifo", "device", "folder"])
+def test_a_config_that_is_not_a_regular_file_is_refused_without_reading(kind, tmp_path, capsys):
+    import os
+
+    path = tmp_path / "c.toml"
+    if kind == "fifo":
+        os.mkfifo(path)
+    elif kind == "folder":
+        path.mkdir()
+    else:
+        path = "/dev/zero"
+    code, err, out = _rank(["--config", str(path)], tmp_path, capsys)
+    assert code == 2 and len(err.splitlines()) == 1 and str(path) in err
+    assert out.read_bytes() == b"previous list\n"
