@@ -255,6 +255,12 @@ def _validated(p: ModelParams, origin) -> ModelParams:
     return p
 
 
+#: Further rules of a section, registered by the module that owns it (``refresh`` registers
+#: ``[refresh]``): ``check(values, path) -> problem lines``, given the keys that passed ``schema``,
+#: so that one run reports every problem of a file.
+SECTION_CHECKS: dict[str, Any] = {}
+
+
 def load_config(path: str | Path | None = None) -> dict:
     """The whole configuration as nested dicts: defaults, then ``path`` on top (section by section).
 
@@ -266,6 +272,11 @@ def load_config(path: str | Path | None = None) -> dict:
     if path is not None:
         user = _read_toml(Path(path))
         problems = check_against_schema(user, path)
+        for section, check in SECTION_CHECKS.items():
+            values = user.get(section)
+            if isinstance(values, dict):
+                sound = {k: v for k, v in values.items() if not check_against_schema({section: {k: v}}, path)}
+                problems += [line for line in check(sound, path) if line not in problems]
         if problems:
             raise InputError(problems)
         _merge(doc, user)

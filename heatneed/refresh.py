@@ -22,6 +22,7 @@ from types import SimpleNamespace
 from typing import Callable
 
 from . import __version__, store
+from . import config as _config
 from .config import ModelParams, model_params
 from .errors import InputError, located
 
@@ -102,6 +103,18 @@ def _checked_section(section: dict, path) -> dict:
     if problems:
         raise InputError(problems)
     return out
+
+
+def _section_problems(section: dict, path) -> list[str]:
+    """``_checked_section``'s problem lines (for ``config.load_config``, which reports them all)."""
+    try:
+        _checked_section(section, path)
+    except InputError as exc:
+        return exc.problems
+    return []
+
+
+_config.SECTION_CHECKS["refresh"] = _section_problems
 
 
 def _is_number(value) -> bool:
