@@ -36,8 +36,10 @@ def cached_inputs(key, _sources):
 
 
 @st.cache_resource(max_entries=32, show_spinner=False)
-def cached_rank(key, params, _sources):
-    return pipeline.rank(cached_inputs(key, _sources), params, sensitivity=True)
+def cached_rank(key, params, hour, _sources):
+    """Ranked once per hour (``hour``): the data state (forecast age, stale) is as of that hour."""
+    return pipeline.rank(cached_inputs(key, _sources), params, sensitivity=True, now=hour,
+                         stale_after_hours=config["forecast"]["stale_after_hours"])
 
 
 @st.cache_data(show_spinner=False)
@@ -212,7 +214,8 @@ names = support.district_names(inputs.districts, lang)
 if view == "published":
     shown = support.published_listing(published)
 else:
-    shown = support.model_listing(cached_rank(support.sources_key(sources), params, sources))
+    shown = support.model_listing(cached_rank(support.sources_key(sources), params,
+                                              pd.Timestamp.now(tz="UTC").floor("h"), sources))
 priority, result = shown.priority, shown.result
 
 
