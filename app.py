@@ -41,8 +41,10 @@ def cached_inputs(key, _sources):
 
 
 @st.cache_resource(max_entries=32, show_spinner=False)
-def cached_rank(key, params, _sources):
-    return pipeline.rank(cached_inputs(key, _sources), params, sensitivity=True)
+def cached_rank(key, params, hour, _sources):
+    """Ranked once per hour (``hour``): the data state (forecast age, stale) is as of that hour."""
+    return pipeline.rank(cached_inputs(key, _sources), params, sensitivity=True, now=hour,
+                         stale_after_hours=config["forecast"]["stale_after_hours"])
 
 
 @st.cache_data(show_spinner=False)
@@ -86,9 +88,11 @@ def to_model():
     ss.view = "model"
 
 
-def problem_list(lines: list[str]) -> str:
-    """Problem lines as a Markdown list, their text (file names, cell values) shown literally."""
-    return "\n".join(f"- {support.plain(line)}" for line in lines[:20])
+def show_problems(title: str, lines: list[str]) -> None:
+    """A rejection: its title, then the problem lines, their text (file names, cell values) shown
+    literally as code spans (``support.plain``), so URLs, ``www.`` names and e-mail addresses from
+    files never become links (tested in a browser)."""
+    st.error(title + "\n\n" + "\n".join(f"- {support.plain(line)}" for line in lines[:20]))
 
 
 # --------------------------------------------------------------------------- sidebar: view and settings
@@ -113,7 +117,7 @@ with st.sidebar:
     try:
         params = model_params(config, **overrides)
     except InputError as exc:
-        st.error(t("settings_rejected") + "\n\n" + problem_list(exc.problems))
+        show_problems(t("settings_rejected"), exc.problems)
         params = default_params
 
 header = st.container()
@@ -155,7 +159,7 @@ with tab_inputs:
                                                help=t("upload_help"), key=f"upload_{role}"))
             if role in ss.upload_errors:
                 name, problems = ss.upload_errors[role]
-                st.error(t("upload_rejected", name=support.plain(name)) + "\n\n" + problem_list(problems))
+                show_problems(t("upload_rejected", name=support.plain(name)), problems)
             in_use[role] = st.empty()
     if ss.sources:
         st.button(t("reset_inputs"), on_click=back_to_embedded, key="reset_inputs")
@@ -193,7 +197,7 @@ with tab_inputs:
             except InputError as exc:
                 ss.edit_errors = exc.problems
     if ss.edit_errors:
-        st.error(t("edit_rejected") + "\n\n" + problem_list(ss.edit_errors))
+        show_problems(t("edit_rejected"), ss.edit_errors)
     edits = ss.edits[2] if ss.edits and ss.edits[0] == ss.generation else {}
     for role, upload in edits.items():
         st.download_button(t("download_edited", name=upload.name), upload.data, upload.name, "text/csv",
@@ -241,8 +245,7 @@ with tab_calibrate:
             calibration, registry = cached_calibration(key, chosen["readings"], chosen["outdoor"], cal_district,
                                                        registry_up)
         except InputError as exc:
-            st.error(t("upload_rejected", name=support.plain(chosen["readings"].name)) + "\n\n"
-                     + problem_list(exc.problems))
+            show_problems(t("upload_rejected", name=support.plain(chosen["readings"].name)), exc.problems)
         else:
             st.markdown(f"**{t('cal_sites')}**")
             st.dataframe(app_calibrate.site_view(calibration, lang), hide_index=True, key="cal_sites_table")
@@ -276,7 +279,8 @@ names = support.district_names(inputs.districts, lang)
 if view == "published":
     shown = support.published_listing(published)
 else:
-    shown = support.model_listing(cached_rank(support.sources_key(sources), params, sources))
+    shown = support.model_listing(cached_rank(support.sources_key(sources), params,
+                                              pd.Timestamp.now(tz="UTC").floor("h"), sources))
 priority, result = shown.priority, shown.result
 
 
@@ -293,15 +297,18 @@ with header:
             st.error(t("published_stale", age=age))
     elif sources:
         st.info(t("source_files", files=", ".join(support.plain(u.name) for u in sources.values())))
-    else:
-        st.warning(t("source_embedded"))
+    illustrative, too_old, forecast_age = support.data_state_lines(shown.state, lang)
+    if illustrative:  # while ANY input is still the embedded scenario, also after uploads and edits
+        st.warning((t("source_embedded") + " " if not sources and shown.published is None else "") + illustrative)
+    if too_old:
+        st.warning(too_old)
     as_of, issued, source = st.columns(3)
     as_of.markdown(f"**{t('data_as_of')}:** {support.local_time(priority['data_as_of'].iloc[0], '%Y-%m-%d %H:%M')}")
     issued.markdown(f"**{t('forecast_issued')}:** {support.local_time(shown.issued_at, '%Y-%m-%d %H:%M')} "
-                    f"({shown.issued_at})")
+                    f"({support.plain(shown.issued_at)}; {forecast_age})")
     source.markdown(f"**{t('forecast_source')}:** {support.plain(shown.forecast_source)} · {t('times_note')}")
-    if shown.stale and shown.published is None:
-        st.error(t("stale"))
+    if shown.stale and shown.published is None and shown.state is not None and shown.state.snapshot:
+        st.error(t("stale"))  # a snapshot stands in for the failed live source
     kf = support.key_figures(priority, result.forecast if result else None)
     for column, (label, value, note, tip) in zip(st.columns(4),
                                                  support.headline(kf, names, lang, params.horizon_hours)):

@@ -22,6 +22,7 @@ import pydeck as pdk
 
 from . import columns, i18n, indices, physics, pipeline, risk, store
 from .config import DEFAULTS_FILE, ModelParams
+from .datastate import DataState, data_state
 from .export import priority_bytes
 from .inputs import Inputs
 from .sources.base import iso_utc
@@ -64,10 +65,11 @@ class Upload:
     data: bytes = dataclasses.field(repr=False)
     digest: str = ""
     edited: bool = False  # written from edits in the app, not uploaded
+    illustrative: bool = False  # edited from the embedded scenario's data: still illustrative
 
     @classmethod
-    def of(cls, role: str, name: str, data: bytes, edited: bool = False) -> "Upload":
-        return cls(role, display_name(name), bytes(data), hashlib.sha256(data).hexdigest(), edited)
+    def of(cls, role: str, name: str, data: bytes, edited: bool = False, illustrative: bool = False) -> "Upload":
+        return cls(role, display_name(name), bytes(data), hashlib.sha256(data).hexdigest(), edited, illustrative)
 
 
 def display_name(name: str) -> str:
@@ -83,27 +85,37 @@ def display_name(name: str) -> str:
     return base or "upload"
 
 
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=&])")
-
-
 def plain(text) -> str:
-    """``text`` (a file name, a cell value in an error message) shown literally in Markdown.
+    """``text`` (a file name, a cell value in an error message) shown literally in Markdown: an
+    inline code span, fenced with more backticks than it holds, whitespace runs made one space.
 
-    Streamlit renders messages as Markdown, so text taken from uploaded files could otherwise
-    become links, images fetched from other hosts, colour directives or emoji codes.
+    Streamlit renders messages as Markdown, and its GitHub-flavoured autolinker turns URLs,
+    ``www.`` names and e-mail addresses into links even when every character is backslash-escaped
+    (it works on the text after escapes are resolved); inside a code span nothing is a link, an
+    image, HTML, a colour directive or an emoji code.
     """
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
+    body = " ".join(str(text).split())
+    if not body:
+        return ""
+    fence = "`" * (max((len(run) for run in re.findall(r"`+", body)), default=0) + 1)
+    pad = " " if body.startswith("`") or body.endswith("`") else ""
+    return f"{fence}{pad}{body}{pad}{fence}"
 
 
 def sources_key(sources: Mapping[str, Upload]) -> tuple[tuple[str, str], ...]:
-    """A small hashable key for a set of uploads (role and content hash)."""
-    return tuple(sorted((role, up.digest) for role, up in sources.items()))
+    """A small hashable key for a set of uploads: role, content hash, and the name and origin.
+
+    The name is part of the key because cached results carry it (messages, the forecast's
+    ``source``): two sessions uploading the same bytes under different names each see their own.
+    """
+    return tuple(sorted((role, up.digest, up.name, up.illustrative) for role, up in sources.items()))
 
 
 def load_sources(sources: Mapping[str, Upload]) -> Inputs:
     """Validated inputs: the uploads given, the embedded scenario for the rest (raises InputError)."""
     given = {role: up.data for role, up in sources.items() if role != "warming_sites"}
-    inputs = pipeline.load_inputs(**given, names={role: up.name for role, up in sources.items()})
+    inputs = pipeline.load_inputs(**given, names={role: up.name for role, up in sources.items()},
+                                  illustrative=[role for role, up in sources.items() if up.illustrative])
     if "warming_sites" in sources:  # as rank --warming-sites: site capacity replaces warming_places
         from .warming_sites import attach
 
@@ -196,7 +208,8 @@ def edited_sources(inputs: Inputs, sources: Mapping[str, Upload], edited: pd.Dat
                          "unheated_buildings": _number(row["unheated_buildings"]),
                          "residents": _number(row["residents"]),
                          "unheated_since": _iso_or_empty(since)})
-        new["unheated"] = Upload.of("unheated", "unheated-edited-in-app.csv", _csv(rows), edited=True)
+        new["unheated"] = Upload.of("unheated", "unheated-edited-in-app.csv", _csv(rows), edited=True,
+                                    illustrative=_illustrative(sources, "unheated"))
 
     changed = changed_rows(base, edited, EDIT_COLUMNS_BY_ROLE["outages"])
     if not changed.empty:
@@ -212,8 +225,14 @@ def edited_sources(inputs: Inputs, sources: Mapping[str, Upload], edited: pd.Dat
                 hours = 0.0
             rows.append({"district_code": code, "status": status, "hours_off_per_day": _number(hours),
                          "reported_at": stamp if code in changed else _iso_or_empty(out.at[code, "reported_at"])})
-        new["outages"] = Upload.of("outages", "outages-edited-in-app.csv", _csv(rows), edited=True)
+        new["outages"] = Upload.of("outages", "outages-edited-in-app.csv", _csv(rows), edited=True,
+                                   illustrative=_illustrative(sources, "outages"))
     return new
+
+
+def _illustrative(sources: Mapping[str, Upload], role: str) -> bool:
+    """An edit of the embedded scenario's reports (or of an edit of them) is still illustrative."""
+    return role not in sources or sources[role].illustrative
 
 
 def _same(a, b) -> bool:
@@ -266,6 +285,7 @@ class Listing:
     stale: bool
     result: pipeline.RankResult | None = None
     published: store.Published | None = None
+    state: DataState | None = None  # embedded inputs and forecast age (``heatneed.datastate``)
 
     @property
     def hxl(self) -> bytes:
@@ -274,7 +294,7 @@ class Listing:
 
 def model_listing(result: pipeline.RankResult) -> Listing:
     return Listing(result.priority, priority_bytes(result.priority, "csv"), result.forecast.attrs.get("issued_at", ""),
-                   result.forecast.attrs.get("source", ""), result.stale, result=result)
+                   result.forecast.attrs.get("source", ""), result.stale, result=result, state=result.data_state)
 
 
 def published_listing(published: store.Published) -> Listing:
@@ -287,8 +307,27 @@ def published_listing(published: store.Published) -> Listing:
             raise ValueError("replaced since it was read")
     except (OSError, KeyError, ValueError):  # pruned or replaced by a refresh since: the list as read
         data = priority_bytes(published.priority, "csv")
+    recorded = published.manifest.get("data_state") or {}
+    state = data_state(recorded.get("embedded") or (), {"issued_at": forecast.get("issued_at"),
+                                                         "stale": forecast.get("stale", False)},
+                       stale_after_hours=recorded.get("stale_after_hours"))  # its age now, not at publication
     return Listing(published.priority, data, forecast.get("issued_at") or "", forecast.get("source") or "",
-                   published.stale, published=published)
+                   published.stale or state.stale, published=published, state=state)
+
+
+def data_state_lines(state: DataState | None, lang: str) -> tuple[str | None, str | None, str]:
+    """(illustrative warning or None, stale-by-age error or None, forecast age text) for the header."""
+    if state is None:
+        return None, None, ""
+    age = (i18n.text("forecast_age_unknown", lang) if state.age_hours is None
+           else i18n.text("forecast_age", lang, age=i18n.text("age_hours", lang, hours=age_text(state.age_hours))))
+    warning = (i18n.text("still_embedded", lang, roles=", ".join(i18n.role(r, lang) for r in state.embedded))
+               if state.embedded else None)
+    too_old = state.age_hours is None or state.age_hours > state.stale_after_hours
+    error = (i18n.text("stale_age", lang, age=i18n.text("age_hours", lang, hours=age_text(state.age_hours or 0.0))
+                       if state.age_hours is not None else "?", limit=f"{state.stale_after_hours:g}")
+             if too_old else None)
+    return warning, error, age
 
 
 # --------------------------------------------------------------------------- display tables

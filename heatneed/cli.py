@@ -41,11 +41,11 @@ def add_input_flags(parser: argparse.ArgumentParser) -> None:
                             "(default: [inputs] warming_sites of the config)")
     model = parser.add_argument_group("model (defaults and sources: heatneed/defaults.toml)")
     model.add_argument("--config", metavar="FILE", help="TOML file overriding the defaults")
-    from .config import default_params
+    from .config import default_params, finite_float
 
     defaults = default_params()
     for flag, (field, text) in MODEL_FLAGS.items():
-        model.add_argument(flag, type=float, metavar="X", help=f"{text} (default {getattr(defaults, field):g})")
+        model.add_argument(flag, type=finite_float, metavar="X", help=f"{text} (default {getattr(defaults, field):g})")
     model.add_argument("--dask-scheduler", metavar="ADDRESS",
                        help="run the model on a dask.distributed cluster (e.g. tcp://10.0.0.5:8786; "
                             "default: [dask] scheduler of the config)")
@@ -121,12 +121,18 @@ def cmd_rank(args) -> int:
     params = params_from(args, config)
     what_if = needs_request(args, config)
     inputs = inputs_from(args, config, params)
-    result = pipeline.rank(inputs, params, scheduler=scheduler_address(args.dask_scheduler, config))
+    result = pipeline.rank(inputs, params, scheduler=scheduler_address(args.dask_scheduler, config),
+                           stale_after_hours=config["forecast"]["stale_after_hours"])
     data = priority_bytes(result.priority, fmt, hxl=args.hxl)
     extra = needs_outputs(args, config, result, what_if)  # computed whole before anything is written
     for path, content in extra.items():
         write_atomic(path, content)
     stale = " (STALE forecast)" if result.stale else ""
+    state = result.data_state
+    if state.illustrative or state.stale:  # what the list stands on, whatever the output
+        print(f"heatneed: WARNING: {state.describe()}"
+              + (" - the embedded scenario is ILLUSTRATIVE, never use it to direct aid" if state.illustrative
+                 else ""), file=sys.stderr)
     if args.out:
         write_atomic(args.out, data)
         print(f"heatneed: ranked {len(result.priority)} districts, forecast issued "

@@ -66,6 +66,9 @@ PRIORITY = (
     Column("expected_below_5c", "Int64", "#x_affected+below5c", "col_expected_5", display="localized"),
     Column("cold_harm", "Int64", "#x_personhours+harm", "col_cold_harm", display="localized"),
     Column("district_name_uk", "str", "#adm5+name+i_uk", display="text"),
+    # Trust: which inputs are embedded/illustrative, and "stale" for an old forecast (the run's manifest
+    # holds it too, so the history does not repeat it per district). Always the last column.
+    Column("data_state", "str", "#meta+data_state", display="text", per_run=True),
 )
 
 BY_NAME = {c.name: c for c in PRIORITY}

@@ -33,3 +33,8 @@ def located(file: str, message: str, row: int | None = None, column: str | None 
 
 class SourceError(RuntimeError):
     """A forecast source or the system failed (exit code 1); published output is kept."""
+
+
+class InvariantError(SourceError):
+    """A computed list breaks what the model's equations allow (exit code 1): nothing is
+    published or exported. Never expected; it means a bug or an input no check caught."""

@@ -60,6 +60,11 @@ def driver(name: str, lang: str) -> str:
     return _lookup("driver", name, lang) or name
 
 
+def role(name: str, lang: str) -> str:
+    """An input role (``districts``, ``forecast``, …) as named in ``lang``."""
+    return _lookup("role", name, lang) or name
+
+
 def outage_status(status: str, lang: str) -> str:
     return _lookup("outage_status", status, lang) or status
 

@@ -382,6 +382,7 @@ class Inputs:
     files: dict[str, str] = field(default_factory=dict)  # role -> file name
     hashes: dict[str, str] = field(default_factory=dict)  # role -> sha256
     sites: pd.DataFrame | None = None  # warming sites (heatneed.warming_sites), when given
+    embedded: tuple[str, ...] = ()  # roles from (or edited from) the embedded illustrative scenario
 
 
 def load_districts(source, name=None) -> pd.DataFrame:

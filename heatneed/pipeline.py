@@ -19,6 +19,8 @@ from . import indices, physics, risk
 from .columns import PRIORITY_COLUMNS  # noqa: F401  (the list's columns, re-exported for callers)
 from .config import ModelParams
 from .errors import InputError, located
+from . import invariants
+from .datastate import DataState, data_state
 from .inputs import EMBEDDED_SCENARIO, Inputs, load_districts, load_reports, sha256_of  # noqa: F401
 from .sources import read_forecast_file
 from .sources.base import iso_utc
@@ -47,17 +49,29 @@ def scenario_files(directory: Path) -> dict[str, Path]:
     return files
 
 
+def _is_embedded(value) -> bool:
+    """A path inside the embedded scenario's folder."""
+    try:
+        return Path(value).resolve().parent == EMBEDDED_SCENARIO.resolve()
+    except (OSError, ValueError, RuntimeError):
+        return False
+
+
 def load_inputs(districts=None, unheated=None, outages=None, forecast=None, scenario=None,
-                names: dict[str, str] | None = None) -> Inputs:
+                names: dict[str, str] | None = None, illustrative=()) -> Inputs:
     """Validated inputs; each one not given comes from ``scenario`` or the embedded Kyiv scenario.
 
     Each argument is a path, raw bytes (``names`` then gives the file name for messages), or for
     ``forecast`` an already fetched ``xarray.Dataset`` or a callable that fetches one for the
-    validated district registry (live sources).
+    validated district registry (live sources). ``illustrative``: roles the caller derived from
+    the embedded scenario (e.g. edited in the app); with the roles read from the embedded
+    scenario's folder they make ``Inputs.embedded``.
     """
     base = scenario_files(scenario or EMBEDDED_SCENARIO)
     given = {"districts": districts, "unheated": unheated, "outages": outages, "forecast": forecast}
     chosen = {role: base[role] if value is None else value for role, value in given.items()}
+    embedded = tuple(role for role, value in chosen.items()
+                     if role in illustrative or (isinstance(value, (str, Path)) and _is_embedded(value)))
     names = dict(names or {})
     for role, value in chosen.items():
         if isinstance(value, (str, Path)):
@@ -77,7 +91,7 @@ def load_inputs(districts=None, unheated=None, outages=None, forecast=None, scen
     else:
         fc = read_forecast_file(fc, registry, names.get("forecast"))
     hashes = {role: sha256_of(v) for role, v in chosen.items() if isinstance(v, (str, Path, bytes))}
-    return Inputs(registry, unheated_df, outages_df, fc, files=names, hashes=hashes)
+    return Inputs(registry, unheated_df, outages_df, fc, files=names, hashes=hashes, embedded=embedded)
 
 
 def _forecast_from_bytes(data: bytes, registry: pd.DataFrame, name: str) -> xr.Dataset:
@@ -103,10 +117,12 @@ class RankResult:
     forecast: xr.Dataset  # trimmed to the horizon
     params: ModelParams
     inputs: Inputs
+    data_state: DataState
 
     @property
     def stale(self) -> bool:
-        return bool(self.forecast.attrs.get("stale", False))
+        """The forecast is older than ``stale_after_hours`` or a snapshot standing in for a source."""
+        return self.data_state.stale
 
 
 # --------------------------------------------------------------------------- physics over the grid
@@ -642,14 +658,18 @@ def _unscored_unknown(frame: pd.DataFrame, a: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def rank(inputs: Inputs, p: ModelParams, *, sensitivity: bool = False, scheduler: str | None = None) -> RankResult:
+def rank(inputs: Inputs, p: ModelParams, *, sensitivity: bool = False, scheduler: str | None = None,
+         now=None, stale_after_hours: float | None = None) -> RankResult:
     """Rank the districts of ``inputs`` by cold-exposure risk under parameters ``p``.
 
     ``scheduler``: address of a dask.distributed scheduler (``tcp://host:8786``) to run the model on
     (README: Scale and dask). The model then runs per district chunk on the cluster; scores and ranking are
     computed here from the gathered per-district results, exactly as in process. A forecast held
     in dask arrays (chunked over district) runs chunk by chunk even without a scheduler.
+    ``now`` (UTC, default the current time) and ``stale_after_hours`` (default ``[forecast]
+    stale_after_hours``) give the list's ``data_state`` (``heatneed.datastate``).
     """
+    state = data_state(inputs.embedded, inputs.forecast.attrs, now, stale_after_hours)
     forecast, dt = _horizon(inputs.forecast, p.horizon_hours)
     times = pd.DatetimeIndex(forecast["time"].values)
     a = _district_arrays(inputs, p, times[0])
@@ -675,9 +695,11 @@ def rank(inputs: Inputs, p: ModelParams, *, sensitivity: bool = False, scheduler
     metrics = pd.DataFrame(values, index=a.index,
                            columns=list(METRIC_COLUMNS + (SENSITIVITY_COLUMNS if sensitivity else ())))
     detail = score_detail(a, metrics, p, forecast=forecast, cooling=cooling, dt=dt, times=times, scheduler=scheduler)
-    priority = priority_table(detail, inputs, forecast, p)
+    priority = priority_table(detail, inputs, forecast, p, state)
     detail = detail.loc[priority["district_code"]]
-    return RankResult(priority, detail, indoor_c, forecast, p, inputs)
+    result = RankResult(priority, detail, indoor_c, forecast, p, inputs, state)
+    invariants.check(result)  # nothing is exported or published from an impossible list
+    return result
 
 
 def score_detail(a: pd.DataFrame, metrics: pd.DataFrame, p: ModelParams, *, forecast: xr.Dataset | None = None,
@@ -705,8 +727,10 @@ def data_as_of(inputs: Inputs) -> str:
     return iso_utc(stamps.max()) if stamps.notna().any() else ""
 
 
-def priority_table(detail: pd.DataFrame, inputs: Inputs, forecast: xr.Dataset, p: ModelParams) -> pd.DataFrame:
-    """The ranked priority list: the columns of ``heatneed.columns``, rounded there for publication."""
+def priority_table(detail: pd.DataFrame, inputs: Inputs, forecast: xr.Dataset, p: ModelParams,
+                   state: DataState | None = None) -> pd.DataFrame:
+    """The ranked priority list: the columns of ``heatneed.columns``, rounded there for publication.
+    ``state``: the run's data state (default: from the inputs and the forecast's age now)."""
     reg = inputs.districts.reindex(detail.index)
     severity = detail["severity"].astype(int)
     labels = np.array([""] + list(p.labels()), dtype=object)
@@ -719,6 +743,7 @@ def priority_table(detail: pd.DataFrame, inputs: Inputs, forecast: xr.Dataset, p
         "forecast_issued_at": forecast.attrs.get("issued_at", ""), "data_as_of": data_as_of(inputs),
         "district_name_uk": reg["district_name_uk"].fillna("") if "district_name_uk" in reg
         else pd.Series("", index=detail.index),
+        "data_state": (state or data_state(inputs.embedded, forecast.attrs)).label(),
     }
     columns.update({col: detail[col] for col in list_columns.PRIORITY_COLUMNS if col not in columns})
     out = list_columns.publish(pd.DataFrame(columns, index=detail.index))

@@ -23,6 +23,7 @@ from typing import Callable
 import pandas as pd
 
 from . import __version__, store
+from . import config as _config
 from .config import ModelParams, model_params
 from .errors import InputError, located
 from .sources.registry import DEFAULT_SOURCE, SOURCE_NAMES
@@ -104,6 +105,18 @@ def _checked_section(section: dict, path) -> dict:
     return out
 
 
+def _section_problems(section: dict, path) -> list[str]:
+    """``_checked_section``'s problem lines (for ``config.load_config``, which reports them all)."""
+    try:
+        _checked_section(section, path)
+    except InputError as exc:
+        return exc.problems
+    return []
+
+
+_config.SECTION_CHECKS["refresh"] = _section_problems
+
+
 def _is_number(value) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
@@ -150,11 +163,15 @@ def refresh(settings: RefreshSettings, config: dict | None = None, params: Model
                         fc.get("issued_at"), fc.get("snapshot_file"), float(fc.get("stale_age_hours", 0)))
         else:
             log.info("forecast from %s issued %s", fc.get("source"), fc.get("issued_at"))
-        result = pipeline.rank(inputs, params, scheduler=scheduler)
+        result = pipeline.rank(inputs, params, scheduler=scheduler,
+                               stale_after_hours=(config.get("forecast") or {}).get("stale_after_hours"))
         from .needs import needs_bytes, needs_params, needs_table
 
         needs_csv = needs_bytes(needs_table(result, needs_params(config or None), inputs.sites))
         log.info("ranked %d districts", len(result.priority))
+        state = result.data_state
+        if state.illustrative or state.stale:
+            log.warning("%s", state.describe())
         info = {
             "heatneed_version": __version__,
             "forecast": {
@@ -165,6 +182,7 @@ def refresh(settings: RefreshSettings, config: dict | None = None, params: Model
                 "snapshot_file": fc.get("snapshot_file"),
             },
             "data_as_of": pipeline.data_as_of(inputs),
+            "data_state": state.as_dict(),
             "inputs": {role: {"file": inputs.files.get(role), "sha256": inputs.hashes.get(role)}
                        for role in ("districts", "unheated", "outages", "forecast", "warming_sites")
                        if role in inputs.files or role in inputs.hashes},

@@ -7,6 +7,7 @@ lock. In every case but 0 the published folder is unchanged.
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 import sys
@@ -20,6 +21,8 @@ LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
 
 def add_commands(sub, add_input_flags) -> None:
     """Register the scheduling subcommands on the CLI's subparsers."""
+    from .config import flag_number
+
     refresh = sub.add_parser(
         "refresh", help="the scheduled job: fetch, rank and publish into an output folder",
         description="Fetch the forecast (meteostat unless --forecast/--forecast-source), rank, and publish "
@@ -30,11 +33,11 @@ def add_commands(sub, add_input_flags) -> None:
     job = refresh.add_argument_group("refresh (flags override [refresh] in --config)")
     job.add_argument("--output-dir", metavar="DIR",
                      help="published folder (default: $HEATNEED_OUTPUT_DIR or ~/.local/share/heatneed)")
-    job.add_argument("--wait", metavar="SECONDS", nargs="?", type=float, const=math.inf,
+    job.add_argument("--wait", metavar="SECONDS", nargs="?", const=math.inf,
+                     type=functools.partial(flag_number, minimum=0, allow_inf=True),
                      help="if another refresh is running, wait for it (at most SECONDS) instead of exiting 3")
-    job.add_argument("--max-snapshot-age-hours", metavar="H", type=float,
-                     help="oldest forecast snapshot used when the live source fails (default: "
-                          "[forecast] max_snapshot_age_hours of heatneed/defaults.toml)")
+    job.add_argument("--max-snapshot-age-hours", metavar="H", type=functools.partial(flag_number, minimum=0),
+                     help="oldest forecast snapshot used when the live source fails (default: [forecast] max_snapshot_age_hours of heatneed/defaults.toml)")
     job.add_argument("--log-level", default="INFO", choices=("DEBUG", "INFO", "WARNING", "ERROR"),
                      help="log detail on stderr (default INFO)")
     refresh.set_defaults(handler=cmd_refresh)
@@ -110,7 +113,10 @@ def cmd_history(args) -> int:
         out = frame.copy()
         for col in ("published_at", "forecast_issued_at"):
             out[col] = out[col].dt.strftime("%Y-%m-%dT%H:%M:%SZ")
-        sys.stdout.write(out.to_csv(index=False, lineterminator="\n"))
+        from .export import safe_for_spreadsheets, to_csv_bytes
+
+        sys.stdout.buffer.write(to_csv_bytes(safe_for_spreadsheets(out)))
+        sys.stdout.flush()
         return EXIT_OK
     if frame.empty:
         print(f"heatneed: no published runs in {output_dir} yet", file=sys.stderr)

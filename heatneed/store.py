@@ -36,6 +36,7 @@ import os
 import secrets
 import shutil
 import sqlite3
+import stat
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -96,7 +97,7 @@ class Published:
     manifest: dict  # latest/manifest.json (see ``publish``)
     published_at: pd.Timestamp  # UTC
     age_hours: float  # hours since publication at the time of reading [h]
-    stale: bool  # the forecast was a snapshot standing in for a failed source
+    stale: bool  # a snapshot stood in for a failed source, or the forecast was older than the threshold
     run_dir: Path  # the folder ``latest`` pointed at when read
 
 
@@ -147,7 +148,8 @@ def read_published(output_dir, now=None) -> Published | None:
             log.debug("re-reading %s: %s", latest, exc)
             continue
         age = (_utc(now) - published_at) / pd.Timedelta(hours=1)
-        stale = bool(manifest.get("forecast", {}).get("stale", False))
+        stale = bool(manifest.get("forecast", {}).get("stale", False)
+                     or (manifest.get("data_state") or {}).get("stale", False))
         return Published(priority, manifest, published_at, float(age), stale, run_dir)
     return None
 
@@ -195,8 +197,17 @@ def refresh_lock(output_dir, wait_s: float | None = 0.0,
     output_dir = Path(output_dir)
     output_dir.mkdir(parents=True, exist_ok=True)
     path = output_dir / LOCK_FILE
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:  # never through a symlink (it could truncate a file outside the folder), never a FIFO
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC, 0o644)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise OSError(errno.ELOOP, "is a symbolic link; the lock file must be a plain file (remove it)",
+                          str(path)) from None
+        raise
     try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(errno.EINVAL, "is not a plain file; the lock file must be a plain file (remove it)",
+                          str(path))
         if not _try_flock(fd):
             holder = _holder(fd)
             if wait_s is not None and wait_s <= 0:
@@ -245,20 +256,18 @@ def dated_list_stem(issued_at: str | None, published_at: pd.Timestamp) -> str:
     return "priority_" + (t or published_at).strftime("%Y-%m-%dT%H%MZ")
 
 
-def _dated_list(lists: Path, stem: str, data: bytes) -> Path:
-    """The dated list file for these bytes: ``stem.csv``, or ``stem_2.csv``… when an earlier run
-    of the same forecast issue published different bytes (dated lists are never rewritten, so a
-    manifest's sha256 stays true)."""
+def _dated_list(lists: Path, stem: str, data: bytes) -> tuple[Path, bool]:
+    """Where the dated list for these bytes goes, and whether it must still be written:
+    ``stem.csv``, or ``stem_2.csv``… when an earlier run of the same forecast issue published
+    different bytes (dated lists are never rewritten, so a manifest's sha256 stays true)."""
     for n in range(1, 10_000):
         path = lists / (f"{stem}.csv" if n == 1 else f"{stem}_{n}.csv")
         try:
             existing = path.read_bytes()
         except FileNotFoundError:
-            _write_readable(path, data)
-            return path
+            return path, True
         if existing == data:
-            _readable(path)  # a run killed just after writing it left it private
-            return path
+            return path, False
     raise OSError(errno.EEXIST, "too many dated lists for one forecast issue", str(lists / stem))
 
 
@@ -297,19 +306,21 @@ def publish(output_dir, csv: bytes, info: dict, now=None, keep_runs: int = KEEP_
     """Publish a priority list into ``output_dir``; return its manifest. Hold ``refresh_lock``.
 
     ``csv``: the list's bytes (``export.priority_bytes``). ``info``: run facts for the manifest
-    (``forecast``, ``inputs``, ``params``, ``heatneed_version``, ``data_as_of``…). Order: the dated
-    list, the run folder (list, then manifest), the ``latest`` link swap (the moment of
-    publication), the history rows, then pruning. A failure or kill before the swap changes
-    nothing published; so does a failure between the swap and the history rows (a full disk:
-    ``latest`` is put back). A kill there leaves the run published, recorded by the next run.
+    (``forecast``, ``inputs``, ``params``, ``heatneed_version``, ``data_as_of``…). ``extra``: further
+    files published with the list in the same run folder, e.g. ``{"needs.csv": bytes}`` →
+    ``latest/needs.csv`` and the dated ``lists/needs_<ISSUED>.csv``; they switch with the list in the
+    one rename. Order: the run folder (list and extras, then manifest), the dated lists (once their
+    manifest exists), the ``latest`` link swap (the moment of publication), the history rows, then
+    pruning. A failure or kill before the swap changes nothing published (what the run made is
+    removed again, so no list is left without its manifest); so does a failure between the swap and
+    the history rows (a full disk: ``latest`` is put back). A kill there leaves the run published,
+    recorded by the next run.
 
     Manifest fields: ``format``, ``run_id``, ``published_at`` (UTC ISO), ``heatneed_version``,
     ``forecast`` {``source``, ``issued_at``, ``stale``, ``stale_age_hours``, ``snapshot_file``},
     ``data_as_of``, ``districts`` (count), ``inputs`` {role: {``file``, ``sha256``}}, ``params``,
-    ``files`` {path relative to DIR: {``sha256``, ``bytes``}} for ``latest/priority.csv`` and
-    the dated list ``lists/priority_<ISSUED>.csv``. ``extra``: further files published with the
-    list in the same run folder, e.g. ``{"needs.csv": bytes}`` → ``latest/needs.csv`` and the dated
-    ``lists/needs_<ISSUED>.csv``, both in ``files``; they switch with the list in the one rename.
+    ``files`` {path relative to DIR: {``sha256``, ``bytes``}} for ``latest/priority.csv``, the dated
+    list ``lists/priority_<ISSUED>.csv`` and each extra file and its dated copy.
     """
     output_dir = Path(output_dir)
     check_output_dir(output_dir)
@@ -317,18 +328,16 @@ def publish(output_dir, csv: bytes, info: dict, now=None, keep_runs: int = KEEP_
     published = _utc(now)
     run_id = new_run_id(published)
     priority = read_priority_csv(csv)  # history holds exactly what was published
-    dated = _dated_list(output_dir / LISTS, dated_list_stem(info.get("forecast", {}).get("issued_at"), published),
-                        csv)
-    digest = {"sha256": sha256_hex(csv), "bytes": len(csv)}
-    files = {f"{LATEST}/{PRIORITY_FILE}": digest, dated.relative_to(output_dir).as_posix(): digest}
-    extra = dict(extra or {})
-    for name, data in extra.items():
-        if name in (PRIORITY_FILE, MANIFEST_FILE) or "/" in name or name.startswith("."):
+    stem = dated_list_stem(info.get("forecast", {}).get("issued_at"), published)
+    contents = {PRIORITY_FILE: csv, **dict(extra or {})}
+    dated_lists = {}  # name in the run folder -> (dated path, must still be written)
+    files = {}
+    for name, data in contents.items():
+        if name != PRIORITY_FILE and (name == MANIFEST_FILE or "/" in name or name.startswith(".")):
             raise ValueError(f"cannot publish an extra file named {name!r}")
-        stem = dated_list_stem(info.get("forecast", {}).get("issued_at"), published)
-        extra_dated = _dated_list(output_dir / LISTS, stem.replace("priority_", f"{Path(name).stem}_", 1), data)
-        files[f"{LATEST}/{name}"] = files[extra_dated.relative_to(output_dir).as_posix()] = \
-            {"sha256": sha256_hex(data), "bytes": len(data)}
+        dated_lists[name] = _dated_list(output_dir / LISTS, stem.replace("priority_", f"{Path(name).stem}_", 1), data)
+        digest = {"sha256": sha256_hex(data), "bytes": len(data)}
+        files[f"{LATEST}/{name}"] = files[dated_lists[name][0].relative_to(output_dir).as_posix()] = digest
     manifest = {
         "format": MANIFEST_FORMAT,
         "run_id": run_id,
@@ -339,21 +348,35 @@ def publish(output_dir, csv: bytes, info: dict, now=None, keep_runs: int = KEEP_
     }
     runs = output_dir / RUNS
     run_dir = runs / run_id
-    run_dir.mkdir(parents=True)
-    _write_readable(run_dir / PRIORITY_FILE, csv)
-    for name, data in extra.items():
-        _write_readable(run_dir / name, data)
-    _write_readable(run_dir / MANIFEST_FILE, (json.dumps(manifest, indent=2, ensure_ascii=False) + "\n").encode())
-    _fsync_dir(runs)
     link = output_dir / f".{LATEST}.{run_id}.tmp"
-    os.symlink(f"{RUNS}/{run_id}", link)
-    undo = _undo_link(output_dir, run_id)  # made before the swap: undoing needs no new space
-    os.replace(link, output_dir / LATEST)  # the moment of publication
+    made: list[Path] = []  # removed again if anything fails before the swap: no list without its manifest
+    try:
+        run_dir.mkdir(parents=True)
+        made.append(run_dir)
+        for name, data in contents.items():
+            _write_readable(run_dir / name, data)
+        _write_readable(run_dir / MANIFEST_FILE, (json.dumps(manifest, indent=2, ensure_ascii=False) + "\n").encode())
+        _fsync_dir(runs)
+        for name, (dated, new_list) in dated_lists.items():  # the dated lists last, once their manifest exists
+            if new_list:
+                dated.parent.mkdir(parents=True, exist_ok=True)
+                _write_readable(dated, contents[name])
+                made.append(dated)
+            else:
+                _readable(dated)  # a run killed just after writing it left it private
+        os.symlink(f"{RUNS}/{run_id}", link)
+        made.append(link)
+        undo = _undo_link(output_dir, run_id)  # made before the swap: undoing needs no new space
+        os.replace(link, output_dir / LATEST)  # the moment of publication
+    except BaseException:
+        _remove(made)
+        raise
     try:
         _fsync_dir(output_dir)
         record_run(output_dir, manifest, priority)
     except BaseException:  # e.g. a full disk: back to the previous list, so a failed run changed nothing
-        _restore_latest(output_dir, undo)
+        if _restore_latest(output_dir, undo):
+            _remove(made)
         raise
     try:
         if undo is not None:
@@ -362,6 +385,18 @@ def publish(output_dir, csv: bytes, info: dict, now=None, keep_runs: int = KEEP_
     except OSError as exc:  # published and recorded; leftovers go with the next run
         log.warning("published run %s, but could not tidy %s: %s", run_id, output_dir, exc)
     return manifest
+
+
+def _remove(paths: list[Path]) -> None:
+    """Best-effort removal of what a failed publication made (newest first)."""
+    for path in reversed(paths):
+        try:
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path)
+            else:
+                path.unlink(missing_ok=True)
+        except OSError as exc:  # the next run's prune removes what is left
+            log.error("could not remove %s after a failed publication: %s", path, exc)
 
 
 def _undo_link(output_dir: Path, run_id: str) -> Path | None:
@@ -374,16 +409,19 @@ def _undo_link(output_dir: Path, run_id: str) -> Path | None:
     return undo
 
 
-def _restore_latest(output_dir: Path, undo: Path | None) -> None:
-    """Put ``latest`` back as it was before the swap (a rename, or an unlink if it was absent)."""
+def _restore_latest(output_dir: Path, undo: Path | None) -> bool:
+    """Put ``latest`` back as it was before the swap (a rename, or an unlink if it was absent);
+    whether that worked."""
     try:
         if undo is None:
             (output_dir / LATEST).unlink()
         else:
             os.replace(undo, output_dir / LATEST)
         _fsync_dir(output_dir)
+        return True
     except OSError as exc:  # the new list stays published; the next run records it in the history
         log.error("could not restore the previous %s in %s: %s", LATEST, output_dir, exc)
+        return False
 
 
 def prune(output_dir, keep_runs: int = KEEP_RUNS) -> None:
@@ -399,9 +437,46 @@ def prune(output_dir, keep_runs: int = KEEP_RUNS) -> None:
     complete = sorted((p for p in runs if (p / MANIFEST_FILE).exists()),
                       key=lambda p: (p / MANIFEST_FILE).stat().st_mtime_ns, reverse=True)
     keep = set(complete[:max(2, keep_runs)]) | {p for p in runs if p.name == current}
+    published_ids, referenced = _published_runs(output_dir)
     for path in runs:
-        if path not in keep:
+        # Only runs started after the oldest recorded one: a history deleted and begun again
+        # never makes older, published runs look unpublished.
+        if (path.name != current and path.name not in published_ids and published_ids
+                and path.name > min(published_ids) and (path / MANIFEST_FILE).exists()):
+            # Written by a run killed before its swap: never published. Its new dated list goes too.
+            for name in _manifest_files(path / MANIFEST_FILE):
+                if name.startswith(LISTS + "/") and name not in referenced:
+                    (output_dir / name).unlink(missing_ok=True)
             shutil.rmtree(path, ignore_errors=True)
+        elif path not in keep:
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def _manifest_files(path: Path) -> list[str]:
+    try:
+        return list(json.loads(path.read_bytes()).get("files", {}))
+    except (OSError, ValueError, AttributeError):
+        return []
+
+
+def _published_runs(output_dir: Path) -> tuple[set[str], set[str]]:
+    """Run ids in the history and the files their manifests name (empty if no history yet)."""
+    path = output_dir / HISTORY_FILE
+    if not path.exists():
+        return set(), set()
+    con = sqlite3.connect(path, timeout=30)
+    try:
+        rows = con.execute("SELECT run_id, manifest FROM runs").fetchall()
+    finally:
+        con.close()
+    ids, files = set(), set()
+    for run_id, text in rows:
+        ids.add(run_id)
+        try:
+            files.update(json.loads(text).get("files", {}))
+        except (ValueError, AttributeError):
+            pass
+    return ids, files
 
 
 # --------------------------------------------------------------------------- history

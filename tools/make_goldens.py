@@ -49,6 +49,7 @@ def published_state(output_dir: Path) -> dict[str, bytes]:
     for key in VOLATILE_MANIFEST_KEYS:
         manifest.pop(key)
     manifest.pop("heatneed_version", None)  # a release bump is not a change of outputs
+    manifest.get("data_state", {}).pop("forecast_age_hours", None)  # grows with the clock
     state["published/manifest.json"] = (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode()
     with sqlite3.connect(output_dir / "history.sqlite") as db:
         db.row_factory = sqlite3.Row

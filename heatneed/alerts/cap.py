@@ -78,7 +78,9 @@ def geocode_name(code: str) -> str:
 def status_for(context: dict) -> str:
     if context.get("test"):
         return "Test"
-    return "Exercise" if "illustrative" in str(context.get("data_state", "")) else "Actual"
+    state = str(context.get("data_state", ""))
+    # Illustrative data: the list's data_state names the embedded inputs ("embedded: …").
+    return "Exercise" if "illustrative" in state or "embedded" in state else "Actual"
 
 
 def alert_xml(event, context: dict, sender: str, expires_hours: float) -> bytes:

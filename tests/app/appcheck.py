@@ -40,8 +40,10 @@ def downloaded(at, key: str):
 
 
 def shown(markdown: str) -> str:
-    """Markdown source as the reader sees it: backslash escapes removed."""
-    return re.sub(r"\\(.)", r"\1", markdown)
+    """Markdown source as the reader sees it: backslash escapes removed, code spans (how the app
+    shows text from files literally) without their fences."""
+    text = re.sub(r"(`+) ?(.*?) ?\1(?!`)", r"\2", markdown)
+    return re.sub(r"\\(.)", r"\1", text) if text == markdown else text
 
 
 def errors_text(at) -> str:

