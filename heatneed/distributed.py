@@ -80,12 +80,14 @@ def _split(size: int, most: int) -> list[int]:
 
 
 def district_metrics(forecast: xr.Dataset, cooling: np.ndarray, dt: np.ndarray, p: ModelParams, *,
-                     sensitivity: bool = False, scheduler: str | None = None):
+                     sensitivity: bool = False, scheduler: str | None = None, power: np.ndarray | None = None):
     """``pipeline.district_metrics`` per district chunk on dask; returns ``(values, indoor_c)``.
 
     ``values`` is the computed (district, columns) float64 array; ``indoor_c`` a lazy DataArray
     (district, member, time+1) [°C] that recomputes a chunk's indoor temperatures when read.
-    With ``scheduler`` the metrics are computed on that dask.distributed cluster.
+    With ``scheduler`` the metrics are computed on that dask.distributed cluster. ``power``: share of
+    each step with power (district, time) from an hourly schedule, chunked with the districts; None =
+    the daily share.
     """
     import dask.array as da
 
@@ -93,30 +95,36 @@ def district_metrics(forecast: xr.Dataset, cooling: np.ndarray, dt: np.ndarray, 
 
     temp, wind = forecast_arrays(forecast)
     per_district = da.from_array(cooling, chunks=(temp.chunks[0], cooling.shape[1]))
+    # The daily share as a (district, 1) stand-in keeps one graph for both cases.
+    hourly = power is not None
+    per_step = da.from_array(np.asarray(power if hourly else np.zeros((len(cooling), 1)), dtype=np.float32),
+                             chunks=(temp.chunks[0], -1))
     columns = len(pipeline.METRIC_COLUMNS) + (len(pipeline.SENSITIVITY_COLUMNS) if sensitivity else 0)
-    metrics = da.blockwise(_metrics_chunk, "dk", temp, "dtm", wind, "dtm", per_district, "dc",
+    metrics = da.blockwise(_metrics_chunk, "dk", temp, "dtm", wind, "dtm", per_district, "dc", per_step, "ds",
                            new_axes={"k": columns}, concatenate=True, dtype=np.float64, meta=np.empty((0, 0)),
-                           dt=dt, p=p, sensitivity=sensitivity, fused=pipeline.use_fused(temp.size))
+                           dt=dt, p=p, sensitivity=sensitivity, fused=pipeline.use_fused(temp.size), hourly=hourly)
     if scheduler:
         with connect(scheduler) as client:
             values = client.compute(metrics).result()
     else:
         values = metrics.compute()
-    indoor = da.map_blocks(_indoor_chunk, temp, per_district[:, None, :], dtype=np.float32,
+    indoor = da.map_blocks(_indoor_chunk, temp, per_district[:, None, :], per_step[:, None, :], dtype=np.float32,
                            chunks=(temp.chunks[0], (temp.shape[2],), (temp.shape[1] + 1,)),
-                           meta=np.empty((0, 0, 0), np.float32), dt=dt, p=p)
+                           meta=np.empty((0, 0, 0), np.float32), dt=dt, p=p, hourly=hourly)
     return values, xr.DataArray(indoor, dims=("district", "member", "time"), attrs={"units": "degC"})
 
 
-def _metrics_chunk(temp, wind, cooling, *, dt, p, sensitivity, fused):
+def _metrics_chunk(temp, wind, cooling, power, *, dt, p, sensitivity, fused, hourly):
     from . import pipeline
 
     # The kernel is chosen once for the whole forecast, as in process, not per chunk size.
-    return pipeline.district_metrics(temp, wind, cooling, dt, p, sensitivity=sensitivity, fused=fused)
+    return pipeline.district_metrics(temp, wind, cooling, dt, p, sensitivity=sensitivity, fused=fused,
+                                     power=power if hourly else None)
 
 
-def _indoor_chunk(temp, cooling, *, dt, p):
+def _indoor_chunk(temp, cooling, power, *, dt, p, hourly):
     from . import pipeline
 
-    indoor, _ = pipeline._cool(pipeline._time_major(temp), cooling[:, 0, :], dt, p)
+    power = np.ascontiguousarray(power[:, 0, :].T) if hourly else None
+    indoor, _ = pipeline._cool(pipeline._time_major(temp), cooling[:, 0, :], dt, p, power=power)
     return indoor.transpose(1, 2, 0)

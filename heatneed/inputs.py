@@ -76,12 +76,18 @@ SPEC: dict[str, dict[str, dict]] = {
                                   required=False),
         "reported_at": _time(),
     },
+    "district_queues": {  # which outage-schedule queues a district's buildings (or residents) are in
+        "district_code": _text(),
+        "queue": _text(),
+        "share": _num(pa.Check.in_range(0, 1, include_min=False, error="must be a share above 0 and at most 1")),
+    },
 }
 #: Columns that may be empty in a row (others must be filled when the column exists).
 NULLABLE = {
     "districts": {"district_name_uk", "buildings_residential", "tau_hours", "share_65plus", "warming_places"},
     "unheated": {"residents", "unheated_since"},
     "outages": {"hours_off_per_day"},
+    "district_queues": set(),
 }
 
 
@@ -328,6 +334,7 @@ class Inputs:
     forecast: "object"  # xarray.Dataset (district, time, member)
     files: dict[str, str] = field(default_factory=dict)  # role -> file name
     hashes: dict[str, str] = field(default_factory=dict)  # role -> sha256
+    hourly_power: "object" = None  # schedules.HourlyPower (outage schedule + district queues) or None
 
 
 def load_districts(source, name=None) -> pd.DataFrame:
