@@ -475,8 +475,7 @@ def _fused_member_results(temp, wind, cooling, dt, p: ModelParams, sensitivity: 
         shift = physics.equilibrium_temperature(np.float32(0.0), p_on, np.float32(p.internal_gain_k),
                                                 np.float32(p.heater_gain_k))
         # T_eq − T_out per district and step: the daily share is the same in every step.
-        shift = np.ascontiguousarray(np.broadcast_to(shift[:, :1], (len(temp), temp.shape[1])) if power is None
-                                     else shift)
+        shift = np.repeat(shift[:, :1], temp.shape[1], axis=1) if power is None else np.ascontiguousarray(shift)
         eq0 = temp[:, 0, :] + shift[:, :1]
         start = physics.exponential_decay(gap, np.float32(p.initial_indoor_c), eq0, tau).astype(np.float32)
         decay = np.stack([np.exp(-step / tau)[:, 0] for step in kinds], axis=1)

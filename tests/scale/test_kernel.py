@@ -123,7 +123,9 @@ def assert_same_kernel_results(numpy_result, fused_result):
     (metrics, indoor), (fused_metrics, fused_indoor) = numpy_result, fused_result
     np.testing.assert_array_equal(fused_indoor, indoor)
     np.testing.assert_allclose(fused_metrics, metrics, rtol=1e-6, atol=1e-6)
-    exact = [i for i in range(metrics.shape[1]) if COLUMNS[i].startswith(("min_", "p_"))]
+    # The wind chill takes V^0.16 (numpy's SIMD pow against LLVM's): within 1e-6 above, not bit for bit.
+    exact = [i for i in range(metrics.shape[1])
+             if COLUMNS[i].startswith(("min_", "p_")) and COLUMNS[i] != "min_wind_chill_c"]
     np.testing.assert_array_equal(fused_metrics[:, exact], metrics[:, exact])
 
 
