@@ -42,6 +42,12 @@ def add_input_flags(parser: argparse.ArgumentParser) -> None:
                        help="forecast file: tidy .csv/.parquet/.nc, gridded .nc/.grib2, Open-Meteo .json")
     files.add_argument("--forecast-source", choices=FORECAST_SOURCES,
                        help="fetch the forecast live (meteostat, open-meteo) or use the newest own snapshot")
+    files.add_argument("--outage-schedule", metavar="FILE",
+                       help="hourly outage schedule per queue: DTEK GPV .json, Yasno .json, or .csv/.xlsx with "
+                            "queue,start,end (default: [inputs] outage_schedule of --config; needs --district-queues)")
+    files.add_argument("--district-queues", metavar="FILE",
+                       help="which queues each district's buildings are in: district_code,queue,share (shares sum "
+                            "to 1 per district; default: [inputs] district_queues of --config)")
     model = parser.add_argument_group("model (defaults and sources: heatneed/defaults.toml)")
     model.add_argument("--config", metavar="FILE", help="TOML file overriding the defaults")
     for flag, (_, text) in MODEL_FLAGS.items():
@@ -90,11 +96,18 @@ def inputs_from(args, config, snapshot_dir: Path | None = None, horizon_hours: f
 
     if args.forecast and args.forecast_source:
         raise InputError("give either --forecast FILE or --forecast-source NAME, not both")
+    from .schedules import ScheduleSettings
+
     source = args.forecast_source
     forecast = args.forecast
     if source:
         forecast = _live_forecast(source, config, snapshot_dir, horizon_hours)
-    return load_inputs(args.districts, args.unheated, args.outages, forecast, args.scenario)
+    section = config.get("inputs") or {}
+    schedule = getattr(args, "outage_schedule", None) or section.get("outage_schedule")
+    queues = getattr(args, "district_queues", None) or section.get("district_queues")
+    return load_inputs(args.districts, args.unheated, args.outages, forecast, args.scenario,
+                       outage_schedule=schedule, district_queues=queues,
+                       schedule_settings=ScheduleSettings.from_config(config))
 
 
 def _live_forecast(source: str, config: dict, snapshot_dir: Path | None, horizon_hours: float | None):

@@ -93,6 +93,10 @@ def load_config(path: str | Path | None = None) -> dict:
     if path is not None:
         user = _read_toml(Path(path))
         _flatten_model(user, path)  # reject unknown model keys early, naming the file
+        for key in ("outage_schedule", "district_queues"):  # [inputs] paths: relative to the config file
+            value = (user.get("inputs") or {}).get(key)
+            if isinstance(value, str):
+                user["inputs"][key] = str(Path(path).resolve().parent / Path(value).expanduser())
         for section, values in user.items():
             if isinstance(values, dict):
                 doc.setdefault(section, {}).update(values)

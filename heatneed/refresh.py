@@ -30,6 +30,8 @@ log = logging.getLogger(__name__)
 DEFAULT_SOURCE = "meteostat"
 FORECAST_SOURCES = ("meteostat", "open-meteo", "snapshot")
 INPUT_KEYS = ("scenario", "districts", "unheated", "outages", "forecast")
+#: Hourly-power inputs: from the flags, else from ``[inputs]`` of the config (``heatneed.schedules``).
+SCHEDULE_KEYS = ("outage_schedule", "district_queues")
 #: ``[refresh]`` keys and their meaning (documented in examples/heatneed.toml).
 REFRESH_KEYS = INPUT_KEYS + ("forecast_source", "output_dir", "max_snapshot_age_hours", "wait", "keep_runs")
 
@@ -49,7 +51,7 @@ class RefreshSettings:
     def from_config(cls, config: dict, config_path=None, **overrides) -> "RefreshSettings":
         """Settings from ``config["refresh"]`` with non-``None`` ``overrides`` on top.
 
-        Override keys: the ``REFRESH_KEYS``, with ``wait`` as seconds (``inf`` = no limit).
+        Override keys: the ``REFRESH_KEYS`` and ``SCHEDULE_KEYS``, with ``wait`` as seconds (``inf`` = no limit).
         A forecast file or source given as an override replaces both config keys.
         """
         section = _checked_section(config.get("refresh", {}), config_path)
@@ -58,6 +60,7 @@ class RefreshSettings:
             if section.get(key) is not None:
                 section[key] = base / Path(section[key]).expanduser()
         given = {k: v for k, v in overrides.items() if v is not None}
+        schedule_files = {k: given.pop(k, None) or (config.get("inputs") or {}).get(k) for k in SCHEDULE_KEYS}
         unknown = set(given) - set(REFRESH_KEYS)
         if unknown:
             raise TypeError(f"unknown refresh settings: {', '.join(sorted(unknown))}")
@@ -71,7 +74,7 @@ class RefreshSettings:
         wait_s = None if wait is True or (isinstance(wait, float) and math.isinf(wait)) else float(wait or 0)
         return cls(
             output_dir=Path(section.get("output_dir") or store.default_output_dir()),
-            inputs={k: section.get(k) for k in INPUT_KEYS},
+            inputs={**{k: section.get(k) for k in INPUT_KEYS}, **schedule_files},
             forecast_source=section.get("forecast_source"),
             wait_s=wait_s,
             keep_runs=int(section.get("keep_runs", store.KEEP_RUNS)),
@@ -131,7 +134,7 @@ def refresh(settings: RefreshSettings, config: dict | None = None, params: Model
         config.setdefault("forecast", {})["max_snapshot_age_hours"] = settings.max_snapshot_age_hours
     forecast_file = settings.inputs.get("forecast")
     source = None if forecast_file else (settings.forecast_source or DEFAULT_SOURCE)
-    args = SimpleNamespace(**{k: settings.inputs.get(k) for k in INPUT_KEYS}, forecast_source=source)
+    args = SimpleNamespace(**{k: settings.inputs.get(k) for k in INPUT_KEYS + SCHEDULE_KEYS}, forecast_source=source)
     output_dir = settings.output_dir
     store.check_output_dir(output_dir)
 
@@ -157,7 +160,7 @@ def refresh(settings: RefreshSettings, config: dict | None = None, params: Model
             },
             "data_as_of": pipeline.data_as_of(inputs),
             "inputs": {role: {"file": inputs.files.get(role), "sha256": inputs.hashes.get(role)}
-                       for role in ("districts", "unheated", "outages", "forecast")
+                       for role in ("districts", "unheated", "outages", "forecast") + SCHEDULE_KEYS
                        if role in inputs.files or role in inputs.hashes},
             "params": dataclasses.asdict(params),
         }

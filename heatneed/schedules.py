@@ -123,7 +123,10 @@ PRESET_COLUMNS = ("queue", "weekday", "start_min", "end_min", "kind")
 
 
 def _frame(columns, rows=()) -> pd.DataFrame:
-    return pd.DataFrame(list(rows), columns=list(columns))
+    frame = pd.DataFrame(list(rows), columns=list(columns))
+    if "start" in frame and "end" in frame:  # slots: UTC instants
+        frame = frame.astype({"start": "datetime64[ns]", "end": "datetime64[ns]"})
+    return frame
 
 
 def wall_to_utc(dates, minutes) -> np.ndarray:
