@@ -111,6 +111,11 @@ STRINGS: dict[str, tuple[str, str]] = {
     "series_tau_band": ("indoor, τ {low}–{high} h", "у помешканні, τ {low}–{high} год"),
     "axis_time": ("Time (Kyiv)", "Час (Київ)"),
     "axis_temp": ("°C", "°C"),
+    "axis_power": ("power", "світло"),
+    "chart_power": ("Share of each hour with power (bars): from the outage schedule when uploaded, else the "
+                    "daily status.",
+                    "Частка кожної години зі світлом (стовпчики): за графіком відключень, якщо його "
+                    "завантажено, інакше за добовим станом."),
     "thresholds_title": ("Hours until indoor temperature falls below", "Годин до падіння температури нижче"),
     "th_threshold": ("Threshold", "Поріг"),
     "th_median": ("Hours, median", "Годин, медіана"),
@@ -147,6 +152,18 @@ STRINGS: dict[str, tuple[str, str]] = {
                         "Прогноз (CSV, Parquet, NetCDF, GRIB або JSON Open-Meteo)"),
     "upload_help": ("Columns as in DESIGN §2; `;` or `,` separators, decimal commas and Cyrillic are fine.",
                     "Стовпці як у DESIGN §2; роздільники `;` або `,`, десяткові коми й кирилиця допустимі."),
+    "upload_outage_schedule": ("Hourly outage schedule (DTEK or Yasno JSON, CSV/XLSX queue, start, end)",
+                               "Погодинний графік відключень (JSON ДТЕК чи Yasno, CSV/XLSX queue, start, end)"),
+    "upload_district_queues": ("Queues per district (CSV/XLSX district_code, queue, share)",
+                               "Черги в районах (CSV/XLSX district_code, queue, share)"),
+    "schedule_upload_help": ("Times without an offset are Kyiv time. Each district's shares of the queues must "
+                             "sum to 1; districts not listed keep their daily outage status.",
+                             "Час без зсуву — київський. Частки черг кожного району мають у сумі давати 1; "
+                             "райони, яких немає у файлі, лишаються з добовим станом знеструмлень."),
+    "schedule_pending": ("Not used yet: upload the other hourly-power file too (schedule and queues per "
+                         "district go together).",
+                         "Ще не використовується: завантажте й другий файл (графік і черги районів "
+                         "діють лише разом)."),
     "upload_rejected": ("“{name}” was not used; the previous data stays in use:",
                         "Файл «{name}» не використано; далі діють попередні дані:"),
     "in_use_upload": ("In use: {name}", "Використовується: {name}"),
