@@ -600,7 +600,7 @@ def _hourly_power(inputs: Inputs, a: pd.DataFrame, boundaries: pd.DatetimeIndex,
     from . import schedules
 
     power, notes = schedules.hourly_power(inputs.hourly_power, a, boundaries)
-    mean = power @ (dt / dt.sum())
+    mean = (power * (dt / dt.sum())).sum(axis=1)  # time-weighted, without a BLAS call
     known = a["outage_status"].notna() | (inputs.hourly_power.shares.reindex(a.index).fillna(0).sum(axis=1) > 0)
     a["power_on_share"] = np.where(known, mean, np.nan)  # unknown without queues: stays unknown (worst case)
     a["hours_off_per_day"] = np.where(known, 24.0 * (1.0 - mean), a["hours_off_per_day"])
