@@ -386,3 +386,83 @@ def test_inputs_table_paths_are_relative_to_the_config_and_unknown_keys_refused(
     assert problems(lambda: schedules.ScheduleSettings.from_config(load_config(config_file), "heatneed.toml")) == [
         "heatneed.toml: unknown setting [inputs] schedule_maybe",
         "heatneed.toml: [inputs] schedule_share_tolerance must be a number in 0 … 0.5"]
+
+
+# --------------------------------------------------------------------------- hostile files, and p_on minute by minute
+
+@pytest.mark.parametrize("data, expected", [
+    (b'{"fact": {"data": {"1761688800": {"GPV1.1": {"1": "yes"', "not valid JSON"),  # truncated
+    (b"[1, 2, 3]", "not a DTEK GPV schedule (fact/preset) or a Yasno planned/probable outages response"),
+    (b'{"fact": {"data": [1]}}', "x.json, field fact.data: must map Kyiv-midnight Unix times to queues"),
+    (b'{"fact": {"data": {"noon": {}}}}', "x.json, field fact.data.noon: day key must be the Unix time of a Kyiv midnight"),
+    (b'{"fact": {"data": {"1761732000": {}}}}', "x.json, field fact.data.1761732000: day key is 2025-10-29T12:00:00+02:00, not a Kyiv midnight"),
+    (b'{"fact": {"data": {"1761688800": {"GPV1.1": {"1": "yes"}}}}}', "hour slots 2, 3, 4"),
+    (b'{"1.1": {"today": {"slots": [{"start": "0", "end": 60, "type": "Definite"}], "date": "2025-11-05T00:00:00+02:00", "status": "ScheduleApplies"}}}',
+     "x.json, field 1.1.today.slots[0]: start and end must be minutes from local midnight (got '0', 60)"),
+    (b'{"1.1": {"today": {"slots": [{"start": NaN, "end": 60, "type": "Definite"}], "date": "2025-11-05T00:00:00+02:00", "status": "ScheduleApplies"}}}',
+     "start and end must be minutes from local midnight (got nan, 60)"),
+    (b'{"1.1": {"today": {"slots": [], "date": "2025-11-05T00:00:00+02:00", "status": "Maybe"}}}',
+     "x.json, field 1.1.today.status: unknown status 'Maybe'"),
+    (b'{"1.1": {"today": {"slots": [{"start": 0, "end": 60, "type": "Possible"}], "date": "2025-11-05T00:00:00+02:00", "status": "ScheduleApplies"}}}',
+     "x.json, field 1.1.today.slots[0].type: unknown type 'Possible'; expected Definite or NotPlanned"),
+    (b'{"1.1": {"today": {"slots": [], "date": "2025-11-05T03:00:00+02:00", "status": "NoOutages"}}}',
+     "x.json, field 1.1.today.date: 2025-11-05T03:00:00+02:00 is not a Kyiv midnight"),
+    (b"queue,start,end\n,2026-02-01T00:00,2026-02-01T01:00\n", "x.json, row 2, column queue: must not be empty"),
+    (b"queue,start,end\n1.1,2026-02-01T00:00,2026-02-01T01:00\n1.1,2026-02-01T00:00,2026-02-01T01:00\n",
+     "x.json, row 3, column start: outage overlaps row 2 of queue 1.1"),  # duplicated row
+    (b"queue,start,end,kind\n1.1,2026-02-01T00:00,2026-02-01T01:00,soon\n",
+     "x.json, row 2, column kind: must be one of off, maybe (got 'soon')"),
+    (b"queue,start,end\n", "x.json: has a header but no data rows"),
+])
+def test_hostile_schedules_are_refused_with_one_line_each(data, expected):
+    lines = problems(lambda: schedules.read_schedule(data, "x.json"))
+    assert any(expected in line for line in lines), lines
+
+
+def test_huge_schedule_is_refused_before_parsing(tmp_path):
+    big = tmp_path / "big.json"
+    with open(big, "wb") as fh:
+        fh.truncate(schedules.MAX_FILE_BYTES + 1)
+    assert problems(lambda: schedules.read_schedule(big)) == ["big.json: is larger than 50 MB; not a schedule"]
+
+
+def test_xlsx_schedule_and_unordered_rows_read_like_the_csv(tmp_path):
+    from openpyxl import Workbook
+
+    rows = [line.split(",") for line in EXAMPLE_SCHEDULE.read_text().splitlines()]
+    book = Workbook()
+    sheet = book.active
+    sheet.append(rows[0])
+    for row in reversed(rows[1:]):  # unordered
+        sheet.append([row[0], dt.datetime.fromisoformat(row[1]), dt.datetime.fromisoformat(row[2])])
+    book.save(tmp_path / "plan.xlsx")
+    from_xlsx = schedules.read_schedule(tmp_path / "plan.xlsx")
+    from_csv = schedules.read_schedule(EXAMPLE_SCHEDULE)
+    bounds = grid("2026-01-31T22:00", 48)
+    for a, b in zip(schedules.queue_power(from_xlsx, bounds)[1:], schedules.queue_power(from_csv, bounds)[1:]):
+        np.testing.assert_array_equal(a, b)
+
+
+@settings(max_examples=30, deadline=None)
+@given(cuts=st.lists(st.integers(0, 3 * 1440), min_size=2, max_size=14, unique=True),
+       days=st.sampled_from([dt.date(2026, 3, 28), dt.date(2026, 10, 24), dt.date(2026, 2, 1)]))
+def test_off_share_per_utc_hour_equals_a_count_minute_by_minute(cuts, days):
+    """Outages between sorted cut points (Kyiv wall minutes over three days around a DST change):
+    queue_power's share of each UTC hour equals counting the UTC minutes inside an outage."""
+    cuts = sorted(cuts)
+    walls = [dt.datetime.combine(days, dt.time()) + dt.timedelta(minutes=m) for m in cuts]
+    pairs = [(a, b) for a, b in zip(walls[0::2], walls[1::2]) if (b - a) <= dt.timedelta(hours=24)]
+    text = "queue,start,end\n" + "".join(f"1,{a:%Y-%m-%dT%H:%M},{b:%Y-%m-%dT%H:%M}\n" for a, b in pairs)
+    if not pairs:
+        return
+    try:
+        s = schedules.read_schedule(text.encode(), "x.csv")
+    except InputError:  # a wall-clock pair that DST makes empty or overlapping is refused, rightly
+        return
+    bounds = grid(f"{days - dt.timedelta(days=1)}T00:00", 5 * 24)
+    off = schedules.queue_power(s, bounds)[3][0]
+    minutes = pd.date_range(bounds[0], bounds[-1], freq="min", inclusive="left").values
+    inside = np.zeros(len(minutes), dtype=bool)
+    for start, end in zip(s.slots["start"].values, s.slots["end"].values):
+        inside |= (minutes >= start) & (minutes < end)
+    np.testing.assert_allclose(off, inside.reshape(-1, 60).mean(axis=1), atol=1e-9)
