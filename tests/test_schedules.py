@@ -466,3 +466,29 @@ def test_off_share_per_utc_hour_equals_a_count_minute_by_minute(cuts, days):
     for start, end in zip(s.slots["start"].values, s.slots["end"].values):
         inside |= (minutes >= start) & (minutes < end)
     np.testing.assert_allclose(off, inside.reshape(-1, 60).mean(axis=1), atol=1e-9)
+
+
+def test_refresh_publishes_with_the_schedule_and_records_its_hashes(tmp_path, capsys):
+    out = tmp_path / "published"
+    forecast = ROOT / "data" / "scenarios" / "kyiv-2026-02" / "forecast.csv"
+    code = main(["refresh", "--forecast", str(forecast), "--output-dir", str(out), "--log-level", "ERROR",
+                 "--outage-schedule", str(EXAMPLE_SCHEDULE), "--district-queues", str(EXAMPLE_QUEUES)])
+    assert code == 0, capsys.readouterr().err
+    manifest = json.loads((out / "latest" / "manifest.json").read_text())
+    assert manifest["inputs"]["outage_schedule"] == {"file": "outage-schedule.csv",
+                                                     "sha256": schedules_sha(EXAMPLE_SCHEDULE)}
+    assert manifest["inputs"]["district_queues"]["file"] == "district-queues.csv"
+    listed = pd.read_csv(out / "latest" / "priority.csv")
+    assert listed["completeness"].str.contains("power: CSV schedule 64%").sum() == 8  # 2 emergencies
+    bad = tmp_path / "queues.csv"
+    bad.write_text("district_code,queue,share\nUA80000000000126643,7.7,1\n")
+    assert main(["refresh", "--forecast", str(forecast), "--output-dir", str(out), "--log-level", "ERROR",
+                 "--outage-schedule", str(EXAMPLE_SCHEDULE), "--district-queues", str(bad)]) == 2
+    assert "queues.csv, row 2, column queue: queue '7.7' is not in the schedule" in capsys.readouterr().err
+    assert json.loads((out / "latest" / "manifest.json").read_text()) == manifest  # nothing published
+
+
+def schedules_sha(path: Path) -> str:
+    import hashlib
+
+    return hashlib.sha256(path.read_bytes()).hexdigest()
