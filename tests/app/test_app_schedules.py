@@ -62,3 +62,23 @@ def test_detail_view_power_bars_follow_the_schedule():
     assert spec["mark"]["type"] == "rect" and spec["encoding"]["y"]["title"] == "світло"
     plain = pipeline.rank(pipeline.load_inputs(), model_params(), sensitivity=True)
     assert (app_support.district_detail(plain, HOLOSIIVSKYI).series["power_on"].dropna() == 0.25).all()
+
+
+def test_hostile_schedule_uploads_are_refused_next_to_the_uploader(app):
+    at = upload(upload(app(), "outage_schedule", "plan.csv", SCHEDULE), "district_queues", "queues.csv", QUEUES)
+    good = priority_table(at)
+    netcdf = next((ROOT / "tests" / "sources" / "fixtures").rglob("*.nc")).read_bytes()
+    hostile = {
+        "truncated.json": SCHEDULE[:0] + b'{"fact": {"data": {"1761688800": {"GPV1.1": {"1": "ye',
+        "forecast_really_netcdf.json": netcdf,  # the uploader allows .json, .csv, .txt, .xlsx only
+        "garbage.csv": bytes(range(256)) * 40,
+        "fake.xlsx": b"PK\x03\x04" + b"\x00" * 200,
+        "[link](http://example.com).csv": b"queue,start,end\n[x](http://example.com),2026-02-01T00:00,later\n",
+    }
+    for name, data in hostile.items():
+        upload(at, "outage_schedule", name, data)
+        assert not at.exception, name
+        text = errors_text(at)
+        assert "was not used; the previous data stays in use" in text, name
+        assert "Traceback" not in text and "<a " not in text, name
+        assert priority_table(at).equals(good), name
