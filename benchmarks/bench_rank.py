@@ -233,7 +233,7 @@ def _hourly(inputs, n_districts: int, hours: int, params, repeats: int) -> dict:
     from heatneed import schedules
 
     schedule, queues = synthetic_schedule(n_districts, hours)
-    power = schedules.load_hourly_power(schedule, queues, inputs.districts, schedules.ScheduleSettings(),
+    power = schedules.load_hourly_power(schedule, queues, inputs.districts, schedules.ScheduleSettings.from_config(None),
                                         {"outage_schedule": "schedule.csv", "district_queues": "queues.csv"})
     hourly = type(inputs)(**{**vars(inputs), "hourly_power": power})
     pipeline.rank(hourly, params)  # warm-up

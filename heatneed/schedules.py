@@ -73,17 +73,21 @@ def normalise_queue(name) -> str:
 class ScheduleSettings:
     """``[inputs]`` settings of the schedules (defaults and sources in ``heatneed/defaults.toml``)."""
 
-    maybe_off: bool = True
-    share_tolerance: float = 0.01
+    maybe_off: bool  # "maybe" slots count as outages
+    share_tolerance: float  # district shares must sum to 1 within this [1]
 
     @classmethod
     def from_config(cls, config: dict | None, origin="config") -> "ScheduleSettings":
-        section = dict((config or {}).get("inputs") or {})
+        """From ``[inputs]`` of a loaded config (``config.load_config``; None: the defaults alone)."""
+        from .config import load_config
+
+        defaults = load_config()["inputs"]
+        section = dict((config if config is not None else {}).get("inputs") or {})
         problems = [located(origin, f"unknown setting [inputs] {key}") for key in section if key not in INPUTS_KEYS]
-        maybe = section.get("schedule_maybe_off", True)
+        maybe = section.get("schedule_maybe_off", defaults["schedule_maybe_off"])
         if not isinstance(maybe, bool):
             problems.append(located(origin, "[inputs] schedule_maybe_off must be true or false"))
-        tol = section.get("schedule_share_tolerance", 0.01)
+        tol = section.get("schedule_share_tolerance", defaults["schedule_share_tolerance"])
         if isinstance(tol, bool) or not isinstance(tol, (int, float)) or not 0 <= tol < 0.5:
             problems.append(located(origin, "[inputs] schedule_share_tolerance must be a number in 0 … 0.5"))
         for key in ("outage_schedule", "district_queues"):
@@ -496,13 +500,16 @@ def _from_table(raw: bytes, name: str) -> OutageSchedule:
 # --------------------------------------------------------------------------- district → queue shares
 
 def read_district_queues(source, registry: pd.DataFrame, schedule: OutageSchedule, name: str | None = None,
-                         tolerance: float = 0.01) -> pd.DataFrame:
+                         tolerance: float | None = None) -> pd.DataFrame:
     """District → queue shares (``district_code, queue, share``) as a (district, queue) matrix.
 
     Rows name a district of the registry and a queue of ``schedule``; each (district, queue) once;
     shares in (0, 1] summing to 1 per district within ``tolerance`` (then scaled to sum to 1 exactly).
     Districts not listed keep the daily status. Raises InputError naming file, row and column.
+    ``tolerance``: default ``[inputs] schedule_share_tolerance`` of defaults.toml.
     """
+    if tolerance is None:
+        tolerance = ScheduleSettings.from_config(None).share_tolerance
     from .inputs import parse_table, unknown_codes
 
     if isinstance(source, (str, Path)):
@@ -550,7 +557,7 @@ class HourlyPower:
 
     schedule: OutageSchedule
     shares: pd.DataFrame  # (district_code, queue) → share, rows summing to 1
-    settings: ScheduleSettings = field(default_factory=ScheduleSettings)
+    settings: ScheduleSettings = field(default_factory=lambda: ScheduleSettings.from_config(None))
 
 
 def load_hourly_power(schedule_source, queues_source, registry: pd.DataFrame, settings: ScheduleSettings,

@@ -377,7 +377,8 @@ def test_inputs_table_paths_are_relative_to_the_config_and_unknown_keys_refused(
                            "schedule_maybe_off = false\n")
     config = load_config(config_file)
     assert config["inputs"]["outage_schedule"] == str(tmp_path / "plan.csv")
-    assert schedules.ScheduleSettings.from_config(config) == schedules.ScheduleSettings(maybe_off=False)
+    assert schedules.ScheduleSettings.from_config(config) == schedules.ScheduleSettings(False, 0.01)
+    assert schedules.ScheduleSettings.from_config(None) == schedules.ScheduleSettings(True, 0.01)  # defaults.toml
     from heatneed.refresh import RefreshSettings
 
     settings = RefreshSettings.from_config(config, config_file, output_dir=str(tmp_path / "out"))
