@@ -35,6 +35,9 @@ def test_schedule_and_queue_uploads_rank_with_hourly_power_and_name_the_source(a
         "complete; power: CSV schedule 64%, daily status (schedule ended) 36%"
     assert {"In use: plan.csv", "In use: queues.csv"} <= set(captions(at))
     assert "--outage-schedule <plan.csv> --district-queues <queues.csv>" in at.code[0].value
+    # The detail view: outdoor, indoor and the power bars under it (the map legend is another chart).
+    assert any(c.startswith("Share of each hour with power (bars)") for c in captions(at))
+    assert len(at.get("vega_lite_chart")) >= 3
 
 
 def test_bad_queue_file_is_refused_next_to_the_upload_and_the_last_good_data_stays(app):
