@@ -575,11 +575,12 @@ def power_chart(series: pd.DataFrame, lang: str) -> alt.Chart:
         frame.index.append(pd.DatetimeIndex([frame.index[-1] + (frame.index[-1] - frame.index[-2])]))[1:]
     frame.index, frame["end"] = wall_clock(frame.index), wall_clock(frame["end"])
     frame = frame.rename_axis("time").reset_index()
-    return alt.Chart(frame).mark_rect(color="#f2b01e").encode(
+    return alt.Chart(frame).mark_bar(color="#f2b01e").encode(
         x=alt.X("time:T", title=t("axis_time"), axis=alt.Axis(format="%d.%m %H:%M")), x2="end:T",
-        y=alt.Y("power_on:Q", title=t("axis_power"), scale=alt.Scale(domain=[0, 1])),
+        y=alt.Y("power_on:Q", title=t("axis_power"), scale=alt.Scale(domain=[0, 1]),
+                axis=alt.Axis(format=".0%", values=[0, 0.5, 1])), y2=alt.datum(0),
         tooltip=[alt.Tooltip("time:T", format="%d.%m %H:%M"), alt.Tooltip("power_on:Q", format=".0%")],
-    ).properties(height=90)
+    ).properties(height=160)
 
 
 def history_chart(history: pd.DataFrame, lang: str) -> alt.Chart:

@@ -62,7 +62,7 @@ def test_detail_view_power_bars_follow_the_schedule():
     # The indoor curve shown is the one ranked: its minimum is the list's min_indoor_c.
     assert detail.series["indoor_c"].min() == result.detail.at[HOLOSIIVSKYI, "min_indoor_c"]
     spec = app_support.power_chart(detail.series, "uk").to_dict()
-    assert spec["mark"]["type"] == "rect" and spec["encoding"]["y"]["title"] == "світло"
+    assert spec["mark"]["type"] == "bar" and spec["encoding"]["y"]["title"] == "світло"
     plain = pipeline.rank(pipeline.load_inputs(), model_params(), sensitivity=True)
     assert (app_support.district_detail(plain, HOLOSIIVSKYI).series["power_on"].dropna() == 0.25).all()
 
