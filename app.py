@@ -153,10 +153,13 @@ def back_to_embedded():
 with tab_inputs:
     st.caption(t("inputs_intro"))
     in_use = {}  # role -> placeholder, filled once the edits below are known
-    for column, role in zip(st.columns(len(support.UPLOAD_ROLES)), support.UPLOAD_ROLES):
+    reports = [r for r in support.UPLOAD_ROLES if r not in support.SCHEDULE_ROLES]
+    columns = [*st.columns(len(reports)), *st.columns(len(support.SCHEDULE_ROLES))]  # power by the hour: own row
+    for column, role in zip(columns, reports + list(support.SCHEDULE_ROLES)):
         with column:
+            helped = "schedule_upload_help" if role in support.SCHEDULE_ROLES else "upload_help"
             take_upload(role, st.file_uploader(t(f"upload_{role}"), type=support.UPLOAD_TYPES[role],
-                                               help=t("upload_help"), key=f"upload_{role}"))
+                                               help=t(helped), key=f"upload_{role}"))
             if role in ss.upload_errors:
                 name, problems = ss.upload_errors[role]
                 show_problems(t("upload_rejected", name=support.plain(name)), problems)
@@ -205,8 +208,12 @@ with tab_inputs:
     for role, placeholder in in_use.items():
         if role in edits:
             placeholder.caption(t("in_use_edited"))
+        elif role in ss.sources and role in support.SCHEDULE_ROLES and support.schedule_pending(ss.sources):
+            placeholder.caption(t("schedule_pending"))
         elif role in ss.sources:
             placeholder.caption(t("in_use_upload", name=support.plain(ss.sources[role].name)))
+        elif role in support.SCHEDULE_ROLES:
+            placeholder.empty()
         else:
             placeholder.caption(t("in_use_embedded", name=pipeline.EMBEDDED_SCENARIO.name))
 
@@ -372,6 +379,8 @@ with tab_list:
         c2.markdown(f"**{t('chart_indoor')}**")
         c2.altair_chart(support.indoor_chart(detail.series, params, float(result.detail.at[code, "tau_hours"]), lang),
                         width="stretch")
+        c2.altair_chart(support.power_chart(detail.series, lang), width="stretch")
+        c2.caption(t("chart_power"))
 
 
 # --------------------------------------------------------------------------- map

@@ -3,6 +3,7 @@
     python benchmarks/bench_rank.py                     # sweep: 0.1×, 1× and 10× the country size
     python benchmarks/bench_rank.py --districts 1469 --hours 384 --members 51
     python benchmarks/bench_rank.py --cli               # whole-process `python -m heatneed rank` on a NetCDF
+    python benchmarks/bench_rank.py --districts 1469 --hourly-power   # also with an hourly outage schedule
 
 One JSON line per size: ``pipeline_s`` is the median of ``--repeats`` (≥ 5) runs of
 ``pipeline.rank`` on in-memory inputs; ``floor_s`` the median time of one numpy pass that reads the
@@ -11,7 +12,10 @@ the indoor temperatures costs at least); ``floor_read_s`` a read-only pass (``te
 ``ratio`` = pipeline_s / floor_s; ``peak_rss_mb`` the process's peak resident memory while ranking
 (inputs included); ``cells_per_s`` = districts·modelled hours·members / pipeline_s; ``threads`` the
 threads ``pipeline.rank`` used; ``load_1min`` the machine's load average (other processes skew
-every timing, the ratio less). Every size runs in a fresh process, so its peak memory is its own. The whole forecast is modelled
+every timing, the ratio less). With ``--hourly-power`` the same inputs are ranked again with an
+hourly outage schedule (12 queues, two 4-hour outages a day each, every district in 3 queues):
+runs alternate with daily ones; ``hourly_s`` and ``daily_alternating_s`` are their medians and
+``hourly_ratio`` = hourly_s / daily_alternating_s (issue 17: ≤ 1.5). Every size runs in a fresh process, so its peak memory is its own. The whole forecast is modelled
 (``horizon_hours = hours``) unless ``--horizon-hours`` says otherwise (the model default is 72 h).
 
 Inputs are synthetic but shaped like a country: hromadas scattered around Ukraine's oblast
@@ -134,6 +138,24 @@ def synthetic_inputs(n_districts: int, hours: int, members: int, seed: int = 0):
     return pipeline.load_inputs(**data, forecast=forecast, names={role: f"{role}.csv" for role in data})
 
 
+def synthetic_schedule(n_districts: int, hours: int, seed: int = 0) -> tuple[bytes, bytes]:
+    """An outage schedule CSV (12 queues, two 4-hour outages per Kyiv day each, staggered) covering the
+    forecast, and a district → queue CSV (3 queues per district, shares 0.5 / 0.3 / 0.2)."""
+    rng = np.random.default_rng(seed + 2)
+    queues = [f"{i}.{j}" for i in range(1, 7) for j in (1, 2)]
+    days = pd.date_range(START.normalize() - pd.Timedelta(days=1), periods=hours // 24 + 3, freq="D")
+    rows = ["queue,start,end"]
+    for n, queue in enumerate(queues):
+        for day in days:
+            for first in (4 * (n // 2), 4 * (n // 2) + 12):
+                start = day + pd.Timedelta(hours=first % 24)
+                rows.append(f"{queue},{start:%Y-%m-%dT%H:%M},{start + pd.Timedelta(hours=4):%Y-%m-%dT%H:%M}")
+    first = rng.integers(0, 12, n_districts)
+    shares = ["district_code,queue,share"] + [f"UA{i:017d},{queues[(q + k) % 12]},{share}"
+                                              for i, q in enumerate(first) for k, share in enumerate((0.5, 0.3, 0.2))]
+    return "\n".join(rows).encode(), "\n".join(shares).encode()
+
+
 def write_scenario(folder: Path, n_districts: int, hours: int, members: int, seed: int = 0) -> dict[str, Path]:
     """The synthetic inputs as files: three CSVs and a float32 NetCDF ensemble ``forecast.nc``."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -182,8 +204,10 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def measure(n_districts: int, hours: int, members: int, repeats: int = 5, horizon_hours: float | None = None) -> dict:
-    """Time ``pipeline.rank`` and the numpy floor on the same inputs in this process."""
+def measure(n_districts: int, hours: int, members: int, repeats: int = 5, horizon_hours: float | None = None,
+            hourly_power: bool = False) -> dict:
+    """Time ``pipeline.rank`` and the numpy floor on the same inputs in this process (and with an hourly
+    outage schedule when ``hourly_power``)."""
     inputs = synthetic_inputs(n_districts, hours, members)
     params = default_params().replace(horizon_hours=float(horizon_hours or hours))
     temp = inputs.forecast["temp_c"].values
@@ -200,7 +224,27 @@ def measure(n_districts: int, hours: int, members: int, repeats: int = 5, horizo
             "pipeline_s": round(pipeline_s, 4), "floor_s": round(floor_s, 4), "ratio": round(pipeline_s / floor_s, 1),
             "floor_read_s": round(floor_read_s, 4), "ratio_read": round(pipeline_s / floor_read_s, 1),
             "peak_rss_mb": round(peak), "cells_per_s": round(cells / pipeline_s), "threads": pipeline.THREADS,
-            "load_1min": _load()}
+            "load_1min": _load()} | (_hourly(inputs, n_districts, hours, params, repeats) if hourly_power
+                                     else {})
+
+
+def _hourly(inputs, n_districts: int, hours: int, params, repeats: int) -> dict:
+    """``pipeline.rank`` of the same inputs with an hourly outage schedule, and its ratio to the daily case."""
+    from heatneed import schedules
+
+    schedule, queues = synthetic_schedule(n_districts, hours)
+    power = schedules.load_hourly_power(schedule, queues, inputs.districts, schedules.ScheduleSettings.from_config(None),
+                                        {"outage_schedule": "schedule.csv", "district_queues": "queues.csv"})
+    hourly = type(inputs)(**{**vars(inputs), "hourly_power": power})
+    pipeline.rank(hourly, params)  # warm-up
+    # Daily and hourly runs alternate, so that a change in the machine's load hits both alike.
+    daily_s, hourly_s = [], []
+    for _ in range(repeats):
+        daily_s.append(_median_seconds(lambda: pipeline.rank(inputs, params), 1))
+        hourly_s.append(_median_seconds(lambda: pipeline.rank(hourly, params), 1))
+    daily, hourly_median = statistics.median(daily_s), statistics.median(hourly_s)
+    return {"daily_alternating_s": round(daily, 4), "hourly_s": round(hourly_median, 4),
+            "hourly_ratio": round(hourly_median / daily, 2)}
 
 
 def _load() -> float | None:
@@ -241,6 +285,8 @@ def main(argv=None) -> int:
     parser.add_argument("--horizon-hours", type=float, help="hours modelled (default: all of --hours)")
     parser.add_argument("--sweep", action="store_true", help="0.1×, 1× and 10× the districts (default with no size)")
     parser.add_argument("--cli", action="store_true", help="time the whole CLI on a NetCDF forecast instead")
+    parser.add_argument("--hourly-power", action="store_true",
+                        help="also rank with an hourly outage schedule and report its ratio to the daily case")
     args = parser.parse_args(argv)
     if args.repeats < 5 and not args.cli:
         parser.error("--repeats must be at least 5")
@@ -249,12 +295,14 @@ def main(argv=None) -> int:
         print(json.dumps(measure_cli(districts, args.hours, args.members, min(args.repeats, 3))), flush=True)
         return 0
     if args.districts and not args.sweep:
-        print(json.dumps(measure(districts, args.hours, args.members, args.repeats, args.horizon_hours)), flush=True)
+        print(json.dumps(measure(districts, args.hours, args.members, args.repeats, args.horizon_hours,
+                                 args.hourly_power)), flush=True)
         return 0
     for n in (round(districts / 10), districts, districts * 10):  # each size in a fresh process
         command = [sys.executable, __file__, "--districts", str(n), "--hours", str(args.hours),
                    "--members", str(args.members), "--repeats", str(args.repeats)]
         command += ["--horizon-hours", str(args.horizon_hours)] if args.horizon_hours else []
+        command += ["--hourly-power"] if args.hourly_power else []
         done = subprocess.run(command, capture_output=True, text=True)
         sys.stdout.write(done.stdout)
         if done.returncode:

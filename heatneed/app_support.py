@@ -30,13 +30,17 @@ from .sources.registry import FORECAST_SUFFIXES
 
 DISPLAY_TZ = "Europe/Kyiv"
 #: Inputs the app lets users replace; the district registry always comes from the scenario.
-UPLOAD_ROLES = ("unheated", "outages", "forecast", "warming_sites")
+UPLOAD_ROLES = ("unheated", "outages", "forecast", "warming_sites", "outage_schedule", "district_queues")
 UPLOAD_TYPES = {
     "unheated": ["csv", "txt", "parquet"],
     "outages": ["csv", "txt", "parquet"],
     "forecast": [suffix[1:] for suffix in FORECAST_SUFFIXES],
     "warming_sites": ["csv", "txt", "parquet", "xlsx"],
+    "outage_schedule": ["json", "csv", "txt", "xlsx"],
+    "district_queues": ["csv", "txt", "xlsx"],
 }
+#: The two uploads that give hourly power; used only together (``heatneed.schedules``).
+SCHEDULE_ROLES = ("outage_schedule", "district_queues")
 #: Severity 0 (unknown) … 5, pale yellow to dark red after the JIAF severity scale's colour ramp.
 SEVERITY_COLOURS = {0: "#bdbdbd", 1: "#f7e9a0", 2: "#f5c542", 3: "#f08a24", 4: "#d7301f", 5: "#7f0000"}
 #: Model settings offered in the app: ModelParams field -> (min, max, step, display format) of the widget.
@@ -112,8 +116,18 @@ def sources_key(sources: Mapping[str, Upload]) -> tuple[tuple[str, str], ...]:
 
 
 def load_sources(sources: Mapping[str, Upload]) -> Inputs:
-    """Validated inputs: the uploads given, the embedded scenario for the rest (raises InputError)."""
+    """Validated inputs: the uploads given, the embedded scenario for the rest (raises InputError).
+
+    The outage schedule and the district queues are used once both are there (``schedule_pending``);
+    a schedule uploaded alone is checked at once all the same.
+    """
     given = {role: up.data for role, up in sources.items() if role != "warming_sites"}
+    if schedule_pending(sources):
+        if "outage_schedule" in given:
+            from .schedules import read_schedule
+
+            read_schedule(given["outage_schedule"], sources["outage_schedule"].name)
+        given = {role: data for role, data in given.items() if role not in SCHEDULE_ROLES}
     inputs = pipeline.load_inputs(**given, names={role: up.name for role, up in sources.items()},
                                   illustrative=[role for role, up in sources.items() if up.illustrative])
     if "warming_sites" in sources:  # as rank --warming-sites: site capacity replaces warming_places
@@ -121,7 +135,6 @@ def load_sources(sources: Mapping[str, Upload]) -> Inputs:
 
         inputs = attach(inputs, sources["warming_sites"].data, name=sources["warming_sites"].name)
     return inputs
-
 
 def needs_view(result: pipeline.RankResult, scenario=None) -> pd.DataFrame:
     """The needs table of a run (``rank --needs-out``'s rows and totals) under an optional what-if."""
@@ -150,6 +163,11 @@ def sites_deck(points: pd.DataFrame, districts: pd.DataFrame) -> pdk.Deck:
     both = pd.concat([centroids[["lat", "lon"]], points[["lat", "lon"]]])
     return pdk.Deck(layers=layers, initial_view_state=view_state(both), map_style=None,
                     tooltip={"text": "{name}"})
+
+
+def schedule_pending(sources: Mapping[str, Upload]) -> bool:
+    """Whether one of the two hourly-power uploads waits for the other."""
+    return sum(role in sources for role in SCHEDULE_ROLES) == 1
 
 
 # --------------------------------------------------------------------------- editing reports in place
@@ -496,8 +514,9 @@ def _step_hours(result: pipeline.RankResult) -> np.ndarray:
 def _simulate_one(result: pipeline.RankResult, code: str, tau_hours=None):
     """Indoor temperature (member, time+1) and equilibrium (member, time) for one district."""
     forecast = result.forecast.sel(district=[code])
+    power = None if result.power_on is None else result.power_on.sel(district=[code]).values
     indoor, temp_eq = pipeline.simulate(forecast, result.detail.loc[[code]], result.params,
-                                        _step_hours(result), tau_hours=tau_hours)
+                                        _step_hours(result), tau_hours=tau_hours, power=power)
     return indoor[0], temp_eq[0]
 
 
@@ -508,6 +527,8 @@ class DistrictDetail:
     ``series``: index time (UTC) [°C]; outdoor median/P10/P90 and wind chill median (at step
     starts); indoor median/P10/P90 over ensemble members at the district's τ, and the member
     median at τ low and τ high (at step boundaries).
+    ``series`` also holds ``power_on``, the share of each step with power [0..1] (at step starts):
+    from the hourly schedule when one was given, else the district's daily share.
     ``hours``: hours from forecast start until indoor temperature falls below 18, 12 and 5 °C [h]
     (index: the minimal, moderate and very-high thresholds of the settings); columns ensemble
     median, P10, P90 at the district's τ, and median at τ low and τ high. NaN: not within the
@@ -533,6 +554,8 @@ def district_detail(result: pipeline.RankResult, code: str) -> DistrictDetail:
         "outdoor_c_p10": np.quantile(temp, 0.1, axis=0),
         "outdoor_c_p90": np.quantile(temp, 0.9, axis=0),
         "wind_chill_c": np.median(felt, axis=0),
+        "power_on": (np.full(temp.shape[1], np.nan_to_num(float(result.detail.at[code, "power_on_share"])))
+                     if result.power_on is None else result.power_on.sel(district=code).values),
     }, index=pd.DatetimeIndex(result.forecast["time"].values, name="time"))
     indoor = runs[""][1]
     inside = pd.DataFrame({
@@ -640,6 +663,22 @@ def indoor_chart(series: pd.DataFrame, p: ModelParams, tau_hours: float, lang: s
     text = alt.Chart(rules).mark_text(align="left", dx=4, dy=-6, color="#444").encode(
         y="temp_c:Q", text="label:N", x=alt.value(0))
     return (tau_band + ens_band + line + rule + text).properties(height=300)
+
+
+def power_chart(series: pd.DataFrame, lang: str) -> alt.Chart:
+    """Bars under the indoor curve: the share of each hour with power (1 = on all hour, 0 = off)."""
+    t = lambda key, **kw: i18n.text(key, lang, **kw)  # noqa: E731
+    frame = series[["power_on"]].dropna().copy()
+    frame["end"] = frame.index + pd.Timedelta(hours=1) if len(frame) < 2 else \
+        frame.index.append(pd.DatetimeIndex([frame.index[-1] + (frame.index[-1] - frame.index[-2])]))[1:]
+    frame.index, frame["end"] = wall_clock(frame.index), wall_clock(frame["end"])
+    frame = frame.rename_axis("time").reset_index()
+    return alt.Chart(frame).mark_bar(color="#f2b01e").encode(
+        x=alt.X("time:T", title=t("axis_time"), axis=alt.Axis(format="%d.%m %H:%M")), x2="end:T",
+        y=alt.Y("power_on:Q", title=t("axis_power"), scale=alt.Scale(domain=[0, 1]),
+                axis=alt.Axis(format=".0%", values=[0, 0.5, 1])), y2=alt.datum(0),
+        tooltip=[alt.Tooltip("time:T", format="%d.%m %H:%M"), alt.Tooltip("power_on:Q", format=".0%")],
+    ).properties(height=160)
 
 
 def history_chart(history: pd.DataFrame, lang: str) -> alt.Chart:

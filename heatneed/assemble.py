@@ -41,13 +41,15 @@ def live_forecast(source: str, config: dict, snapshot_dir: Path | None, horizon_
 
 def assemble_inputs(config: dict, *, horizon_hours: float, districts=None, unheated=None, outages=None,
                     forecast=None, scenario=None, forecast_source: str | None = None,
-                    snapshot_dir: Path | None = None, warming_sites=None) -> Inputs:
+                    snapshot_dir: Path | None = None, warming_sites=None, outage_schedule=None,
+                    district_queues=None) -> Inputs:
     """Validated inputs for a run; any input not given comes from ``scenario`` or the embedded scenario.
 
     ``forecast`` is a file; ``forecast_source`` a live source name (``sources.registry.SOURCE_NAMES``),
     fetched for now → now + ``horizon_hours`` [h] with snapshots in ``snapshot_dir``. Giving both is
     an ``InputError``. ``warming_sites``: a sites file whose capacity replaces the registry's
-    ``warming_places`` (``heatneed.warming_sites``).
+    ``warming_places`` (``heatneed.warming_sites``). ``outage_schedule`` and ``district_queues``
+    (default: ``[inputs]`` of ``config``) give hourly power (``heatneed.schedules``).
     """
     from .pipeline import load_inputs
 
@@ -55,7 +57,16 @@ def assemble_inputs(config: dict, *, horizon_hours: float, districts=None, unhea
         raise InputError("give either --forecast FILE or --forecast-source NAME, not both")
     if forecast_source:
         forecast = live_forecast(forecast_source, config, snapshot_dir, horizon_hours)
-    inputs = load_inputs(districts, unheated, outages, forecast, scenario)
+    section = config.get("inputs") or {}
+    schedule = outage_schedule or section.get("outage_schedule")
+    queues = district_queues or section.get("district_queues")
+    settings = None
+    if schedule or queues:
+        from .schedules import ScheduleSettings
+
+        settings = ScheduleSettings.from_config(config)
+    inputs = load_inputs(districts, unheated, outages, forecast, scenario, outage_schedule=schedule,
+                         district_queues=queues, schedule_settings=settings)
     if warming_sites:
         from .warming_sites import attach
 

@@ -39,6 +39,12 @@ def add_input_flags(parser: argparse.ArgumentParser) -> None:
                        help="warming sites / Points of Invincibility CSV/XLSX/Parquet (site_id, name, lat, lon, "
                             "capacity_persons, hours_open_per_day, …); their capacity replaces warming_places "
                             "(default: [inputs] warming_sites of the config)")
+    files.add_argument("--outage-schedule", metavar="FILE",
+                       help="hourly outage schedule per queue: DTEK GPV .json, Yasno .json, or .csv/.xlsx with "
+                            "queue,start,end (default: [inputs] outage_schedule of --config; needs --district-queues)")
+    files.add_argument("--district-queues", metavar="FILE",
+                       help="which queues each district's buildings are in: district_code,queue,share (shares sum "
+                            "to 1 per district; default: [inputs] district_queues of --config)")
     model = parser.add_argument_group("model (defaults and sources: heatneed/defaults.toml)")
     model.add_argument("--config", metavar="FILE", help="TOML file overriding the defaults")
     from .config import default_params, finite_float
@@ -103,7 +109,9 @@ def inputs_from(args, config, params):
     return assemble_inputs(config, horizon_hours=params.horizon_hours, districts=args.districts,
                            unheated=args.unheated, outages=args.outages, forecast=args.forecast,
                            scenario=args.scenario, forecast_source=args.forecast_source,
-                           warming_sites=getattr(args, "warming_sites", None))
+                           warming_sites=getattr(args, "warming_sites", None),
+                           outage_schedule=getattr(args, "outage_schedule", None),
+                           district_queues=getattr(args, "district_queues", None))
 
 
 # --------------------------------------------------------------------------- commands

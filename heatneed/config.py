@@ -337,6 +337,10 @@ def load_config(path: str | Path | None = None) -> dict:
     doc.pop(OPTIONAL, None)
     if path is not None:
         user = _read_toml(Path(path))
+        for key in ("outage_schedule", "district_queues"):  # [inputs] paths: relative to the config file
+            value = (user.get("inputs") or {}).get(key)
+            if isinstance(value, str):
+                user["inputs"][key] = str(Path(path).resolve().parent / Path(value).expanduser())
         problems = check_against_schema(user, path)
         for section, check in SECTION_CHECKS.items():
             values = user.get(section)

@@ -1,4 +1,4 @@
-"""What a priority list stands on (DESIGN §2, §5 ``data_state``): which inputs are the embedded,
+"""What a priority list stands on (README: "Trust"; the ``data_state`` column): which inputs are the embedded,
 illustrative scenario, and how old the forecast is against now.
 
 The state travels with the list: the ``data_state`` column (last column of every export), the

@@ -82,33 +82,44 @@ def _split(size: int, most: int) -> list[int]:
 
 def district_metrics(forecast: xr.Dataset, cooling: np.ndarray, dt: np.ndarray, p: ModelParams, *,
                      kernel, indoor_kernel, columns: int, fused: bool, sensitivity: bool = False,
-                     scheduler: str | None = None):
+                     scheduler: str | None = None, power: np.ndarray | None = None):
     """``kernel`` per district chunk on dask; returns ``(values, indoor_c)``.
 
-    ``kernel(temp, wind, cooling, dt, p, sensitivity=, fused=)`` gives a chunk's (district, ``columns``)
-    results, ``indoor_kernel(temp, cooling, dt, p)`` its (district, member, time+1) indoor temperatures;
-    both take (district, time, member) forecast chunks. ``fused`` is chosen once for the whole forecast,
-    as in process, not per chunk size. ``values`` is the computed (district, columns) float64 array;
-    ``indoor_c`` a lazy DataArray (district, member, time+1) [°C] that recomputes a chunk's indoor
-    temperatures when read. With ``scheduler`` the results are computed on that dask.distributed cluster.
+    ``kernel(temp, wind, cooling, dt, p, sensitivity=, fused=, power=)`` gives a chunk's (district,
+    ``columns``) results, ``indoor_kernel(temp, cooling, dt, p, power=)`` its (district, member, time+1)
+    indoor temperatures; both take (district, time, member) forecast chunks. ``fused`` is chosen once
+    for the whole forecast, as in process, not per chunk size. ``power``: share of each step with power
+    (district, time) from an hourly schedule, chunked with the districts; None = the daily share.
+    ``values`` is the computed (district, columns) float64 array; ``indoor_c`` a lazy DataArray
+    (district, member, time+1) [°C] that recomputes a chunk's indoor temperatures when read. With
+    ``scheduler`` the results are computed on that dask.distributed cluster.
     """
     import dask.array as da
 
     temp, wind = forecast_arrays(forecast)
     per_district = da.from_array(cooling, chunks=(temp.chunks[0], cooling.shape[1]))
-    metrics = da.blockwise(kernel, "dk", temp, "dtm", wind, "dtm", per_district, "dc",
+    # The daily share as a (district, 1) stand-in keeps one graph for both cases.
+    hourly = power is not None
+    per_step = da.from_array(np.asarray(power if hourly else np.zeros((len(cooling), 1)), dtype=np.float32),
+                             chunks=(temp.chunks[0], -1))
+    metrics = da.blockwise(_metrics_chunk, "dk", temp, "dtm", wind, "dtm", per_district, "dc", per_step, "ds",
                            new_axes={"k": columns}, concatenate=True, dtype=np.float64, meta=np.empty((0, 0)),
-                           dt=dt, p=p, sensitivity=sensitivity, fused=fused)
+                           dt=dt, p=p, sensitivity=sensitivity, fused=fused, hourly=hourly, kernel=kernel)
     if scheduler:
         with connect(scheduler) as client:
             values = client.compute(metrics).result()
     else:
         values = metrics.compute()
-    indoor = da.map_blocks(_indoor_chunk, temp, per_district[:, None, :], dtype=np.float32,
+    indoor = da.map_blocks(_indoor_chunk, temp, per_district[:, None, :], per_step[:, None, :], dtype=np.float32,
                            chunks=(temp.chunks[0], (temp.shape[2],), (temp.shape[1] + 1,)),
-                           meta=np.empty((0, 0, 0), np.float32), dt=dt, p=p, indoor_kernel=indoor_kernel)
+                           meta=np.empty((0, 0, 0), np.float32), dt=dt, p=p, hourly=hourly,
+                           indoor_kernel=indoor_kernel)
     return values, xr.DataArray(indoor, dims=("district", "member", "time"), attrs={"units": "degC"})
 
 
-def _indoor_chunk(temp, cooling, *, dt, p, indoor_kernel):
-    return indoor_kernel(temp, cooling[:, 0, :], dt, p)
+def _metrics_chunk(temp, wind, cooling, power, *, dt, p, sensitivity, fused, hourly, kernel):
+    return kernel(temp, wind, cooling, dt, p, sensitivity=sensitivity, fused=fused, power=power if hourly else None)
+
+
+def _indoor_chunk(temp, cooling, power, *, dt, p, hourly, indoor_kernel):
+    return indoor_kernel(temp, cooling[:, 0, :], dt, p, power=power[:, 0, :] if hourly else None)

@@ -83,7 +83,7 @@ def _crossing_hours(temp_from, temp_eq, threshold32, tau64, step_hours):
 
 #: The one signature compiled (at import, or loaded from numba's cache beside this file): callers pass
 #: contiguous float32 forecasts, so that no run pays for compiling another variant.
-SIGNATURE = ("void(float32[:, :, ::1], float32[:, :, ::1], float32[::1], float32[:, ::1], float32[:, ::1], "
+SIGNATURE = ("void(float32[:, :, ::1], float32[:, :, ::1], float32[:, ::1], float32[:, ::1], float32[:, ::1], "
              "int64[::1], float32[::1], float64[::1], int64[::1], float32[::1], float64, float32[:, :, ::1], "
              "float64[:, :, ::1])")
 
@@ -94,7 +94,8 @@ def member_results(temp, wind, shift, start, decay, held_steps, tau, dt, step_ki
     """Fill ``out`` (district, 11, member) with the per-member results of a block of districts.
 
     temp, wind   (district, time, member) [°C], [km/h]
-    shift        (district,) float32: T_eq − T_out [K] (``physics.equilibrium_temperature`` at 0 °C)
+    shift        (district, time) float32: T_eq − T_out per step [K] (``physics.equilibrium_temperature``
+                 at 0 °C; the same in every step for a daily power share, varying with an hourly schedule)
     start        (district, member) float32: indoor temperature at the first step [°C]
     decay        (district, kinds) float32: exp(−Δt/τ) per kind of step length
     held_steps   (district,) int: steps still heated (held at ``start``) after the forecast start
@@ -216,7 +217,7 @@ def member_results(temp, wind, shift, start, decay, held_steps, tau, dt, step_ki
                 indoor[k + 1] = start[d]
             else:
                 for m in range(n_member):  # (three simple loops, each vectorised, not one)
-                    eq = np.float32(temp[d, k, m]) + shift[d]
+                    eq = np.float32(temp[d, k, m]) + shift[d, k]
                     indoor[k + 1, m] = (indoor[k, m] - eq) * factor + eq
             for m in range(n_member):
                 low[m] = min(low[m], indoor[k + 1, m])
@@ -237,7 +238,7 @@ def member_results(temp, wind, shift, start, decay, held_steps, tau, dt, step_ki
                     for m in range(n_member):
                         is_below = indoor[k + 1, m] < exposure
                         if is_below != (indoor[k, m] < exposure):
-                            eq = np.float32(temp[d, k, m]) + shift[d]
+                            eq = np.float32(temp[d, k, m]) + shift[d, k]
                             s = _crossing_hours(indoor[k, m], eq, exposure, tau64, dt[k])
                             s = 0.0 if np.isnan(s) else s
                             crossing_sum[j, m] += -s if is_below else s
@@ -246,7 +247,7 @@ def member_results(temp, wind, shift, start, decay, held_steps, tau, dt, step_ki
                     for m in range(n_member):
                         if indoor[k + 1, m] < alarm[j, m]:
                             alarm[j, m] = -np.inf
-                            eq = np.float32(temp[d, k, m]) + shift[d]
+                            eq = np.float32(temp[d, k, m]) + shift[d, k]
                             out[d, HOURS_MODERATE + j, m] = elapsed[k] + _crossing_hours(
                                 indoor[k, m], eq, thresholds[j], tau64, dt[k])
         for m in range(n_member):

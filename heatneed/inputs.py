@@ -123,6 +123,11 @@ SPEC: dict[str, dict[str, dict]] = {
         "has_heating": _text(pa.Check.isin(("yes", "no", "true", "false", "1", "0", "так", "ні"),
                                            error="must be yes or no"), required=False),
     },
+    "district_queues": {  # which outage-schedule queues a district's buildings (or residents) are in
+        "district_code": _text(),
+        "queue": _text(),
+        "share": _num(pa.Check.in_range(0, 1, include_min=False, error="must be a share above 0 and at most 1")),
+    },
 }
 #: Columns that may be empty in a row (others must be filled when the column exists).
 NULLABLE = {
@@ -133,6 +138,7 @@ NULLABLE = {
     "readings": {"district_code"},
     "outdoor": {"district_code"},
     "warming_sites": {"district_code", "floor_area_m2", "generator_kw", "fuel_litres_on_hand", "has_heating"},
+    "district_queues": set(),
 }
 
 
@@ -383,6 +389,7 @@ class Inputs:
     hashes: dict[str, str] = field(default_factory=dict)  # role -> sha256
     sites: pd.DataFrame | None = None  # warming sites (heatneed.warming_sites), when given
     embedded: tuple[str, ...] = ()  # roles from (or edited from) the embedded illustrative scenario
+    hourly_power: "object" = None  # schedules.HourlyPower (outage schedule + district queues) or None
 
 
 def load_districts(source, name=None) -> pd.DataFrame:

@@ -58,7 +58,8 @@ def _is_embedded(value) -> bool:
 
 
 def load_inputs(districts=None, unheated=None, outages=None, forecast=None, scenario=None,
-                names: dict[str, str] | None = None, illustrative=()) -> Inputs:
+                names: dict[str, str] | None = None, illustrative=(), outage_schedule=None,
+                district_queues=None, schedule_settings=None) -> Inputs:
     """Validated inputs; each one not given comes from ``scenario`` or the embedded Kyiv scenario.
 
     Each argument is a path, raw bytes (``names`` then gives the file name for messages), or for
@@ -66,6 +67,9 @@ def load_inputs(districts=None, unheated=None, outages=None, forecast=None, scen
     validated district registry (live sources). ``illustrative``: roles the caller derived from
     the embedded scenario (e.g. edited in the app); with the roles read from the embedded
     scenario's folder they make ``Inputs.embedded``.
+    ``outage_schedule`` and ``district_queues`` (both or
+    neither; never from the scenario) give hourly power (``heatneed.schedules``) under
+    ``schedule_settings`` (``schedules.ScheduleSettings``; default: ``[inputs]`` of defaults.toml).
     """
     base = scenario_files(scenario or EMBEDDED_SCENARIO)
     given = {"districts": districts, "unheated": unheated, "outages": outages, "forecast": forecast}
@@ -90,8 +94,19 @@ def load_inputs(districts=None, unheated=None, outages=None, forecast=None, scen
         fc = _forecast_from_bytes(bytes(fc), registry, names.get("forecast", "forecast"))
     else:
         fc = read_forecast_file(fc, registry, names.get("forecast"))
+    power = None
+    if outage_schedule is not None or district_queues is not None:
+        from . import schedules
+
+        chosen.update(outage_schedule=outage_schedule, district_queues=district_queues)
+        for role in ("outage_schedule", "district_queues"):
+            if isinstance(chosen[role], (str, Path)):
+                names.setdefault(role, Path(chosen[role]).name)
+        settings = schedule_settings or schedules.ScheduleSettings.from_config(None)
+        power = schedules.load_hourly_power(outage_schedule, district_queues, registry, settings, names)
     hashes = {role: sha256_of(v) for role, v in chosen.items() if isinstance(v, (str, Path, bytes))}
-    return Inputs(registry, unheated_df, outages_df, fc, files=names, hashes=hashes, embedded=embedded)
+    return Inputs(registry, unheated_df, outages_df, fc, files=names, hashes=hashes, embedded=embedded,
+                  hourly_power=power)
 
 
 def _forecast_from_bytes(data: bytes, registry: pd.DataFrame, name: str) -> xr.Dataset:
@@ -118,6 +133,9 @@ class RankResult:
     params: ModelParams
     inputs: Inputs
     data_state: DataState
+    #: Share of each step with power (district, time) [0..1] when an hourly schedule was given, else None
+    #: (then every step has the district's daily share, ``detail["power_on_share"]``).
+    power_on: xr.DataArray | None = None
 
     @property
     def stale(self) -> bool:
@@ -236,15 +254,19 @@ def _time_major(values: np.ndarray) -> np.ndarray:
 
 
 def _cool(temp_out: np.ndarray, cooling: np.ndarray, dt: np.ndarray, p: ModelParams,
-          out: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+          out: np.ndarray | None = None, power: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Indoor temperature (time+1, district, member) and equilibrium (time, district, member) [°C].
 
     ``temp_out`` is float32 (time, district, member); ``cooling`` rows as ``cooling_inputs``.
+    ``power``: share of each step with power (time, district) [0..1] from an hourly schedule; None
+    = the daily share ``cooling[:, 1]`` in every step (its special case, same numbers).
     """
     # Per (district, member) lane, not (district, 1): broadcasting a column over the members would
     # make numpy loop over runs of one district's members instead of whole time slices.
     lanes = np.ones(temp_out.shape[1:], dtype=np.float32)
     tau, p_on, gap = (lanes * cooling[:, [i]].astype(np.float32) for i in range(3))
+    if power is not None:  # (time, district, 1): broadcast over the members
+        p_on = np.asarray(power, dtype=np.float32)[:, :, None]
     # T_eq − T_out per lane first, so that the whole grid is passed over once.
     shift = physics.equilibrium_temperature(np.float32(0.0), p_on, np.float32(p.internal_gain_k),
                                             np.float32(p.heater_gain_k))
@@ -260,14 +282,15 @@ def _cool(temp_out: np.ndarray, cooling: np.ndarray, dt: np.ndarray, p: ModelPar
 
 
 def simulate(forecast: xr.Dataset, a: pd.DataFrame, p: ModelParams, dt: np.ndarray,
-             tau_hours=None) -> tuple[np.ndarray, np.ndarray]:
+             tau_hours=None, power: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Indoor temperature (district, member, time+1) and equilibrium (district, member, time) [°C].
 
-    ``a`` as for ``cooling_inputs``; the arrays returned are views of time-major arrays.
+    ``a`` as for ``cooling_inputs``; ``power`` (district, time) [0..1] as for ``district_metrics``;
+    the arrays returned are views of time-major arrays.
     """
     temp = forecast["temp_c"].transpose("district", "time", "member").values
     cooling = cooling_inputs(a, pd.DatetimeIndex(forecast["time"].values), tau_hours)
-    indoor, temp_eq = _cool(_time_major(temp), cooling, dt, p)
+    indoor, temp_eq = _cool(_time_major(temp), cooling, dt, p, power=None if power is None else np.transpose(power))
     return indoor.transpose(1, 2, 0), temp_eq.transpose(1, 2, 0)
 
 
@@ -364,7 +387,7 @@ def _degree_hours_below(temp: np.ndarray, base: float, dt: np.ndarray, temp_sum:
 
 def district_metrics(temp: np.ndarray, wind: np.ndarray, cooling: np.ndarray, dt: np.ndarray, p: ModelParams,
                      *, sensitivity: bool = False, indoor_out: np.ndarray | None = None,
-                     threads: int = 1, fused: bool | None = None) -> np.ndarray:
+                     threads: int = 1, fused: bool | None = None, power: np.ndarray | None = None) -> np.ndarray:
     """Per-district model results from forecast arrays: the kernel of the pipeline.
 
     ``temp`` [°C] and ``wind`` [km/h] are (district, time, member) arrays of any float type,
@@ -377,6 +400,8 @@ def district_metrics(temp: np.ndarray, wind: np.ndarray, cooling: np.ndarray, dt
     ``heatneed.distributed``) gives the same numbers.
     ``fused``: run the per-member results compiled in one pass per district (``heatneed.fused``)
     rather than as numpy passes; by default from ``FUSED_MIN_CELLS`` cells on.
+    ``power``: share of each step with power (district, time) [0..1] from an hourly schedule; None =
+    the daily share ``cooling[:, 1]`` in every step (the special case: the same numbers).
     """
     fused = use_fused(temp.size) if fused is None else fused
     expected = (temp.shape[0], temp.shape[2], temp.shape[1] + 1)
@@ -389,7 +414,8 @@ def district_metrics(temp: np.ndarray, wind: np.ndarray, cooling: np.ndarray, dt
     def block(lo: int) -> None:
         hi = min(lo + BLOCK_DISTRICTS, len(temp))
         out = None if indoor_out is None else indoor_out[lo:hi]
-        per_member[lo:hi] = results(temp[lo:hi], wind[lo:hi], cooling[lo:hi], dt, p, sensitivity, out)
+        per_member[lo:hi] = results(temp[lo:hi], wind[lo:hi], cooling[lo:hi], dt, p, sensitivity, out,
+                                    None if power is None else power[lo:hi])
 
     starts = range(0, len(temp), BLOCK_DISTRICTS)
     if threads > 1 and len(starts) > 1:
@@ -426,11 +452,14 @@ def use_fused(cells: int) -> bool:
     return True
 
 
-def _member_results(temp, wind, cooling, dt, p: ModelParams, sensitivity: bool, indoor_out) -> np.ndarray:
+def _member_results(temp, wind, cooling, dt, p: ModelParams, sensitivity: bool, indoor_out,
+                    power=None) -> np.ndarray:
     """(district, ``MEMBER_COLUMNS`` [+ ``SENSITIVITY_COLUMNS``], member) for one block of districts;
-    ``indoor_out`` (district, member, time+1) or None."""
+    ``indoor_out`` (district, member, time+1) or None; ``power`` (district, time) or None (daily share)."""
     t_out = _time_major(temp)
-    indoor, temp_eq = _cool(t_out, cooling, dt, p, None if indoor_out is None else indoor_out.transpose(2, 0, 1))
+    power = None if power is None else np.ascontiguousarray(np.transpose(power), dtype=np.float32)
+    indoor, temp_eq = _cool(t_out, cooling, dt, p, None if indoor_out is None else indoor_out.transpose(2, 0, 1),
+                            power)
     per_member = member_metrics(indoor, temp_eq, cooling[:, 0], dt, p, axis=0)
     temp_sum = _time_sum(t_out)
     temp_min = t_out.min(axis=0)
@@ -442,13 +471,14 @@ def _member_results(temp, wind, cooling, dt, p: ModelParams, sensitivity: bool, 
         for tau_h in (p.tau_low_hours, p.tau_high_hours):
             fixed_tau = cooling.copy()
             fixed_tau[:, 0] = tau_h
-            indoor, temp_eq = _cool(t_out, fixed_tau, dt, p)
+            indoor, temp_eq = _cool(t_out, fixed_tau, dt, p, power=power)
             values += [indoor.min(axis=0),
                        physics.first_crossing_hours(indoor, temp_eq, np.float32(tau_h), dt, p.moderate_c, axis=0)]
     return np.stack(values, axis=1)
 
 
-def _fused_member_results(temp, wind, cooling, dt, p: ModelParams, sensitivity: bool, indoor_out) -> np.ndarray:
+def _fused_member_results(temp, wind, cooling, dt, p: ModelParams, sensitivity: bool, indoor_out,
+                          power=None) -> np.ndarray:
     """``_member_results`` computed by ``heatneed.fused.member_results``: the per-district inputs
     (equilibrium shift, start temperature, exponential factors) by numpy exactly as ``_cool``
     computes them, then one compiled pass per district."""
@@ -466,13 +496,17 @@ def _fused_member_results(temp, wind, cooling, dt, p: ModelParams, sensitivity: 
     def run(block_cooling, out_indoor):
         lanes = np.ones((len(temp), temp.shape[2]), dtype=np.float32)
         tau, p_on, gap = (lanes * block_cooling[:, [i]].astype(np.float32) for i in range(3))
+        if power is not None:  # (district, time): the share of each step with power
+            p_on = np.asarray(power, dtype=np.float32)
         shift = physics.equilibrium_temperature(np.float32(0.0), p_on, np.float32(p.internal_gain_k),
                                                 np.float32(p.heater_gain_k))
-        eq0 = temp[:, 0, :] + shift
+        # T_eq − T_out per district and step: the daily share is the same in every step.
+        shift = np.repeat(shift[:, :1], temp.shape[1], axis=1) if power is None else np.ascontiguousarray(shift)
+        eq0 = temp[:, 0, :] + shift[:, :1]
         start = physics.exponential_decay(gap, np.float32(p.initial_indoor_c), eq0, tau).astype(np.float32)
         decay = np.stack([np.exp(-step / tau)[:, 0] for step in kinds], axis=1)
         out = np.empty((len(temp), len(MEMBER_COLUMNS), temp.shape[2]))
-        fused.member_results(temp, wind, np.ascontiguousarray(shift[:, 0]), start, np.ascontiguousarray(decay),
+        fused.member_results(temp, wind, shift, start, np.ascontiguousarray(decay),
                              block_cooling[:, 3].astype(np.int64), np.ascontiguousarray(tau[:, 0]),
                              np.ascontiguousarray(dt, dtype=np.float64), step_kind.astype(np.int64), thresholds,
                              float(p.minimal_c), no_indoor if out_indoor is None else out_indoor, out)
@@ -539,9 +573,12 @@ def _completeness(a: pd.DataFrame, p: ModelParams) -> pd.Series:
     return pd.Series(np.array(texts, dtype=object)[flags @ (1 << np.arange(flags.shape[1]))], index=a.index)
 
 
-def indoor_temperatures(temp: np.ndarray, cooling: np.ndarray, dt: np.ndarray, p: ModelParams) -> np.ndarray:
-    """(district, member, time+1) indoor temperatures [°C] of (district, time, member) forecasts ``temp``."""
-    indoor, _ = _cool(_time_major(temp), cooling, dt, p)
+def indoor_temperatures(temp: np.ndarray, cooling: np.ndarray, dt: np.ndarray, p: ModelParams,
+                        power: np.ndarray | None = None) -> np.ndarray:
+    """(district, member, time+1) indoor temperatures [°C] of (district, time, member) forecasts ``temp``;
+    ``power`` (district, time) from an hourly schedule, None for the daily share."""
+    power = None if power is None else np.ascontiguousarray(np.asarray(power).T)
+    indoor, _ = _cool(_time_major(temp), cooling, dt, p, power=power)
     return indoor.transpose(1, 2, 0)
 
 
@@ -557,14 +594,16 @@ def _band_hours(temp: np.ndarray, wind: np.ndarray, cooling: np.ndarray, dt: np.
 
 
 def _band_hours_of(forecast: xr.Dataset, cooling: np.ndarray, dt: np.ndarray, p: ModelParams,
-                   scheduler: str | None) -> np.ndarray:
-    """``_band_hours`` of a forecast Dataset: in process, or chunk by chunk on dask (as ``rank``)."""
+                   scheduler: str | None, fused: bool | None = None) -> np.ndarray:
+    """``_band_hours`` of a forecast Dataset: in process, or chunk by chunk on dask (as ``rank``,
+    with the kernel ``fused`` that ``rank`` chose for the whole forecast)."""
     if scheduler or forecast["temp_c"].chunks is not None:
         from . import distributed
 
         values, _ = distributed.district_metrics(
             forecast, cooling, dt, p, kernel=district_metrics, indoor_kernel=indoor_temperatures,
-            columns=len(METRIC_COLUMNS), fused=use_fused(forecast["temp_c"].size), scheduler=scheduler)
+            columns=len(METRIC_COLUMNS), fused=use_fused(forecast["temp_c"].size) if fused is None else fused,
+            scheduler=scheduler)
         return values[:, [METRIC_COLUMNS.index(c) for c in risk.BAND_HOURS]]
     temp = forecast["temp_c"].transpose("district", "time", "member").values
     wind = forecast["wind_kmh"].transpose("district", "time", "member").values
@@ -573,7 +612,7 @@ def _band_hours_of(forecast: xr.Dataset, cooling: np.ndarray, dt: np.ndarray, p:
 
 def _scores(a: pd.DataFrame, metrics: pd.DataFrame, forecast: xr.Dataset | None, cooling: np.ndarray | None,
             dt: np.ndarray | None, p: ModelParams, times: pd.DatetimeIndex | None,
-            scheduler: str | None = None) -> pd.DataFrame:
+            scheduler: str | None = None, fused: bool | None = None) -> pd.DataFrame:
     """Cold harm, risk and its range, severity, expected residents and the driver decomposition.
 
     Without ``forecast`` (a what-if scored on its own metrics) the range is the score itself and the
@@ -604,7 +643,7 @@ def _scores(a: pd.DataFrame, metrics: pd.DataFrame, forecast: xr.Dataset | None,
                             unheated_since=_utc_ns(sub["unheated_since"]).fillna(_utc_ns(sub["unheated_reported_at"])))
         low_bands = bands.copy()
         low_bands[rerun] = _band_hours_of(forecast.isel(district=np.flatnonzero(rerun)),
-                                          cooling_inputs(benign, times), dt, p, scheduler)
+                                          cooling_inputs(benign, times), dt, p, scheduler, fused)
     out["risk_low"] = np.fmin(risk.harm(residents, low_places, low_bands, p)["risk"], h["risk"])
     out["risk_high"] = h["risk"]
 
@@ -673,8 +712,9 @@ def rank(inputs: Inputs, p: ModelParams, *, sensitivity: bool = False, scheduler
     forecast, dt = _horizon(inputs.forecast, p.horizon_hours)
     times = pd.DatetimeIndex(forecast["time"].values)
     a = _district_arrays(inputs, p, times[0])
-    cooling = cooling_inputs(a, times)
     boundaries = times.append(pd.DatetimeIndex([times[-1] + pd.Timedelta(hours=float(dt[-1]))]))
+    power, power_notes = _hourly_power(inputs, a, boundaries, dt)
+    cooling = cooling_inputs(a, times)
     coords = {"district": a.index.values, "member": forecast["member"].values, "time": boundaries.values}
     if scheduler or forecast["temp_c"].chunks is not None:
         from . import distributed
@@ -682,7 +722,8 @@ def rank(inputs: Inputs, p: ModelParams, *, sensitivity: bool = False, scheduler
         columns = len(METRIC_COLUMNS) + (len(SENSITIVITY_COLUMNS) if sensitivity else 0)
         values, indoor_c = distributed.district_metrics(
             forecast, cooling, dt, p, kernel=district_metrics, indoor_kernel=indoor_temperatures, columns=columns,
-            fused=use_fused(forecast["temp_c"].size), sensitivity=sensitivity, scheduler=scheduler)
+            fused=use_fused(forecast["temp_c"].size), sensitivity=sensitivity, scheduler=scheduler,
+            power=power)
         indoor_c = indoor_c.assign_coords(coords)
     else:
         temp = forecast["temp_c"].transpose("district", "time", "member").values
@@ -690,21 +731,28 @@ def rank(inputs: Inputs, p: ModelParams, *, sensitivity: bool = False, scheduler
         fused = use_fused(temp.size)
         indoor = indoor_buffer(temp.shape, fused)
         values = district_metrics(temp, wind, cooling, dt, p, sensitivity=sensitivity, indoor_out=indoor,
-                                  threads=THREADS, fused=fused)
+                                  threads=THREADS, fused=fused, power=power)
         indoor_c = xr.DataArray(indoor, dims=("district", "member", "time"), coords=coords, attrs={"units": "degC"})
     metrics = pd.DataFrame(values, index=a.index,
                            columns=list(METRIC_COLUMNS + (SENSITIVITY_COLUMNS if sensitivity else ())))
-    detail = score_detail(a, metrics, p, forecast=forecast, cooling=cooling, dt=dt, times=times, scheduler=scheduler)
+    detail = score_detail(a, metrics, p, forecast=forecast, cooling=cooling, dt=dt, times=times, scheduler=scheduler,
+                          fused=use_fused(forecast["temp_c"].size))
+    power_on = None
+    if power is not None:
+        detail["completeness"] += "; " + power_notes
+        detail["outage_source"] = power_notes.str.removeprefix("power: ")
+        power_on = xr.DataArray(power, dims=("district", "time"), coords={"district": a.index.values,
+                                "time": times.values}, attrs={"units": "1"})
     priority = priority_table(detail, inputs, forecast, p, state)
     detail = detail.loc[priority["district_code"]]
-    result = RankResult(priority, detail, indoor_c, forecast, p, inputs, state)
+    result = RankResult(priority, detail, indoor_c, forecast, p, inputs, state, power_on)
     invariants.check(result)  # nothing is exported or published from an impossible list
     return result
 
 
 def score_detail(a: pd.DataFrame, metrics: pd.DataFrame, p: ModelParams, *, forecast: xr.Dataset | None = None,
                  cooling: np.ndarray | None = None, dt: np.ndarray | None = None, times: pd.DatetimeIndex | None = None,
-                 scheduler: str | None = None) -> pd.DataFrame:
+                 scheduler: str | None = None, fused: bool | None = None) -> pd.DataFrame:
     """Per-district detail (registry order): model inputs ``a``, scores and ``metrics``
     (``METRIC_COLUMNS``), person-hours and completeness.
 
@@ -713,12 +761,28 @@ def score_detail(a: pd.DataFrame, metrics: pd.DataFrame, p: ModelParams, *, fore
     without them (a what-if scenario of ``heatneed.needs``, scored on its own metrics) the range is the
     score itself and no driver is named.
     """
-    scores = _scores(a, metrics, forecast, cooling, dt, p, times, scheduler)
+    scores = _scores(a, metrics, forecast, cooling, dt, p, times, scheduler, fused)
     detail = pd.concat([a, scores, metrics], axis=1)
     detail.insert(detail.columns.get_loc("hours_below_12c") + 1, "person_hours_below_12c",
                   (detail["hours_below_12c"] * a["residents_unheated"]).round())
     detail["completeness"] = _completeness(a, p)
     return detail
+
+
+def _hourly_power(inputs: Inputs, a: pd.DataFrame, boundaries: pd.DatetimeIndex, dt: np.ndarray):
+    """p_on (district, time) from the outage schedule, or (None, None) without one. With a schedule,
+    ``a``'s daily ``power_on_share`` and ``hours_off_per_day`` become the schedule's time-weighted
+    means over the horizon, so that every figure after the kernel describes the power modelled."""
+    if inputs.hourly_power is None:
+        return None, None
+    from . import schedules
+
+    power, notes = schedules.hourly_power(inputs.hourly_power, a, boundaries)
+    mean = (power * (dt / dt.sum())).sum(axis=1)  # time-weighted, without a BLAS call
+    known = a["outage_status"].notna() | (inputs.hourly_power.shares.reindex(a.index).fillna(0).sum(axis=1) > 0)
+    a["power_on_share"] = np.where(known, mean, np.nan)  # unknown without queues: stays unknown (worst case)
+    a["hours_off_per_day"] = np.where(known, 24.0 * (1.0 - mean), a["hours_off_per_day"])
+    return power, notes
 
 
 def data_as_of(inputs: Inputs) -> str:

@@ -31,6 +31,8 @@ from .sources.registry import DEFAULT_SOURCE, SOURCE_NAMES
 log = logging.getLogger(__name__)
 
 INPUT_KEYS = ("scenario", "districts", "unheated", "outages", "forecast", "warming_sites")
+#: Hourly-power inputs: from the flags, else from ``[inputs]`` of the config (``heatneed.schedules``).
+SCHEDULE_KEYS = ("outage_schedule", "district_queues")
 #: ``[refresh]`` keys and their meaning (documented in examples/heatneed.toml).
 REFRESH_KEYS = INPUT_KEYS + ("forecast_source", "output_dir", "max_snapshot_age_hours", "wait", "keep_runs")
 
@@ -50,7 +52,7 @@ class RefreshSettings:
     def from_config(cls, config: dict, config_path=None, **overrides) -> "RefreshSettings":
         """Settings from ``config["refresh"]`` with non-``None`` ``overrides`` on top.
 
-        Override keys: the ``REFRESH_KEYS``, with ``wait`` as seconds (``inf`` = no limit).
+        Override keys: the ``REFRESH_KEYS`` and ``SCHEDULE_KEYS``, with ``wait`` as seconds (``inf`` = no limit).
         A forecast file or source given as an override replaces both config keys.
         """
         section = _checked_section(config.get("refresh", {}), config_path)
@@ -59,6 +61,7 @@ class RefreshSettings:
             if section.get(key) is not None:
                 section[key] = base / Path(section[key]).expanduser()
         given = {k: v for k, v in overrides.items() if v is not None}
+        schedule_files = {k: given.pop(k, None) or (config.get("inputs") or {}).get(k) for k in SCHEDULE_KEYS}
         unknown = set(given) - set(REFRESH_KEYS)
         if unknown:
             raise TypeError(f"unknown refresh settings: {', '.join(sorted(unknown))}")
@@ -72,7 +75,7 @@ class RefreshSettings:
         wait_s = None if wait is True or (isinstance(wait, float) and math.isinf(wait)) else float(wait or 0)
         return cls(
             output_dir=Path(section.get("output_dir") or store.default_output_dir()),
-            inputs={k: section.get(k) for k in INPUT_KEYS},
+            inputs={**{k: section.get(k) for k in INPUT_KEYS}, **schedule_files},
             forecast_source=section.get("forecast_source"),
             wait_s=wait_s,
             keep_runs=int(section.get("keep_runs", store.KEEP_RUNS)),
@@ -184,7 +187,7 @@ def refresh(settings: RefreshSettings, config: dict | None = None, params: Model
             "data_as_of": pipeline.data_as_of(inputs),
             "data_state": state.as_dict(),
             "inputs": {role: {"file": inputs.files.get(role), "sha256": inputs.hashes.get(role)}
-                       for role in ("districts", "unheated", "outages", "forecast", "warming_sites")
+                       for role in ("districts", "unheated", "outages", "forecast", "warming_sites") + SCHEDULE_KEYS
                        if role in inputs.files or role in inputs.hashes},
             "params": dataclasses.asdict(params),
         }

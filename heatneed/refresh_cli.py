@@ -80,6 +80,7 @@ def cmd_refresh(args) -> int:
     settings = RefreshSettings.from_config(
         config, args.config, output_dir=args.output_dir, scenario=args.scenario, districts=args.districts,
         unheated=args.unheated, outages=args.outages, forecast=args.forecast,
+        outage_schedule=args.outage_schedule, district_queues=args.district_queues,
         forecast_source=args.forecast_source, wait=args.wait,
         warming_sites=args.warming_sites or configured_path(config, args.config),
         max_snapshot_age_hours=args.max_snapshot_age_hours)

@@ -22,7 +22,9 @@ from hardening_support import CASES, CORPUS, ROOT, WriteRecorder, good_upload, m
 from heatneed import app_support as support
 from heatneed.errors import InputError
 
-APP_ROLES = support.UPLOAD_ROLES
+#: Report and forecast uploads, which the corpus covers; the outage-schedule uploads have their own
+#: hostile files in tests/test_schedules.py and tests/app/test_app_schedules.py.
+APP_ROLES = tuple(role for role in support.UPLOAD_ROLES if role not in support.SCHEDULE_ROLES)
 
 
 def column_of(at, role: str):
@@ -45,11 +47,12 @@ def upload(at, role: str, name: str, data: bytes):
     return at.file_uploader(key=f"upload_{role}").set_value((name, data, mime_of(name))).run()
 
 
-def test_the_app_offers_uploads_for_reports_forecasts_and_warming_sites_only(app):
+def test_the_app_offers_uploads_for_reports_forecasts_sites_and_outage_schedules_only(app):
     at = app()
-    keys = {u.key for u in at.file_uploader}
-    assert keys == {f"upload_{role}" for role in APP_ROLES} == {"upload_unheated", "upload_outages", "upload_forecast",
-                                                                "upload_warming_sites"}
+    keys = {u.key for u in at.file_uploader} - {"upload_readings", "upload_outdoor"}  # the Calibrate tab's own
+    assert keys == {f"upload_{role}" for role in support.UPLOAD_ROLES} == {
+        "upload_unheated", "upload_outages", "upload_forecast", "upload_warming_sites", "upload_outage_schedule",
+        "upload_district_queues"}
 
 
 @pytest.mark.parametrize("role", APP_ROLES)
