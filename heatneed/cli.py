@@ -120,6 +120,13 @@ def default_snapshot_dir() -> Path:
     return Path(base) / "heatneed" / "snapshots"
 
 
+def notes_of(result) -> list[str]:
+    """What the readers changed or the list lacks (sorted time axis, short forecast), for stderr."""
+    from .sources.base import forecast_notes
+
+    return forecast_notes(result.inputs.forecast, result.params.horizon_hours)
+
+
 def report(problems: list[str]) -> None:
     for line in problems:
         print(f"heatneed: error: {line}", file=sys.stderr)
@@ -142,6 +149,8 @@ def cmd_rank(args) -> int:
     result = pipeline.rank(inputs, params, scheduler=scheduler_address(args.dask_scheduler, config))
     data = priority_bytes(result.priority, fmt, hxl=args.hxl)
     stale = " (STALE forecast)" if result.stale else ""
+    for note in notes_of(result):
+        print(f"heatneed: note: {note}", file=sys.stderr)
     if args.out:
         write_atomic(args.out, data)
         print(f"heatneed: ranked {len(result.priority)} districts, forecast issued "

@@ -512,6 +512,7 @@ def rank(inputs: Inputs, p: ModelParams, *, sensitivity: bool = False, scheduler
     in dask arrays (chunked over district) runs chunk by chunk even without a scheduler.
     """
     forecast, dt = _horizon(inputs.forecast, p.horizon_hours)
+    covered = float(dt.sum())  # [h] modelled: less than the horizon for a short forecast
     times = pd.DatetimeIndex(forecast["time"].values)
     a = _district_arrays(inputs, p, times[0])
     cooling = cooling_inputs(a, times)
@@ -547,6 +548,8 @@ def rank(inputs: Inputs, p: ModelParams, *, sensitivity: bool = False, scheduler
     detail.insert(detail.columns.get_loc("hours_below_12c") + 1, "person_hours_below_12c",
                   (detail["hours_below_12c"] * a["residents_unheated"]).round())
     detail["completeness"] = _completeness(a, p)
+    if covered < p.horizon_hours:  # every row says the list stands on a short forecast
+        detail["completeness"] += f"; forecast covers only {covered:g} of {p.horizon_hours:g} h"
     priority = priority_table(detail, inputs, forecast, p)
     detail = detail.loc[priority["district_code"]]
     return RankResult(priority, detail, indoor_c, forecast, p, inputs)

@@ -176,6 +176,7 @@ def check_time_axis(ds: xr.Dataset, name: str, limits=None) -> xr.Dataset:
         raise InputError(located(name, f"covers only {covered:g} h; at least {limits.min_forecast_hours:g} h "
                                        "are needed ([inputs] min_forecast_hours)", column="time"))
     ds.attrs["covered_hours"] = covered
+    ds.attrs["checked_as"] = name
     if notes:
         ds.attrs["notes"] = "; ".join(notes)
     return ds
@@ -232,6 +233,17 @@ def conform(ds: xr.Dataset, districts: pd.DataFrame, name: str) -> xr.Dataset:
         ds = ds.assign(temp_c=(("district", "member", "time"), filled, temp.attrs))
         ds["temp_c"] = ds["temp_c"].transpose(*DIMS)
     return ds
+
+
+def forecast_notes(ds: xr.Dataset, horizon_hours: float) -> list[str]:
+    """Notes on a checked forecast: the readers' notes and a coverage shorter than the horizon."""
+    name = str(ds.attrs.get("checked_as") or ds.attrs.get("source", "forecast"))
+    notes = [f"{name}: {n}" for n in str(ds.attrs.get("notes", "")).split("; ") if n]
+    covered = ds.attrs.get("covered_hours")
+    if covered is not None and float(covered) < horizon_hours:
+        notes.append(f"{name}: the forecast covers only {float(covered):g} of the {horizon_hours:g} h horizon; "
+                     "the list models the covered hours (see completeness)")
+    return notes
 
 
 def fill_short_gaps(values: np.ndarray, hours: np.ndarray, max_gap_hours: float) -> np.ndarray:
