@@ -15,9 +15,28 @@ class InputError(ValueError):
         super().__init__("; ".join(self.problems))
 
 
+#: Longest value or message quoted back to the user [characters]; longer ones are cut in the middle.
+MAX_SHOWN_CHARS = 80
+MAX_LINE_CHARS = 400
+
+
+def shorten(text, limit: int = MAX_SHOWN_CHARS) -> str:
+    """``text`` cut in the middle to at most ``limit`` characters (a 10 MB cell is not echoed)."""
+    text = str(text)
+    if len(text) <= limit:
+        return text
+    keep = max(1, (limit - 3) // 2)
+    return f"{text[:keep]}…{text[-keep:]} ({len(text):,} characters)"
+
+
 def located(file: str, message: str, row: int | None = None, column: str | None = None) -> str:
-    """One problem line: ``file, row R, column C: message`` (row 1-based as Excel shows it)."""
-    where = [str(file)]
+    """One problem line: ``file, row R, column C: message`` (row 1-based as Excel shows it).
+
+    File and column names are shortened to ``MAX_SHOWN_CHARS``, the message to ``MAX_LINE_CHARS``.
+    """
+    message = shorten(message, MAX_LINE_CHARS)
+    column = None if column is None else shorten(column)
+    where = [shorten(file)]
     if row is not None:
         where.append(f"row {row}")
     if column is not None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .errors import InputError, located
-from .inputs import check_outages, detect_kind, load_districts, parse_table, read_table, unknown_codes
+from .inputs import detect_kind, load_districts, parse_table, read_table, report_problems
 
 FORECAST_SUFFIXES = {".nc", ".nc4", ".netcdf", ".cdf", ".json", ".grib", ".grib2", ".grb", ".grb2"}
 
@@ -63,8 +63,6 @@ def _check(path: Path, kind: str, table, registry) -> list[str]:
             return exc.problems
         return []
     frame, problems = parse_table(table, kind)
-    if kind in ("unheated", "outages") and registry is not None and "district_code" in frame:
-        problems += unknown_codes(frame.dropna(subset=["district_code"]), registry.index, table.name)
-    if kind == "outages" and {"status", "_row"} <= set(frame.columns):
-        problems += check_outages(frame.dropna(subset=["status"]), table.name)
+    if kind in ("unheated", "outages"):
+        problems += report_problems(frame, kind, registry, table.name)
     return problems

@@ -24,8 +24,11 @@ def read_forecast_file(path, districts: pd.DataFrame, name: str | None = None) -
     ``name`` is how the file is called in error messages (the upload's name in the app).
     Every kind passes the same checks (``base.conform``): districts, ranges, short gaps filled.
     """
+    from ..limits import check_input_file
+
     path = Path(path)
     name = name or path.name
+    check_input_file(path, name)  # regular files of at most [inputs] max_file_bytes, before any reader
     suffix = path.suffix.lower()
     if suffix in {".csv", ".txt", ".parquet"}:
         from .tidy import read_tidy_forecast

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from ..errors import InputError, located
+from ..errors import InputError, located, shorten
 from ..inputs import read_table
 from .base import forecast_dataset, utc_naive
 
@@ -52,7 +52,7 @@ def parse_tidy_forecast(source, name: str | None = None) -> xr.Dataset:
         if col == "time":
             bad |= columns[col].isna()  # an empty temp_c is a gap, handled by ``conform``
         for i in np.flatnonzero(bad.to_numpy())[:20]:
-            problems.append(located(name, f"must be {what} (got {frame[col].iloc[i]!r})",
+            problems.append(located(name, f"must be {what} (got {shorten(repr(frame[col].iloc[i]))})",
                                     int(table.rows[i]), col))
     if problems:
         raise InputError(problems)
@@ -104,6 +104,10 @@ def is_tidy_netcdf(path, name: str) -> bool:
         raise InputError(located(name, f"not a readable NetCDF file ({type(exc).__name__})")) from None
 
 
+TIDY_CELSIUS = ("degC", "°C", "C", "celsius", "degree_Celsius", "degrees_Celsius", "deg_C")
+TIDY_KMH = ("km/h", "km h-1", "km h**-1", "kmh", "km.h-1")
+
+
 def read_tidy_netcdf(path, districts: pd.DataFrame, name: str | None = None, chunks: dict | None = None) -> xr.Dataset:
     """A NetCDF forecast with dims (district, time[, member]) and variables temp_c[, wind_kmh].
 
@@ -115,14 +119,25 @@ def read_tidy_netcdf(path, districts: pd.DataFrame, name: str | None = None, chu
     from .base import DIMS, check_declared_size, conform, iso_utc
 
     name = name or Path(path).name
-    raw = xr.open_dataset(path, chunks=chunks)
+    check_declared_size(path, name)
+    try:
+        raw = xr.open_dataset(path, chunks=chunks)
+    except Exception as exc:  # undecodable times or attributes: the file's fault, said in one line
+        raise InputError(located(name, f"not a readable NetCDF forecast ({type(exc).__name__}: "
+                                       f"{shorten(str(exc).splitlines()[0] if str(exc) else '')})")) from None
     try:
         check_declared_size(raw, name)
         if "temp_c" not in raw:
             raise InputError(located(name, "variable temp_c is missing", column="temp_c"))
-        units = str(raw["temp_c"].attrs.get("units", "degC"))
-        if units not in ("degC", "°C", "C", "celsius", "degree_Celsius", "degrees_Celsius"):
-            raise InputError(located(name, f"temp_c has units {units!r}; expected °C (degC)", column="temp_c"))
+        for var, accepted, expected in (("temp_c", TIDY_CELSIUS, "°C (degC)"), ("wind_kmh", TIDY_KMH, "km/h")):
+            units = str(raw[var].attrs.get("units", "")).strip() if var in raw else ""
+            if units and units not in accepted:  # the name states the unit: a contradiction is refused
+                raise InputError(located(name, f"{var} has units {shorten(units)!r}; expected {expected}",
+                                         column=var))
+        if "time" not in raw.coords or not np.issubdtype(raw["time"].dtype, np.datetime64):
+            raise InputError(located(name, "time values are not dates in range (give CF units such as "
+                                           "'hours since 2026-02-01 00:00:00', dates between 1678 and 2261)",
+                                     column="time"))
         ds = raw[[v for v in ("temp_c", "wind_kmh") if v in raw]]
         if chunks is None:
             ds = ds.load()
