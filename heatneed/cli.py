@@ -94,7 +94,10 @@ def inputs_from(args, config, snapshot_dir: Path | None = None, horizon_hours: f
     forecast = args.forecast
     if source:
         forecast = _live_forecast(source, config, snapshot_dir, horizon_hours)
-    return load_inputs(args.districts, args.unheated, args.outages, forecast, args.scenario)
+    from .limits import applied
+
+    with applied(config):  # [inputs] limits of the config for every reader
+        return load_inputs(args.districts, args.unheated, args.outages, forecast, args.scenario)
 
 
 def _live_forecast(source: str, config: dict, snapshot_dir: Path | None, horizon_hours: float | None):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 
 class InputError(ValueError):
     """Bad input or usage (exit code 2).
@@ -46,3 +48,23 @@ def located(file: str, message: str, row: int | None = None, column: str | None 
 
 class SourceError(RuntimeError):
     """A forecast source or the system failed (exit code 1); published output is kept."""
+
+
+@contextlib.contextmanager
+def reading(name: str):
+    """Turn any failure while parsing file ``name`` into one ``InputError`` line naming it.
+
+    The readers report known problems in their own words; this is the net under them, so a damaged
+    or hostile file is always exit 2 with its name, never "internal error" (MemoryError and
+    interrupts pass through).
+    """
+    try:
+        yield
+    except (InputError, SourceError, MemoryError, KeyboardInterrupt):
+        raise
+    except RecursionError:
+        raise InputError(located(name, "cannot read this file: it is nested too deeply")) from None
+    except Exception as exc:  # noqa: BLE001 (the net under every reader; see above)
+        text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        raise InputError(located(name, f"cannot read this file ({type(exc).__name__}"
+                                       + (f": {shorten(text)}" if text else "") + ")")) from None

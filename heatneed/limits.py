@@ -8,6 +8,8 @@ whose declared dimensions are implausibly large before any array is read.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import dataclasses
 import math
 import os
@@ -30,19 +32,32 @@ class InputLimits:
     forecast_steps_hours: tuple
 
 
-_DEFAULT: InputLimits | None = None
+_DEFAULT_SECTION: dict | None = None
+_CURRENT: contextvars.ContextVar[InputLimits | None] = contextvars.ContextVar("heatneed_input_limits", default=None)
 
 
 def input_limits(config: dict | None = None) -> InputLimits:
-    """Limits from a loaded config (``config.load_config``); defaults.toml's when ``None``."""
-    global _DEFAULT
-    if config is None:
-        if _DEFAULT is None:
-            from .config import load_config
+    """Limits from a loaded config (``config.load_config``: its ``[inputs]`` over defaults.toml's).
 
-            _DEFAULT = input_limits(load_config())
-        return _DEFAULT
-    section = dict(config.get("inputs", {}))
+    Without ``config``: the limits :func:`applied` for the running command, else defaults.toml's.
+    """
+    global _DEFAULT_SECTION
+    if _DEFAULT_SECTION is None:
+        import tomllib
+
+        from .config import DEFAULTS_FILE
+
+        with open(DEFAULTS_FILE, "rb") as fh:
+            _DEFAULT_SECTION = dict(tomllib.load(fh).get("inputs", {}))
+    if config is None:
+        current = _CURRENT.get()
+        if current is not None:
+            return current
+        config = {}
+    given = config.get("inputs", {})
+    if not isinstance(given, dict):
+        raise InputError(located("config", "[inputs] must be a table of settings"))
+    section = {**_DEFAULT_SECTION, **given}
     fields = {f.name: f.type for f in dataclasses.fields(InputLimits)}
     problems, values = [], {}
     for key in section:
@@ -68,6 +83,16 @@ def input_limits(config: dict | None = None) -> InputLimits:
     if problems:
         raise InputError(problems)
     return InputLimits(**values)
+
+
+@contextlib.contextmanager
+def applied(config: dict | None):
+    """Use ``config``'s limits for every reader called inside the ``with`` block (this context only)."""
+    token = _CURRENT.set(input_limits(config) if config is not None else None)
+    try:
+        yield
+    finally:
+        _CURRENT.reset(token)
 
 
 def check_input_file(path, name: str, limits: InputLimits | None = None) -> int:

@@ -16,7 +16,7 @@ import xarray as xr
 
 from . import indices, physics, risk
 from .config import ModelParams
-from .errors import InputError, located
+from .errors import InputError, located, reading
 from .inputs import Inputs, load_districts, load_reports, sha256_of
 from .sources import read_forecast_file
 from .sources.base import iso_utc
@@ -67,9 +67,15 @@ def load_inputs(districts=None, unheated=None, outages=None, forecast=None, scen
     for role, value in chosen.items():
         if isinstance(value, (str, Path)):
             names.setdefault(role, Path(value).name)
-    registry = load_districts(chosen["districts"], names.get("districts"))
-    unheated_df = load_reports(chosen["unheated"], "unheated", registry, names.get("unheated"))
-    outages_df = load_reports(chosen["outages"], "outages", registry, names.get("outages"))
+    def name_of(role):
+        return names.get(role) or role
+
+    with reading(name_of("districts")):  # any reader failure: exit 2 naming the file
+        registry = load_districts(chosen["districts"], names.get("districts"))
+    with reading(name_of("unheated")):
+        unheated_df = load_reports(chosen["unheated"], "unheated", registry, names.get("unheated"))
+    with reading(name_of("outages")):
+        outages_df = load_reports(chosen["outages"], "outages", registry, names.get("outages"))
     fc = chosen["forecast"]
     if callable(fc):
         fc = fc(registry)
@@ -78,9 +84,11 @@ def load_inputs(districts=None, unheated=None, outages=None, forecast=None, scen
 
         fc = conform(fc, registry, fc.attrs.get("source", "forecast"))
     elif isinstance(fc, (bytes, bytearray)):
-        fc = _forecast_from_bytes(bytes(fc), registry, names.get("forecast", "forecast"))
+        with reading(name_of("forecast")):
+            fc = _forecast_from_bytes(bytes(fc), registry, names.get("forecast", "forecast"))
     else:
-        fc = read_forecast_file(fc, registry, names.get("forecast"))
+        with reading(name_of("forecast")):
+            fc = read_forecast_file(fc, registry, names.get("forecast"))
     hashes = {role: sha256_of(v) for role, v in chosen.items() if isinstance(v, (str, Path, bytes))}
     return Inputs(registry, unheated_df, outages_df, fc, files=names, hashes=hashes)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .errors import InputError, located
+from .errors import InputError, located, reading
 from .inputs import detect_kind, load_districts, parse_table, read_table, report_problems
 
 FORECAST_SUFFIXES = {".nc", ".nc4", ".netcdf", ".cdf", ".json", ".grib", ".grib2", ".grb", ".grb2"}
@@ -33,18 +33,24 @@ def validate_files(files: list[str], districts_file: str | None = None) -> tuple
     ok, problems, kinds = [], [], {}
     for name in files:
         try:
-            kinds[name] = _kind_of(Path(name))
+            with reading(Path(name).name):
+                kinds[name] = _kind_of(Path(name))
         except InputError as exc:
             problems += exc.problems
     registry_file = districts_file or next((f for f, (k, _) in kinds.items() if k == "districts"), None)
     registry = None
     try:
-        registry = load_districts(registry_file or EMBEDDED_SCENARIO / "districts.csv")
+        with reading(Path(registry_file).name if registry_file else "districts.csv"):
+            registry = load_districts(registry_file or EMBEDDED_SCENARIO / "districts.csv")
     except InputError as exc:
         if registry_file not in kinds:  # its own entry below reports the problems otherwise
             problems += exc.problems
     for name, (kind, table) in kinds.items():
-        found = _check(Path(name), kind, table, registry)
+        try:
+            with reading(Path(name).name):
+                found = _check(Path(name), kind, table, registry)
+        except InputError as exc:
+            found = exc.problems
         problems += found
         if not found:
             ok.append(f"{Path(name).name}: OK ({kind})")
