@@ -202,9 +202,21 @@ def _to_number(cells: pd.Series, decimal_comma: bool) -> pd.Series:
     return pd.to_numeric(text, errors="coerce")
 
 
+#: Dates pandas holds in nanoseconds: 1677-09-21 .. 2262-04-11; outside, a date is refused as unparsed.
+TIME_RANGE = (pd.Timestamp.min.tz_localize("UTC"), pd.Timestamp.max.tz_localize("UTC"))
+
+
+def in_time_range(times: pd.Series) -> pd.Series:
+    """``times`` (tz-aware) with dates outside ``TIME_RANGE`` (year 0001, 2262…) set to NaT."""
+    if not len(times) or not pd.api.types.is_datetime64_any_dtype(times):
+        return times
+    ok = (times >= TIME_RANGE[0]) & (times <= TIME_RANGE[1])
+    return times.where(ok).dt.as_unit("ns") if not ok.all() else times.dt.as_unit("ns")
+
+
 def _to_time(cells: pd.Series) -> pd.Series:
     text = cells.astype(str).str.strip().mask(cells.astype(str).str.strip() == "")
-    return pd.to_datetime(text, utc=True, errors="coerce", format="ISO8601")
+    return in_time_range(pd.to_datetime(text, utc=True, errors="coerce", format="ISO8601"))
 
 
 def _problems_from(exc: pa.errors.SchemaErrors, table: RawTable) -> list[tuple]:

@@ -149,6 +149,9 @@ def _location_series(item: dict, file: str, k: int) -> pd.DataFrame:
     try:
         times = pd.to_datetime(raw_times, unit="s") if unix else pd.to_datetime(raw_times, format="ISO8601")
         index = utc_naive(times)
+        if len(index) and (index.min() < pd.Timestamp.min or index.max() > pd.Timestamp.max):
+            raise ValueError("dates must lie between 1678 and 2261")
+        index = index.as_unit("ns")
     except (ValueError, TypeError, OverflowError) as exc:  # text, or out of 1678..2262
         raise InputError(located(file, f"{where}: hourly time is not ISO 8601 dates in range "
                                        f"({shorten(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)})")

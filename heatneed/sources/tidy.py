@@ -14,7 +14,7 @@ import pandas as pd
 import xarray as xr
 
 from ..errors import InputError, located, shorten
-from ..inputs import read_table
+from ..inputs import in_time_range, read_table
 from .base import forecast_dataset, utc_naive
 
 
@@ -38,11 +38,11 @@ def parse_tidy_forecast(source, name: str | None = None) -> xr.Dataset:
     columns = {"district_code": frame["district_code"].astype(str).str.strip()}
     times = pd.to_datetime(frame["time"], utc=True, errors="coerce", format="ISO8601") \
         if not pd.api.types.is_datetime64_any_dtype(frame["time"]) else pd.to_datetime(frame["time"], utc=True)
-    columns["time"] = times
+    columns["time"] = in_time_range(times)
     for col in ("temp_c", "wind_kmh", "member"):
         if col in frame.columns:
             columns[col] = _numbers(frame[col], table.decimal_comma)
-    for col, what in (("time", "an ISO 8601 date-time in UTC"), ("temp_c", "a number"),
+    for col, what in (("time", "an ISO 8601 date-time in UTC between 1678 and 2261"), ("temp_c", "a number"),
                       ("wind_kmh", "a number"), ("member", "a whole number ≥ 0")):
         if col not in columns:
             continue
