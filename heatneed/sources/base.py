@@ -87,7 +87,7 @@ def forecast_dataset(
         },
     )
     ds.attrs["source"] = source
-    ds.attrs["issued_at"] = iso_utc(issued_at if issued_at is not None else times[0])
+    ds.attrs["issued_at"] = iso_utc(issued_at if issued_at is not None else times.min())
     return ds
 
 

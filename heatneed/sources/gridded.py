@@ -145,7 +145,7 @@ def sample_grid(ds: xr.Dataset, districts: pd.DataFrame, name: str,
     times = pd.DatetimeIndex(result["time"].values)
     result.attrs = {"source": "gridded", "source_file": name, "attribution": ATTRIBUTION,
                     "sampling": method,
-                    "issued_at": iso_utc(issued_at if issued_at is not None else times[0])}
+                    "issued_at": iso_utc(issued_at if issued_at is not None else times.min())}
     return result
 
 

@@ -161,5 +161,5 @@ def read_tidy_netcdf(path, districts: pd.DataFrame, name: str | None = None, chu
                 "member": np.asarray(ds["member"].values, dtype=int)})
     times = out["time"].values
     out.attrs = {"source": f"file:{name}",
-                 "issued_at": iso_utc(raw.attrs.get("issued_at") or times[0])}
+                 "issued_at": iso_utc(raw.attrs.get("issued_at") or times.min())}  # not file order
     return conform(out, districts, name)
