@@ -292,6 +292,15 @@ def time_axis_cases():
     _grid_nc(OUT / "t1_grid_shuffled_ok.nc", {"t2m": (258.0, T2M)},
              times=pd.date_range("2026-02-01", periods=HOURS, freq="h")[rng.permutation(HOURS)])
     cases.append(("t1_grid_shuffled_ok.nc", "forecast", "ok", ""))
+    import xarray as xr
+
+    for name, units in (("t1_grid_int_time_no_units.nc", None), ("t1_grid_time_year_2300.nc", "hours since 2300-01-01")):
+        grid = xr.Dataset({"t2m": (("time", "latitude", "longitude"), np.full((HOURS, 2, 2), 258.0), T2M)},
+                          coords={"time": np.arange(HOURS), "latitude": [50.0, 51.0], "longitude": [30.0, 31.0]})
+        if units:
+            grid["time"].attrs["units"] = units
+        grid.to_netcdf(OUT / name)
+        cases.append((name, "forecast", "error", "column time: time values are not dates in range"))
 
 
 def quantity_cases():

@@ -76,7 +76,9 @@ def _open(path: Path, name: str, stack: contextlib.ExitStack) -> xr.Dataset:
     """Open NetCDF with xarray, GRIB with cfgrib (one Dataset per hypercube, then merged)."""
     try:
         if path.suffix.lower() not in GRIB_SUFFIXES:
-            return stack.enter_context(xr.open_dataset(path))
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # undecodable times: reported by the checks, not as warnings
+                return stack.enter_context(xr.open_dataset(path))
         import cfgrib
 
         with warnings.catch_warnings():
@@ -215,6 +217,10 @@ def standardise_grid(ds: xr.Dataset, name: str):
         raise InputError(located(name, "only regular latitude/longitude grids are supported "
                                        "(1-D latitude and longitude coordinates)"))
     ds, issued_at = _time_axis(ds, name)
+    if not np.issubdtype(ds["time"].dtype, np.datetime64):  # no CF units, or dates beyond 1678..2261
+        raise InputError(located(name, "time values are not dates in range (give CF units such as "
+                                       "'hours since 2026-02-01 00:00:00', dates between 1678 and 2261)",
+                                 column="time"))
     ds = _member_axis(ds)
     temp_name = _quantity(ds, TEMPERATURE, name)
     temp_c = _to_celsius(ds[temp_name], temp_name, name)

@@ -7,6 +7,7 @@ optional ``issued_at`` (our addition: when the forecast was issued; else the fir
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -98,8 +99,10 @@ def is_tidy_netcdf(path, name: str) -> bool:
 
     check_declared_size(path, name)
     try:
-        with xr.open_dataset(path) as ds:
-            return "district" in ds.dims
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # undecodable times: reported by the checks, not as warnings
+            with xr.open_dataset(path) as ds:
+                return "district" in ds.dims
     except Exception as exc:  # netCDF/HDF5 raise OSError, ValueError, KeyError… for damaged files
         raise InputError(located(name, f"not a readable NetCDF file ({type(exc).__name__})")) from None
 
@@ -121,7 +124,9 @@ def read_tidy_netcdf(path, districts: pd.DataFrame, name: str | None = None, chu
     name = name or Path(path).name
     check_declared_size(path, name)
     try:
-        raw = xr.open_dataset(path, chunks=chunks)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # undecodable times: reported by the checks, not as warnings
+            raw = xr.open_dataset(path, chunks=chunks)
     except Exception as exc:  # undecodable times or attributes: the file's fault, said in one line
         raise InputError(located(name, f"not a readable NetCDF forecast ({type(exc).__name__}: "
                                        f"{shorten(str(exc).splitlines()[0] if str(exc) else '')})")) from None
