@@ -154,6 +154,8 @@ def refresh(settings: RefreshSettings, config: dict | None = None, params: Model
                 "stale": stale,
                 "stale_age_hours": float(fc.get("stale_age_hours", 0.0)),
                 "snapshot_file": fc.get("snapshot_file"),
+                # [h] the forecast covers (readers' check); below the horizon every row says so
+                "covered_hours": min(float(fc.get("covered_hours", params.horizon_hours)), params.horizon_hours),
             },
             "data_as_of": pipeline.data_as_of(inputs),
             "inputs": {role: {"file": inputs.files.get(role), "sha256": inputs.hashes.get(role)}

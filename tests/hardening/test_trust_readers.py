@@ -10,6 +10,7 @@ hypothesis property on the order of a NetCDF time axis.
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import signal
 import threading
@@ -63,6 +64,8 @@ def test_a_short_forecast_is_published_saying_so_on_every_row(published, run):
     assert code == 0, err
     published_list = pd.read_csv(published / "latest" / "priority.csv")
     assert published_list["completeness"].str.endswith("; forecast covers only 12 of 72 h").all()
+    manifest = json.loads((published / "latest" / "manifest.json").read_text())
+    assert manifest["forecast"]["covered_hours"] == 12.0
 
 
 # --------------------------------------------------------------------------- class 1: time axes
