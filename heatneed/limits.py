@@ -14,7 +14,6 @@ import dataclasses
 import math
 import os
 import stat
-from pathlib import Path
 
 from .errors import InputError, located
 
