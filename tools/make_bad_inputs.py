@@ -341,6 +341,42 @@ def quantity_cases():
         lambda i: i["hourly"]["temperature_2m"].__setitem__(4, [[-5]]))
 
 
+def _grib_from_fixture(name: str, change, keep=lambda short: True) -> None:
+    """The ECMWF-layout GRIB fixture with its 2 m temperature messages changed by ``change(handle)``."""
+    import eccodes
+
+    fixture = ROOT / "tests" / "sources" / "fixtures" / "gridded" / "ensemble_kyiv.grib2"
+    with open(fixture, "rb") as src, open(OUT / name, "wb") as out:
+        while (h := eccodes.codes_grib_new_from_file(src)) is not None:
+            short = eccodes.codes_get(h, "shortName")
+            if short == "2t":
+                change(h)
+            if keep(short):
+                eccodes.codes_write(h, out)
+            eccodes.codes_release(h)
+
+
+def grib_cases():
+    """Class 2 in GRIB: 850 hPa temperature, a 6-hourly maximum (alone, and next to 10 m wind)."""
+    import eccodes
+
+    def at_850(h):
+        for key, value in (("typeOfLevel", "isobaricInhPa"), ("level", 850), ("shortName", "t")):
+            eccodes.codes_set(h, key, value)
+
+    def maximum(h):
+        for key, value in (("productDefinitionTemplateNumber", 11), ("typeOfStatisticalProcessing", 2),
+                           ("lengthOfTimeRange", 6), ("paramId", 201)):
+            eccodes.codes_set(h, key, value)
+
+    _grib_from_fixture("t2_grib_850hpa.grib2", at_850)
+    cases.append(("t2_grib_850hpa.grib2", "forecast", "error", "'t' has GRIB parameter 130 (Temperature)"))
+    _grib_from_fixture("t2_grib_tmax_only.grib2", maximum, keep=lambda short: short == "2t")
+    cases.append(("t2_grib_tmax_only.grib2", "forecast", "error", "no 2 m temperature (air) found"))
+    _grib_from_fixture("t2_grib_tmax_and_wind.grib2", maximum)
+    cases.append(("t2_grib_tmax_and_wind.grib2", "forecast", "error", "do not share one time axis"))
+
+
 def plausibility_cases():
     """Class 3: implausible reports."""
     text("t3_u_reported_2200.csv", "unheated", "error", "column reported_at: 2200-01-01T00:00Z is in the future",
@@ -426,6 +462,7 @@ def main():
     forecast_cases()
     time_axis_cases()
     quantity_cases()
+    grib_cases()
     plausibility_cases()
     reader_error_cases()
     resource_cases()

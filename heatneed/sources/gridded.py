@@ -91,7 +91,12 @@ def _open(path: Path, name: str, stack: contextlib.ExitStack) -> xr.Dataset:
                          ) from None
     for part in parts:
         stack.callback(part.close)
-    return _merge_grib_parts(parts)
+    try:
+        return _merge_grib_parts(parts)
+    except (xr.MergeError, ValueError):  # e.g. a 6-hourly maximum next to instantaneous fields
+        raise InputError(located(name, "its variables do not share one time axis and grid (several "
+                                       "products in one file?); keep the 2 m temperature and 10 m wind "
+                                       "of one forecast run")) from None
 
 
 def _merge_grib_parts(parts: list[xr.Dataset]) -> xr.Dataset:
