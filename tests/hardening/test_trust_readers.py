@@ -281,3 +281,14 @@ def test_a_bad_limit_setting_is_refused(value, tmp_path, capsys):
     config.write_text(f"[inputs]\nmax_file_bytes = {value}\n")
     assert cli.main(["rank", "--config", str(config), "--out", str(tmp_path / "p.csv")]) == 2
     assert "[inputs] max_file_bytes must be a finite number > 0" in capsys.readouterr().err
+
+
+def test_validate_reports_every_new_case_as_rank_does(capsys):
+    """``validate`` uses the same readers: the same verdict and message for every t1_…–t5_ file."""
+    wrong = []
+    for case in NEW:
+        code = cli.main(["validate", str(CORPUS / case["file"])])
+        err = capsys.readouterr().err
+        if "internal error" in err or (code == 0) != (case["outcome"] == "ok") or case["message"] not in err:
+            wrong.append(f"{case['file']}: exit {code}: {err[:200]}")
+    assert not wrong, "\n".join(wrong)
