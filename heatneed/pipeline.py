@@ -67,6 +67,7 @@ def load_inputs(districts=None, unheated=None, outages=None, forecast=None, scen
     for role, value in chosen.items():
         if isinstance(value, (str, Path)):
             names.setdefault(role, Path(value).name)
+
     def name_of(role):
         return names.get(role) or role
 
