@@ -144,6 +144,10 @@ def refresh(settings: RefreshSettings, config: dict | None = None, params: Model
                         fc.get("issued_at"), fc.get("snapshot_file"), float(fc.get("stale_age_hours", 0)))
         else:
             log.info("forecast from %s issued %s", fc.get("source"), fc.get("issued_at"))
+        from .sources.base import forecast_notes
+
+        for note in forecast_notes(inputs.forecast, params.horizon_hours):  # sorted axis, short forecast
+            log.warning("%s", note)
         result = pipeline.rank(inputs, params, scheduler=scheduler)
         log.info("ranked %d districts", len(result.priority))
         info = {

@@ -59,9 +59,10 @@ def test_a_scheduled_refresh_publishes_none_of_the_bad_files(published, run, cas
     assert files_state(published) == before
 
 
-def test_a_short_forecast_is_published_saying_so_on_every_row(published, run):
+def test_a_short_forecast_is_published_saying_so_on_every_row(published, run, caplog):
     code, err = run(*refresh_argv(published, "--forecast", CORPUS / "t1_csv_12h_ok.csv"))
     assert code == 0, err
+    assert "t1_csv_12h_ok.csv: the forecast covers only 12 of the 72 h horizon" in caplog.text
     published_list = pd.read_csv(published / "latest" / "priority.csv")
     assert published_list["completeness"].str.endswith("; forecast covers only 12 of 72 h").all()
     manifest = json.loads((published / "latest" / "manifest.json").read_text())
