@@ -23,6 +23,7 @@ class InputLimits:
     """``[inputs]`` of defaults.toml; units in the names."""
 
     max_file_bytes: int
+    max_grid_file_bytes: int
     max_time_steps: int
     max_members: int
     max_dimension_size: int
@@ -94,9 +95,12 @@ def applied(config: dict | None):
         _CURRENT.reset(token)
 
 
-def check_input_file(path, name: str, limits: InputLimits | None = None) -> int:
-    """Refuse anything but a regular file of at most ``max_file_bytes``; returns its size [bytes]."""
+def check_input_file(path, name: str, limits: InputLimits | None = None, grid: bool = False) -> int:
+    """Refuse anything but a regular file of at most ``max_file_bytes`` (``max_grid_file_bytes`` for
+    a NetCDF/GRIB file, ``grid=True``, which is read lazily); returns its size [bytes]."""
     limits = limits or input_limits()
+    limit, key = (limits.max_grid_file_bytes, "max_grid_file_bytes") if grid else \
+        (limits.max_file_bytes, "max_file_bytes")
     try:
         info = os.stat(path)
     except OSError as exc:
@@ -104,9 +108,8 @@ def check_input_file(path, name: str, limits: InputLimits | None = None) -> int:
     if not stat.S_ISREG(info.st_mode):
         raise InputError(located(name, "is not a regular file (a device, pipe, socket or folder); "
                                        "give a saved file"))
-    if info.st_size > limits.max_file_bytes:
-        raise InputError(located(name, f"is {info.st_size:,} bytes; at most {limits.max_file_bytes:,} are "
-                                       "accepted ([inputs] max_file_bytes)"))
+    if info.st_size > limit:
+        raise InputError(located(name, f"is {info.st_size:,} bytes; at most {limit:,} are accepted ([inputs] {key})"))
     return info.st_size
 
 

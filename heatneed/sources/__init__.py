@@ -28,8 +28,9 @@ def read_forecast_file(path, districts: pd.DataFrame, name: str | None = None) -
 
     path = Path(path)
     name = name or path.name
-    check_input_file(path, name)  # regular files of at most [inputs] max_file_bytes, before any reader
     suffix = path.suffix.lower()
+    grid = suffix in GRIB_SUFFIXES or suffix in {".nc", ".nc4", ".netcdf", ".cdf"}  # read lazily
+    check_input_file(path, name, grid=grid)  # regular files within [inputs] limits, before any reader
     if suffix in {".csv", ".txt", ".parquet"}:
         from .tidy import read_tidy_forecast
 

@@ -293,3 +293,18 @@ def test_validate_reports_every_new_case_as_rank_does(capsys):
         if "internal error" in err or (code == 0) != (case["outcome"] == "ok") or case["message"] not in err:
             wrong.append(f"{case['file']}: exit {code}: {err[:200]}")
     assert not wrong, "\n".join(wrong)
+
+
+def test_netcdf_and_grib_have_their_own_byte_limit(tmp_path):
+    """Grids are read lazily (memory bounded by their declared dimensions), so a country ensemble of
+    hundreds of MB is not held to the 100 MB limit of files read whole."""
+    registry = pipeline.load_inputs().districts
+    path = CORPUS / "t1_nc_reversed_ok.nc"
+    size = path.stat().st_size
+    with applied({"inputs": {"max_file_bytes": 100, "max_grid_file_bytes": size}}):
+        assert read_forecast_file(path, registry).sizes["time"] == 24
+    with applied({"inputs": {"max_grid_file_bytes": size - 1}}), pytest.raises(InputError) as caught:
+        read_forecast_file(path, registry)
+    assert caught.value.problems == [f"t1_nc_reversed_ok.nc: is {size:,} bytes; at most {size - 1:,} are accepted "
+                                     "([inputs] max_grid_file_bytes)"]
+    assert input_limits().max_grid_file_bytes == 16 * 1024 ** 3
