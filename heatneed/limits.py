@@ -1,9 +1,11 @@
 """Input limits and plausibility settings (``[inputs]`` of ``defaults.toml``) and file checks.
 
-Every reader calls :func:`open_input` (or :func:`check_input_file`) before it reads a byte: only
-regular files (no devices such as ``/dev/zero``, no FIFOs that would block a scheduled refresh
-forever) no larger than ``max_file_bytes``. :func:`check_dimensions` refuses a NetCDF/GRIB file
-whose declared dimensions are implausibly large before any array is read.
+Every reader calls :func:`read_input_bytes` (or :func:`check_input_file`) before it reads a byte:
+only regular files (no devices such as ``/dev/zero``, no FIFOs that would block a scheduled refresh
+forever) no larger than ``max_file_bytes`` (``max_grid_file_bytes`` for NetCDF/GRIB, read lazily);
+uploads in memory meet :func:`check_bytes`. :func:`check_dimensions` refuses a NetCDF/GRIB file
+whose declared dimensions are implausibly large before any array is read. :func:`applied` makes a
+command's ``--config`` limits those of every reader it calls.
 """
 
 from __future__ import annotations
