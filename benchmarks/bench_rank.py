@@ -78,9 +78,10 @@ def synthetic_frames(n_districts: int, seed: int = 0) -> dict[str, pd.DataFrame]
     lost = START + pd.to_timedelta(rng.integers(-48, 24, n), unit="h")  # some lose heat after the start
     unheated = pd.DataFrame({
         "district_code": codes,
-        "reported_at": "2026-01-31T18:00:00Z",
+        # Reported once the last loss is known (unheated_since ≤ reported_at, a plausibility rule).
+        "reported_at": (START + pd.Timedelta(hours=24)).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "unheated_buildings": rng.integers(0, np.maximum(2, districts["buildings_residential"] // 8)),
-        "residents": np.where(rng.random(n) < 0.3, rng.integers(0, 5000, n), np.nan),
+        "residents": np.where(rng.random(n) < 0.3, np.minimum(rng.integers(0, 5000, n), population), np.nan),
         "unheated_since": np.where(rng.random(n) < 0.8, lost.strftime("%Y-%m-%dT%H:%M:%SZ"), ""),
     })[reporting]
     status = rng.choice(["none", "scheduled", "emergency"], n, p=[0.3, 0.5, 0.2])

@@ -65,8 +65,11 @@ def assemble_inputs(config: dict, *, horizon_hours: float, districts=None, unhea
         from .schedules import ScheduleSettings
 
         settings = ScheduleSettings.from_config(config)
-    inputs = load_inputs(districts, unheated, outages, forecast, scenario, outage_schedule=schedule,
-                         district_queues=queues, schedule_settings=settings)
+    from .limits import applied
+
+    with applied(config):  # the [inputs] limits of the config for every reader
+        inputs = load_inputs(districts, unheated, outages, forecast, scenario, outage_schedule=schedule,
+                             district_queues=queues, schedule_settings=settings)
     if warming_sites:
         from .warming_sites import attach
 

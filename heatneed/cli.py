@@ -114,6 +114,13 @@ def inputs_from(args, config, params):
                            district_queues=getattr(args, "district_queues", None))
 
 
+def notes_of(result) -> list[str]:
+    """What the readers changed or the list lacks (sorted time axis, short forecast), for stderr."""
+    from .sources.base import forecast_notes
+
+    return forecast_notes(result.inputs.forecast, result.params.horizon_hours)
+
+
 # --------------------------------------------------------------------------- commands
 
 def cmd_rank(args) -> int:
@@ -141,6 +148,8 @@ def cmd_rank(args) -> int:
         print(f"heatneed: WARNING: {state.describe()}"
               + (" - the embedded scenario is ILLUSTRATIVE, never use it to direct aid" if state.illustrative
                  else ""), file=sys.stderr)
+    for note in notes_of(result):
+        print(f"heatneed: note: {note}", file=sys.stderr)
     if args.out:
         write_atomic(args.out, data)
         print(f"heatneed: ranked {len(result.priority)} districts, forecast issued "

@@ -6,6 +6,8 @@ usage (one line per problem, never a traceback); 3 another refresh holds the loc
 
 from __future__ import annotations
 
+import contextlib
+
 EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT, EXIT_BUSY = 0, 1, 2, 3
 
 
@@ -21,9 +23,28 @@ class InputError(ValueError):
         super().__init__("; ".join(self.problems))
 
 
+#: Longest value or message quoted back to the user [characters]; longer ones are cut in the middle.
+MAX_SHOWN_CHARS = 80
+MAX_LINE_CHARS = 400
+
+
+def shorten(text, limit: int = MAX_SHOWN_CHARS) -> str:
+    """``text`` cut in the middle to at most ``limit`` characters (a 10 MB cell is not echoed)."""
+    text = str(text)
+    if len(text) <= limit:
+        return text
+    keep = max(1, (limit - 3) // 2)
+    return f"{text[:keep]}…{text[-keep:]} ({len(text):,} characters)"
+
+
 def located(file: str, message: str, row: int | None = None, column: str | None = None) -> str:
-    """One problem line: ``file, row R, column C: message`` (row 1-based as Excel shows it)."""
-    where = [str(file)]
+    """One problem line: ``file, row R, column C: message`` (row 1-based as Excel shows it).
+
+    File and column names are shortened to ``MAX_SHOWN_CHARS``, the message to ``MAX_LINE_CHARS``.
+    """
+    message = shorten(message, MAX_LINE_CHARS)
+    column = None if column is None else shorten(column)
+    where = [shorten(file)]
     if row is not None:
         where.append(f"row {row}")
     if column is not None:
@@ -38,3 +59,23 @@ class SourceError(RuntimeError):
 class InvariantError(SourceError):
     """A computed list breaks what the model's equations allow (exit code 1): nothing is
     published or exported. Never expected; it means a bug or an input no check caught."""
+
+
+@contextlib.contextmanager
+def reading(name: str):
+    """Turn any failure while parsing file ``name`` into one ``InputError`` line naming it.
+
+    The readers report known problems in their own words; this is the net under them, so a damaged
+    or hostile file is always exit 2 with its name, never "internal error" (MemoryError and
+    interrupts pass through).
+    """
+    try:
+        yield
+    except (InputError, SourceError, MemoryError, KeyboardInterrupt):
+        raise
+    except RecursionError:
+        raise InputError(located(name, "cannot read this file: it is nested too deeply")) from None
+    except Exception as exc:  # noqa: BLE001 (the net under every reader; see above)
+        text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        raise InputError(located(name, f"cannot read this file ({type(exc).__name__}"
+                                       + (f": {shorten(text)}" if text else "") + ")")) from None

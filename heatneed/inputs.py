@@ -8,6 +8,7 @@ naming the file, the row as Excel shows it (header = row 1) and the column.
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import io
 import re
@@ -18,7 +19,8 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
-from .errors import InputError, located
+from .errors import InputError, located, shorten
+from .limits import check_bytes, read_input_bytes
 
 #: The repository's data folder and the embedded (illustrative) Kyiv scenario.
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
@@ -63,7 +65,7 @@ SPEC: dict[str, dict[str, dict]] = {
         "lon": _num(pa.Check.in_range(-180, 180, error="must be a longitude between -180 and 180")),
         "population": _num(GE0, _at_most(1e9, "a population")),
         "district_name_uk": _text(required=False),
-        "buildings_residential": _num(GE0, _at_most(1e7, "a building count"), required=False),
+        "buildings_residential": _num(GE0, WHOLE, _at_most(1e7, "a building count"), required=False),
         "tau_hours": _num(pa.Check.gt(0, error="must be > 0 hours"), _at_most(1e4, "a time constant in hours"),
                           required=False),
         "share_65plus": _num(pa.Check.in_range(0, 1, error="must be a share between 0 and 1"), required=False),
@@ -200,13 +202,11 @@ def read_table(source: str | Path | bytes, name: str | None = None) -> RawTable:
     if isinstance(source, (str, Path)):
         path = Path(source)
         name = name or path.name
-        try:
-            raw = path.read_bytes()
-        except OSError as exc:
-            raise InputError(located(name, f"cannot read file ({exc.strerror})")) from None
+        raw = read_input_bytes(path, name)  # regular files of at most [inputs] max_file_bytes only
         is_parquet = path.suffix.lower() == ".parquet"
     else:
         raw, name = source, name or "upload"
+        check_bytes(raw, name)
         is_parquet = Path(name).suffix.lower() == ".parquet"
     if is_parquet or raw[:4] == b"PAR1":
         try:
@@ -214,6 +214,7 @@ def read_table(source: str | Path | bytes, name: str | None = None) -> RawTable:
         except Exception as exc:  # pyarrow raises many types for damaged files
             raise InputError(located(name, f"not a readable Parquet file ({type(exc).__name__})")) from None
         frame.columns = [str(c).strip().lower() for c in frame.columns]
+        _unique_columns(list(frame.columns), name)
         return RawTable(frame, np.arange(len(frame)) + 2, name, decimal_comma=False)
     if raw.startswith(b"PK\x03\x04"):
         raise InputError(located(name, "this is an Excel workbook, not a CSV file: in Excel use "
@@ -227,6 +228,8 @@ def read_table(source: str | Path | bytes, name: str | None = None) -> RawTable:
                             skipinitialspace=True, skip_blank_lines=False)
     except (pd.errors.ParserError, ValueError) as exc:
         raise InputError(located(name, f"not a readable CSV table ({str(exc).splitlines()[0]})")) from None
+    header = next(csv.reader(io.StringIO(text.splitlines()[0]), delimiter=delimiter), [])
+    _unique_columns([str(c).strip().lstrip("\ufeff").lower() for c in header], name)
     frame.columns = [str(c).strip().lstrip("\ufeff").lower() for c in frame.columns]
     rows = np.arange(len(frame)) + 2
     if len(frame) and all(str(v).strip().startswith("#") or not str(v).strip() for v in frame.iloc[0]):
@@ -234,6 +237,18 @@ def read_table(source: str | Path | bytes, name: str | None = None) -> RawTable:
     blank = frame.apply(lambda col: col.str.strip() == "").all(axis=1)
     frame, rows = frame[~blank.to_numpy()], rows[~blank.to_numpy()]
     return RawTable(frame.reset_index(drop=True), rows, name, decimal_comma=delimiter != ",")
+
+
+def _unique_columns(columns: list[str], name: str) -> None:
+    """Column names must be unique (case and spaces ignored): a second ``population`` column is
+    otherwise renamed by the CSV reader and silently ignored."""
+    seen, problems = set(), []
+    for c in columns:
+        if c in seen and c:
+            problems.append(located(name, "the column name appears more than once; keep one", 1, c))
+        seen.add(c)
+    if problems:
+        raise InputError(problems)
 
 
 def _to_number(cells: pd.Series, decimal_comma: bool) -> pd.Series:
@@ -244,9 +259,21 @@ def _to_number(cells: pd.Series, decimal_comma: bool) -> pd.Series:
     return pd.to_numeric(text, errors="coerce")
 
 
+#: Dates pandas holds in nanoseconds: 1677-09-21 .. 2262-04-11; outside, a date is refused as unparsed.
+TIME_RANGE = (pd.Timestamp.min.tz_localize("UTC"), pd.Timestamp.max.tz_localize("UTC"))
+
+
+def in_time_range(times: pd.Series) -> pd.Series:
+    """``times`` (tz-aware) with dates outside ``TIME_RANGE`` (year 0001, 2262…) set to NaT."""
+    if not len(times) or not pd.api.types.is_datetime64_any_dtype(times):
+        return times
+    ok = (times >= TIME_RANGE[0]) & (times <= TIME_RANGE[1])
+    return times.where(ok).dt.as_unit("ns") if not ok.all() else times.dt.as_unit("ns")
+
+
 def _to_time(cells: pd.Series) -> pd.Series:
     text = cells.astype(str).str.strip().mask(cells.astype(str).str.strip() == "")
-    return pd.to_datetime(text, utc=True, errors="coerce", format="ISO8601")
+    return in_time_range(pd.to_datetime(text, utc=True, errors="coerce", format="ISO8601"))
 
 
 def _problems_from(exc: pa.errors.SchemaErrors, table: RawTable) -> list[tuple]:
@@ -260,7 +287,7 @@ def _problems_from(exc: pa.errors.SchemaErrors, table: RawTable) -> list[tuple]:
         row = None if pd.isna(case.index) else int(table.rows[int(case.index)])
         check = {"field_uniqueness": "duplicate value; each must appear once",
                  "not_nullable": "must not be empty"}.get(str(case.check), str(case.check))
-        value = "" if pd.isna(case.failure_case) else f" (got {case.failure_case!r})"
+        value = "" if pd.isna(case.failure_case) else f" (got {shorten(repr(case.failure_case))})"
         out.append((row, column, check + value))
     return out
 
@@ -304,7 +331,7 @@ def parse_table(table: RawTable, kind: str) -> tuple[pd.DataFrame, list[str]]:
         if spec["kind"] == "number":
             unparsed &= ~cells.astype(str).str.strip().str.lower().isin(["nan", "na", "n/a"])
         for i in np.flatnonzero(unparsed.to_numpy()):
-            problems.append((int(table.rows[i]), column, f"must be {what} (got {cells.iloc[i]!r})"))
+            problems.append((int(table.rows[i]), column, f"must be {what} (got {shorten(repr(cells.iloc[i]))})"))
         frame[column] = values
     try:
         schema(kind).validate(frame, lazy=True)
@@ -368,8 +395,59 @@ def check_outages(frame: pd.DataFrame, name: str) -> list[str]:
 def unknown_codes(frame: pd.DataFrame, registry: pd.Index, name: str) -> list[str]:
     """Rows whose district_code is not in the district registry (an error, never dropped)."""
     bad = ~frame["district_code"].isin(registry)
-    return [located(name, f"district_code {code!r} is not in the districts file", int(row), "district_code")
+    return [located(name, f"district_code {shorten(repr(code))} is not in the districts file", int(row), "district_code")
             for code, row in zip(frame.loc[bad, "district_code"], frame.loc[bad, "_row"])]
+
+
+def plausibility(frame: pd.DataFrame, kind: str, registry: pd.DataFrame | None, name: str,
+                 now=None) -> list[str]:
+    """Rules a report must meet beyond its columns' types (README "Trust: input rules and limits").
+
+    - ``reported_at`` and ``unheated_since`` no later than now + ``[inputs] clock_skew_minutes``:
+      the latest report wins, so one dated 2200 would win over every later correction;
+    - ``unheated_since`` ≤ ``reported_at`` (a date alone, 00:00, counts as the end of that day):
+      homes cannot be reported cold before they lost heat;
+    - ``residents`` ≤ the district's ``population``, and ``unheated_buildings`` ≤ its
+      ``buildings_residential`` where known: more people or buildings than the district has is a typo.
+    """
+    from .limits import input_limits
+
+    limits = input_limits()
+    now = pd.Timestamp.now(tz="UTC") if now is None else pd.Timestamp(now)
+    now = now.tz_localize("UTC") if now.tzinfo is None else now
+    latest = now + pd.Timedelta(minutes=limits.clock_skew_minutes)
+    rows = frame["_row"] if "_row" in frame else pd.Series(np.arange(len(frame)) + 2, index=frame.index)
+    out: list[tuple[int, str, str]] = []
+
+    def flag(mask, column, message):
+        mask = mask.fillna(False).to_numpy(bool)
+        for i in np.flatnonzero(mask):
+            out.append((int(rows.iloc[i]), column, message(i)))
+
+    for column in ("reported_at", "unheated_since"):
+        if column in frame and pd.api.types.is_datetime64_any_dtype(frame[column]):
+            flag(frame[column] > latest, column,
+                 lambda i, c=column: f"{frame[c].iloc[i]:%Y-%m-%dT%H:%MZ} is in the future (now "
+                                     f"{now:%Y-%m-%dT%H:%MZ}, {limits.clock_skew_minutes:g} min clock skew allowed)")
+    if kind == "unheated" and {"unheated_since", "reported_at"} <= set(frame.columns) \
+            and pd.api.types.is_datetime64_any_dtype(frame["unheated_since"]):
+        reported = frame["reported_at"]
+        # A date alone (read as 00:00) stands for that whole day: "2026-01-31" covers 03:00 that day.
+        day_end = reported + (reported == reported.dt.floor("D")).astype(int) * pd.Timedelta(days=1)
+        flag(frame["unheated_since"] > day_end, "unheated_since",
+             lambda i: f"{frame['unheated_since'].iloc[i]:%Y-%m-%dT%H:%MZ} is after reported_at "
+                       f"{frame['reported_at'].iloc[i]:%Y-%m-%dT%H:%MZ}")
+    if kind == "unheated" and registry is not None and "district_code" in frame:
+        reg = registry.reindex(frame["district_code"])
+        for column, against, what in (("residents", "population", "population"),
+                                      ("unheated_buildings", "buildings_residential", "residential buildings")):
+            if column in frame and against in reg and pd.api.types.is_numeric_dtype(frame[column]):
+                limit = pd.Series(reg[against].to_numpy(float), index=frame.index)
+                flag(frame[column] > limit, column,
+                     lambda i, c=column, lim=limit, w=what: f"{frame[c].iloc[i]:,.0f} is more than the district's "
+                                                          f"{w} ({lim.iloc[i]:,.0f})")
+    out.sort(key=lambda p: (p[0], p[1]))
+    return [located(name, message, row, column) for row, column, message in out]
 
 
 def sha256_of(source) -> str:
@@ -413,9 +491,18 @@ def load_reports(source, kind: str, districts: pd.DataFrame, name=None) -> pd.Da
     """Unheated or outage reports checked against the registry; the latest per district."""
     table = read_table(source, name)
     frame, problems = parse_table(table, kind)
-    if not problems:
-        problems += unknown_codes(frame, districts.index, table.name)
-        if kind == "outages":
-            problems += check_outages(frame, table.name)
+    problems += report_problems(frame, kind, districts, table.name)
     _fail(problems)
     return _latest(frame)
+
+
+def report_problems(frame: pd.DataFrame, kind: str, registry: pd.DataFrame | None, name: str) -> list[str]:
+    """Unknown codes, status/hours agreement and plausibility: all at once, whatever else is wrong
+    (rows whose own cells are bad are skipped by each rule's ``NaN``/``None`` handling)."""
+    problems = []
+    if registry is not None and "district_code" in frame:
+        problems += unknown_codes(frame.dropna(subset=["district_code"]), registry.index, name)
+    if kind == "outages" and {"status", "_row"} <= set(frame.columns):
+        problems += check_outages(frame.dropna(subset=["status"]), name)
+    problems += plausibility(frame, kind, registry, name)
+    return problems

@@ -18,9 +18,9 @@ from . import columns as list_columns
 from . import indices, physics, risk
 from .columns import PRIORITY_COLUMNS  # noqa: F401  (the list's columns, re-exported for callers)
 from .config import ModelParams
-from .errors import InputError, located
 from . import invariants
 from .datastate import DataState, data_state
+from .errors import InputError, located, reading
 from .inputs import EMBEDDED_SCENARIO, Inputs, load_districts, load_reports, sha256_of  # noqa: F401
 from .sources import read_forecast_file
 from .sources.base import iso_utc
@@ -80,9 +80,16 @@ def load_inputs(districts=None, unheated=None, outages=None, forecast=None, scen
     for role, value in chosen.items():
         if isinstance(value, (str, Path)):
             names.setdefault(role, Path(value).name)
-    registry = load_districts(chosen["districts"], names.get("districts"))
-    unheated_df = load_reports(chosen["unheated"], "unheated", registry, names.get("unheated"))
-    outages_df = load_reports(chosen["outages"], "outages", registry, names.get("outages"))
+
+    def name_of(role):
+        return names.get(role) or role
+
+    with reading(name_of("districts")):  # any reader failure: exit 2 naming the file
+        registry = load_districts(chosen["districts"], names.get("districts"))
+    with reading(name_of("unheated")):
+        unheated_df = load_reports(chosen["unheated"], "unheated", registry, names.get("unheated"))
+    with reading(name_of("outages")):
+        outages_df = load_reports(chosen["outages"], "outages", registry, names.get("outages"))
     fc = chosen["forecast"]
     if callable(fc):
         fc = fc(registry)
@@ -91,9 +98,11 @@ def load_inputs(districts=None, unheated=None, outages=None, forecast=None, scen
 
         fc = conform(fc, registry, fc.attrs.get("source", "forecast"))
     elif isinstance(fc, (bytes, bytearray)):
-        fc = _forecast_from_bytes(bytes(fc), registry, names.get("forecast", "forecast"))
+        with reading(name_of("forecast")):
+            fc = _forecast_from_bytes(bytes(fc), registry, names.get("forecast", "forecast"))
     else:
-        fc = read_forecast_file(fc, registry, names.get("forecast"))
+        with reading(name_of("forecast")):
+            fc = read_forecast_file(fc, registry, names.get("forecast"))
     power = None
     if outage_schedule is not None or district_queues is not None:
         from . import schedules
@@ -710,6 +719,7 @@ def rank(inputs: Inputs, p: ModelParams, *, sensitivity: bool = False, scheduler
     """
     state = data_state(inputs.embedded, inputs.forecast.attrs, now, stale_after_hours)
     forecast, dt = _horizon(inputs.forecast, p.horizon_hours)
+    covered = float(dt.sum())  # [h] modelled: less than the horizon for a short forecast
     times = pd.DatetimeIndex(forecast["time"].values)
     a = _district_arrays(inputs, p, times[0])
     boundaries = times.append(pd.DatetimeIndex([times[-1] + pd.Timedelta(hours=float(dt[-1]))]))
@@ -737,6 +747,9 @@ def rank(inputs: Inputs, p: ModelParams, *, sensitivity: bool = False, scheduler
                            columns=list(METRIC_COLUMNS + (SENSITIVITY_COLUMNS if sensitivity else ())))
     detail = score_detail(a, metrics, p, forecast=forecast, cooling=cooling, dt=dt, times=times, scheduler=scheduler,
                           fused=use_fused(forecast["temp_c"].size))
+    covered = float(dt.sum())  # [h] modelled: less than the horizon for a short forecast
+    if covered < p.horizon_hours:  # every row says the list stands on a short forecast
+        detail["completeness"] += f"; forecast covers only {covered:g} of {p.horizon_hours:g} h"
     power_on = None
     if power is not None:
         detail["completeness"] += "; " + power_notes

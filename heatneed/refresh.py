@@ -166,6 +166,10 @@ def refresh(settings: RefreshSettings, config: dict | None = None, params: Model
                         fc.get("issued_at"), fc.get("snapshot_file"), float(fc.get("stale_age_hours", 0)))
         else:
             log.info("forecast from %s issued %s", fc.get("source"), fc.get("issued_at"))
+        from .sources.base import forecast_notes
+
+        for note in forecast_notes(inputs.forecast, params.horizon_hours):  # sorted axis, short forecast
+            log.warning("%s", note)
         result = pipeline.rank(inputs, params, scheduler=scheduler,
                                stale_after_hours=(config.get("forecast") or {}).get("stale_after_hours"))
         from .needs import needs_bytes, needs_params, needs_table
@@ -183,6 +187,8 @@ def refresh(settings: RefreshSettings, config: dict | None = None, params: Model
                 "stale": stale,
                 "stale_age_hours": float(fc.get("stale_age_hours", 0.0)),
                 "snapshot_file": fc.get("snapshot_file"),
+                # [h] the forecast covers (readers' check); below the horizon every row says so
+                "covered_hours": min(float(fc.get("covered_hours", params.horizon_hours)), params.horizon_hours),
             },
             "data_as_of": pipeline.data_as_of(inputs),
             "data_state": state.as_dict(),

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .errors import InputError, located
-from .inputs import EMBEDDED_SCENARIO, check_outages, detect_kind, load_districts, parse_table, read_table, unknown_codes
+from .errors import InputError, located, reading
+from .inputs import EMBEDDED_SCENARIO, detect_kind, load_districts, parse_table, read_table, report_problems
 
 from .sources.registry import file_format
 
@@ -31,18 +31,24 @@ def validate_files(files: list[str], districts_file: str | None = None) -> tuple
     ok, problems, kinds = [], [], {}
     for name in files:
         try:
-            kinds[name] = _kind_of(Path(name))
+            with reading(Path(name).name):
+                kinds[name] = _kind_of(Path(name))
         except InputError as exc:
             problems += exc.problems
     registry_file = districts_file or next((f for f, (k, _) in kinds.items() if k == "districts"), None)
     registry = None
     try:
-        registry = load_districts(registry_file or EMBEDDED_SCENARIO / "districts.csv")
+        with reading(Path(registry_file).name if registry_file else "districts.csv"):
+            registry = load_districts(registry_file or EMBEDDED_SCENARIO / "districts.csv")
     except InputError as exc:
         if registry_file not in kinds:  # its own entry below reports the problems otherwise
             problems += exc.problems
     for name, (kind, table) in kinds.items():
-        found = _check(Path(name), kind, table, registry)
+        try:
+            with reading(Path(name).name):
+                found = _check(Path(name), kind, table, registry)
+        except InputError as exc:
+            found = exc.problems
         problems += found
         if not found:
             ok.append(f"{Path(name).name}: OK ({kind})")
@@ -65,8 +71,6 @@ def _check(path: Path, kind: str, table, registry) -> list[str]:
         from .warming_sites import assign_districts
 
         return assign_districts(frame, registry, table.name)[1]
-    if kind in ("unheated", "outages") and registry is not None and "district_code" in frame:
-        problems += unknown_codes(frame.dropna(subset=["district_code"]), registry.index, table.name)
-    if kind == "outages" and {"status", "_row"} <= set(frame.columns):
-        problems += check_outages(frame.dropna(subset=["status"]), table.name)
+    if kind in ("unheated", "outages"):
+        problems += report_problems(frame, kind, registry, table.name)
     return problems

@@ -16,7 +16,7 @@ def frames(n_districts=4, hours=48, members=3, seed=0):
         "district_code": codes, "district_name": [f"District {i}" for i in range(n_districts)],
         "admin1_code": "UA99", "lat": 50 + rng.uniform(-1, 1, n_districts),
         "lon": 30 + rng.uniform(-1, 1, n_districts), "population": rng.integers(10_000, 400_000, n_districts),
-        "buildings_residential": rng.integers(100, 2000, n_districts),
+        "buildings_residential": rng.integers(1000, 3000, n_districts),  # ≥ every unheated count the tests make
         "share_65plus": rng.uniform(0.1, 0.3, n_districts).round(3),
         "warming_places": rng.integers(0, 5000, n_districts)})
     unheated = pd.DataFrame({"district_code": codes, "reported_at": "2026-02-01",

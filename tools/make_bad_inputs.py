@@ -189,6 +189,292 @@ def warming_sites_cases():
          "site_id,name,lat,lon,hours_open_per_day\nS1,School,50.40,30.52,24\n")
     raw("w_damaged_workbook.xlsx", "warming_sites", "error", "not a readable Excel workbook",
         b"PK\x03\x04" + b"\x00" * 60)
+# --------------------------------------------------------------------------- issue 11 "Trust", classes 1-5
+
+HOURS = 24
+
+
+def _tidy_nc(path, times, temp=None, time_units: str | None = "hours since 2026-02-01 00:00:00",
+             wind_units="km/h", time_dtype="i4", dims=None):
+    """A tidy NetCDF forecast (district, time, member) written with netCDF4, time encoded as given.
+
+    ``times``: numbers in ``time_units`` (or strings when ``time_dtype`` is ``str``); ``dims``:
+    declared sizes to override (bombs: declared, never written).
+    """
+    import netCDF4
+
+    n = len(times)
+    temp = np.full((len(CODES), n, 1), -15.0) if temp is None else temp
+    with netCDF4.Dataset(path, "w") as ds:
+        sizes = {"district": len(CODES), "time": n, "member": 1, **(dims or {})}
+        for dim, size in sizes.items():
+            ds.createDimension(dim, size)
+        district = ds.createVariable("district", str, ("district",), chunksizes=(min(1024, sizes["district"]),) if dims else None)
+        for i, code in enumerate(CODES[:sizes["district"]]):
+            district[i] = code
+        t = ds.createVariable("time", time_dtype, ("time",))
+        if time_units is not None:
+            t.units = time_units
+        if time_dtype is str:
+            for i, v in enumerate(times):
+                t[i] = v
+        elif dims is None:
+            t[:] = np.asarray(times)
+        ds.createVariable("member", "i4", ("member",), chunksizes=(1,) if dims else None)[0:1] = [0]
+        for name, unit, fill in (("temp_c", "degC", temp), ("wind_kmh", wind_units, 10.0)):
+            var = ds.createVariable(name, "f4", ("district", "time", "member"),
+                                    chunksizes=(1, min(sizes["time"], 1024), 1) if dims else None)
+            if unit is not None:
+                var.units = unit
+            if dims is None:
+                var[:] = np.broadcast_to(fill, (len(CODES), n, 1))
+
+
+def _grid_nc(path, variables: dict, times=None, extra_coords=None):
+    """A gridded NetCDF forecast over Kyiv: ``variables`` name -> (values or scalar, attrs)."""
+    import xarray as xr
+
+    times = pd.date_range("2026-02-01", periods=HOURS, freq="h") if times is None else times
+    lat, lon = np.array([50.0, 50.25, 50.5, 50.75, 51.0]), np.array([30.0, 30.25, 30.5, 30.75, 31.0])
+    shape = (len(times), len(lat), len(lon))
+    data = {name: (("time", "latitude", "longitude"), np.broadcast_to(np.asarray(v, dtype="f4"), shape).copy(),
+                   attrs) for name, (v, attrs) in variables.items()}
+    ds = xr.Dataset(data, coords={"time": times, "latitude": lat, "longitude": lon, **(extra_coords or {})})
+    ds.to_netcdf(path)
+
+
+T2M = {"units": "K", "standard_name": "air_temperature", "long_name": "2 metre temperature"}
+OM_ITEM = {"latitude": 50.45, "longitude": 30.52, "utc_offset_seconds": 0, "timezone": "GMT",
+           "hourly_units": {"time": "iso8601", "temperature_2m": "°C", "wind_speed_10m": "km/h"},
+           "hourly": {"time": [f"2026-02-01T{h:02d}:00" for h in range(HOURS)],
+                      "temperature_2m": [-20.0] * HOURS, "wind_speed_10m": [10.0] * HOURS}}
+
+
+def _om(name, outcome, fragment, change):
+    """An Open-Meteo JSON file (one location over Kyiv: every district within 50 km) changed by ``change``."""
+    item = json.loads(json.dumps(OM_ITEM))
+    change(item)
+    text(name, "forecast", outcome, fragment, json.dumps(item))
+
+
+def _csv_forecast(name, outcome, fragment, times, codes=CODES):
+    stamps = pd.DatetimeIndex(times).strftime("%Y-%m-%dT%H:%M:%SZ")
+    rows = [f"{c},{t},-15.0,10" for c in codes for t in stamps]
+    text(name, "forecast", outcome, fragment, F_HEAD + "\n" + "\n".join(rows) + "\n")
+
+
+def time_axis_cases():
+    """Class 1: forecast time axes."""
+    hours = np.arange(HOURS)
+    rng = np.random.default_rng(11)
+    _tidy_nc(OUT / "t1_nc_shuffled_ok.nc", rng.permutation(hours))
+    cases.append(("t1_nc_shuffled_ok.nc", "forecast", "ok", ""))
+    _tidy_nc(OUT / "t1_nc_reversed_ok.nc", hours[::-1])
+    cases.append(("t1_nc_reversed_ok.nc", "forecast", "ok", ""))
+    temp = np.full((len(CODES), HOURS, 1), -15.0)
+    temp[:, 5, 0] = -40.0
+    _tidy_nc(OUT / "t1_nc_duplicate_time.nc", np.r_[hours[:5], 4, hours[6:]], temp=temp)
+    cases.append(("t1_nc_duplicate_time.nc", "forecast", "error", "appears more than once"))
+    _tidy_nc(OUT / "t1_nc_int_time_no_units.nc", hours, time_units=None)
+    cases.append(("t1_nc_int_time_no_units.nc", "forecast", "error", "time values are not dates"))
+    _tidy_nc(OUT / "t1_nc_shared_24h_hole.nc", np.r_[hours[:6], hours[6:] + 24])
+    cases.append(("t1_nc_shared_24h_hole.nc", "forecast", "error", "time step of 25 h"))
+    _tidy_nc(OUT / "t1_nc_steps_a_year_apart.nc", np.r_[hours[:-1], 8760 + 23])
+    cases.append(("t1_nc_steps_a_year_apart.nc", "forecast", "error", "steps must be 1, 3, 6 h"))
+    _tidy_nc(OUT / "t1_nc_time_year_2300.nc", hours, time_units="hours since 2300-01-01 00:00:00")
+    cases.append(("t1_nc_time_year_2300.nc", "forecast", "error", "column time: time values are not dates"))
+    _tidy_nc(OUT / "t1_nc_time_year_0001.nc", hours, time_units="hours since 0001-01-01 00:00:00")
+    cases.append(("t1_nc_time_year_0001.nc", "forecast", "error", "column time: time values are not dates"))
+    _tidy_nc(OUT / "t1_nc_time_furlongs.nc", hours, time_units="furlongs since the battle")
+    cases.append(("t1_nc_time_furlongs.nc", "forecast", "error", "t1_nc_time_furlongs.nc"))
+    _tidy_nc(OUT / "t1_nc_time_text.nc", [f"day {h}" for h in hours], time_units=None, time_dtype=str)
+    cases.append(("t1_nc_time_text.nc", "forecast", "error", "time values are not dates"))
+    _tidy_nc(OUT / "t1_nc_cut_to_3h.nc", hours[:3])
+    cases.append(("t1_nc_cut_to_3h.nc", "forecast", "error", "covers only 3 h"))
+    base = pd.Timestamp("2026-02-01")
+    _csv_forecast("t1_csv_shared_24h_hole.csv", "error", "time step of 25 h",
+                  [base + pd.Timedelta(hours=int(h)) for h in np.r_[hours[:6], hours[6:] + 24]])
+    _csv_forecast("t1_csv_half_hour_steps.csv", "error", "time step of 0.5 h",
+                  pd.date_range(base, periods=48, freq="30min"))
+    three = [base + pd.Timedelta(hours=3 * k) for k in range(12)]
+    _csv_forecast("t1_csv_3h_with_6h_hole.csv", "error", "holes in the time axis", three[:4] + three[5:])
+    _csv_forecast("t1_csv_cut_to_3h.csv", "error", "covers only 3 h", pd.date_range(base, periods=3, freq="h"))
+    _csv_forecast("t1_csv_12h_ok.csv", "ok", "", pd.date_range(base, periods=12, freq="h"))
+    _csv_forecast("t1_csv_ecmwf_3h_then_6h_ok.csv", "ok", "",
+                  [base + pd.Timedelta(hours=h) for h in [0, 3, 6, 9, 12, 18, 24, 30]])
+    _csv_forecast("t1_csv_time_year_2262.csv", "error", "column time: must be an ISO 8601",
+                  pd.date_range(base, periods=HOURS, freq="h"))
+    (OUT / "t1_csv_time_year_2262.csv").write_text(
+        (OUT / "t1_csv_time_year_2262.csv").read_text().replace("2026-02-01T05:00:00Z", "2262-06-01T05:00:00Z"))
+    _om("t1_json_shuffled_ok.json", "ok", "", lambda i: i["hourly"].update(
+        time=[i["hourly"]["time"][k] for k in np.random.default_rng(3).permutation(HOURS)]))
+    _om("t1_json_repeated_time.json", "error", "appears more than once",
+        lambda i: i["hourly"]["time"].__setitem__(3, i["hourly"]["time"][2]))
+    _om("t1_json_null_time.json", "error", "time[3] must be an ISO 8601 text",
+        lambda i: i["hourly"]["time"].__setitem__(3, None))
+    _om("t1_json_time_year_0001.json", "error", "not ISO 8601 dates in range",
+        lambda i: i["hourly"]["time"].__setitem__(3, "0001-01-01T00:00"))
+    _grid_nc(OUT / "t1_grid_shuffled_ok.nc", {"t2m": (258.0, T2M)},
+             times=pd.date_range("2026-02-01", periods=HOURS, freq="h")[rng.permutation(HOURS)])
+    cases.append(("t1_grid_shuffled_ok.nc", "forecast", "ok", ""))
+    import xarray as xr
+
+    for name, units in (("t1_grid_int_time_no_units.nc", None), ("t1_grid_time_year_2300.nc", "hours since 2300-01-01")):
+        grid = xr.Dataset({"t2m": (("time", "latitude", "longitude"), np.full((HOURS, 2, 2), 258.0), T2M)},
+                          coords={"time": np.arange(HOURS), "latitude": [50.0, 51.0], "longitude": [30.0, 31.0]})
+        if units:
+            grid["time"].attrs["units"] = units
+        grid.to_netcdf(OUT / name)
+        cases.append((name, "forecast", "error", "column time: time values are not dates in range"))
+
+
+def quantity_cases():
+    """Class 2: wrong quantities and units."""
+    _grid_nc(OUT / "t2_grid_850hpa.nc", {"t": (258.0, {**T2M, "long_name": "temperature"})},
+             extra_coords={"isobaricInhPa": 850.0})
+    cases.append(("t2_grid_850hpa.nc", "forecast", "error", "no 2 m temperature (air) found: 't' is on a pressure"))
+    _grid_nc(OUT / "t2_grid_t2m_at_850hpa.nc", {"t2m": (258.0, T2M)}, extra_coords={"isobaricInhPa": 850.0})
+    cases.append(("t2_grid_t2m_at_850hpa.nc", "forecast", "error", "'t2m' is on a pressure level"))
+    _grid_nc(OUT / "t2_grid_tmax.nc", {"mx2t": (258.0, {**T2M, "cell_methods": "time: maximum"})},
+             extra_coords={"height": ((), 2.0, {"units": "m", "standard_name": "height"})})
+    cases.append(("t2_grid_tmax.nc", "forecast", "error", "maximum, minimum or mean"))
+    _grid_nc(OUT / "t2_grid_tmax_500hpa.nc", {"tmax_500hPa": (258.0, T2M)})
+    cases.append(("t2_grid_tmax_500hpa.nc", "forecast", "error", "'tmax_500hPa' is"))
+    _grid_nc(OUT / "t2_grid_air_temperature_no_height.nc", {"air_temperature": (258.0, T2M)})
+    cases.append(("t2_grid_air_temperature_no_height.nc", "forecast", "error", "no height coordinate"))
+    _grid_nc(OUT / "t2_grid_cf_height_2m_ok.nc", {"temperature": (258.0, T2M)},
+             extra_coords={"height": ((), 2.0, {"units": "m", "standard_name": "height"})})
+    cases.append(("t2_grid_cf_height_2m_ok.nc", "forecast", "ok", ""))
+    _grid_nc(OUT / "t2_grid_t2m_dewpoint.nc", {"t2m": (258.0, {**T2M, "standard_name": "dew_point_temperature"})})
+    cases.append(("t2_grid_t2m_dewpoint.nc", "forecast", "error", "standard_name 'dew_point_temperature'"))
+    _grid_nc(OUT / "t2_grid_u10_at_100m.nc",
+             {"t2m": (258.0, T2M), "u10": (5.0, {"units": "m s-1", "standard_name": "eastward_wind"}),
+              "v10": (5.0, {"units": "m s-1", "standard_name": "northward_wind"})},
+             extra_coords={"height": ((), 100.0, {"units": "m", "standard_name": "height"})})
+    cases.append(("t2_grid_u10_at_100m.nc", "forecast", "error", "at height 100 m"))
+    _grid_nc(OUT / "t2_grid_fahrenheit.nc", {"t2m": (5.0, {**T2M, "units": "degF"})})
+    cases.append(("t2_grid_fahrenheit.nc", "forecast", "error", "in units 'degf'"))
+    _grid_nc(OUT / "t2_grid_tas_no_units.nc", {"tas": (258.0, {"standard_name": "air_temperature"})})
+    cases.append(("t2_grid_tas_no_units.nc", "forecast", "error", "has no units attribute"))
+    _tidy_nc(OUT / "t2_nc_wind_in_m_per_s.nc", np.arange(HOURS), wind_units="m s-1")
+    cases.append(("t2_nc_wind_in_m_per_s.nc", "forecast", "error", "wind_kmh has units 'm s-1'; expected km/h"))
+    _om("t2_json_true_temperature.json", "error", "temperature_2m[4] must be a number or null (got true)",
+        lambda i: i["hourly"]["temperature_2m"].__setitem__(4, True))
+    _om("t2_json_text_temperature.json", "error", "must be a number or null (got \"-5\")",
+        lambda i: i["hourly"]["temperature_2m"].__setitem__(4, "-5"))
+    _om("t2_json_nested_temperature.json", "error", "must be a number or null",
+        lambda i: i["hourly"]["temperature_2m"].__setitem__(4, [[-5]]))
+
+
+def _grib_from_fixture(name: str, change, keep=lambda short: True) -> None:
+    """The ECMWF-layout GRIB fixture with its 2 m temperature messages changed by ``change(handle)``."""
+    import eccodes
+
+    fixture = ROOT / "tests" / "sources" / "fixtures" / "gridded" / "ensemble_kyiv.grib2"
+    with open(fixture, "rb") as src, open(OUT / name, "wb") as out:
+        while (h := eccodes.codes_grib_new_from_file(src)) is not None:
+            short = eccodes.codes_get(h, "shortName")
+            if short == "2t":
+                change(h)
+            if keep(short):
+                eccodes.codes_write(h, out)
+            eccodes.codes_release(h)
+
+
+def grib_cases():
+    """Class 2 in GRIB: 850 hPa temperature, a 6-hourly maximum (alone, and next to 10 m wind)."""
+    import eccodes
+
+    def at_850(h):
+        for key, value in (("typeOfLevel", "isobaricInhPa"), ("level", 850), ("shortName", "t")):
+            eccodes.codes_set(h, key, value)
+
+    def maximum(h):
+        for key, value in (("productDefinitionTemplateNumber", 11), ("typeOfStatisticalProcessing", 2),
+                           ("lengthOfTimeRange", 6), ("paramId", 201)):
+            eccodes.codes_set(h, key, value)
+
+    _grib_from_fixture("t2_grib_850hpa.grib2", at_850)
+    cases.append(("t2_grib_850hpa.grib2", "forecast", "error", "'t' has GRIB parameter 130 (Temperature)"))
+    _grib_from_fixture("t2_grib_tmax_only.grib2", maximum, keep=lambda short: short == "2t")
+    cases.append(("t2_grib_tmax_only.grib2", "forecast", "error", "no 2 m temperature (air) found"))
+    _grib_from_fixture("t2_grib_tmax_and_wind.grib2", maximum)
+    cases.append(("t2_grib_tmax_and_wind.grib2", "forecast", "error", "do not share one time axis"))
+
+
+def plausibility_cases():
+    """Class 3: implausible reports."""
+    text("t3_u_reported_2200.csv", "unheated", "error", "column reported_at: 2200-01-01T00:00Z is in the future",
+         U_HEAD + f"\n{CODES[0]},2026-02-01,3\n{CODES[0]},2200-01-01,900\n")
+    text("t3_u_since_after_reported.csv", "unheated", "error", "column unheated_since: 2027-01-31T03:00Z is after "
+         "reported_at", U_HEAD + f",unheated_since\n{CODES[0]},2026-01-31T06:00Z,80,2027-01-31T03:00Z\n")
+    text("t3_u_since_in_future.csv", "unheated", "error", "column unheated_since: 2199-01-01T00:00Z is in the future",
+         U_HEAD + f",unheated_since\n{CODES[0]},2200-01-01,80,2199-01-01\n")
+    text("t3_u_residents_over_population.csv", "unheated", "error",
+         "column residents: 999,999,999 is more than the district's population (254,709)",
+         U_HEAD + f",residents\n{CODES[0]},2026-02-01,80,999999999\n")
+    text("t3_u_buildings_over_residential.csv", "unheated", "error",
+         "column unheated_buildings: 5,000 is more than the district's residential buildings (1,107)",
+         U_HEAD + f"\n{CODES[0]},2026-02-01,5000\n")
+    text("t3_u_duplicate_column.csv", "unheated", "error", "row 1, column unheated_buildings: the column name appears",
+         U_HEAD + ",unheated_buildings\n" + f"{CODES[0]},2026-02-01,3,300\n")
+    text("t3_d_duplicate_column.csv", "districts", "error", "row 1, column population: the column name appears",
+         D_HEAD + ",Population\n" + "\n".join(r + ",5" for r in D_ROWS) + "\n")
+    text("t3_o_reported_2100.csv", "outages", "error", "column reported_at: 2100-02-01T06:00Z is in the future",
+         O_HEAD + f"\n{CODES[0]},none,,2100-02-01T06:00:00Z\n")
+    text("t3_u_same_day_since_ok.csv", "unheated", "ok", "",
+         U_HEAD + f",unheated_since\n{CODES[0]},2026-01-31,80,2026-01-31T03:00:00Z\n")
+
+
+def reader_error_cases():
+    """Class 4: bad input that used to be an internal error; every problem at once; long values cut."""
+    text("t4_u_reported_2262.csv", "unheated", "error", "column reported_at: must be an ISO 8601",
+         U_HEAD + f"\n{CODES[0]},2262-06-01,3\n")
+    text("t4_u_reported_0001.csv", "unheated", "error", "column reported_at: must be an ISO 8601",
+         U_HEAD + f"\n{CODES[0]},0001-01-01,3\n")
+    text("t4_d_buildings_1e-300.csv", "districts", "error", "column buildings_residential: must be a whole number",
+         D_HEAD + ",buildings_residential\n" + "\n".join(r + ",1e-300" for r in D_ROWS) + "\n")
+    _om("t4_json_null_latitude.json", "error", "location 1: latitude must be a number",
+        lambda i: i.update(latitude=None))
+    _om("t4_json_text_longitude.json", "error", "location 1: longitude must be a number",
+        lambda i: i.update(longitude="30.5"))
+    _om("t4_json_text_offset.json", "error", "utc_offset_seconds must be a number",
+        lambda i: i.update(utc_offset_seconds="0"))
+    _om("t4_json_hourly_not_list.json", "error", "must be lists",
+        lambda i: i["hourly"].update(temperature_2m={"a": 1}))
+    text("t4_json_deeply_nested.json", "forecast", "error", "t4_json_deeply_nested.json",
+         "[" * 100_000 + "]" * 100_000)
+    text("t4_u_unknown_code_and_bad_count.csv", "unheated", "error", "district_code 'UA99' is not in the districts file",
+         U_HEAD + f"\nUA99,2026-02-01,3\n{CODES[0]},2026-02-01,-4\n")
+    text("t4_u_2mb_code.csv", "unheated", "error", "characters)", U_HEAD + "\n" + "X" * 2_000_000 + ",2026-02-01,3\n")
+    text("t4_f_text_time_and_temp.csv", "forecast", "error", "column temp_c: must be a number",
+         F_HEAD + "\n" + "\n".join(forecast_rows()).replace(",-20.0,", ",cold,", 1)
+         .replace("2026-02-01T07:00:00Z", "later", 1) + "\n")
+    raw("t4_nc_html_error_page.nc", "forecast", "error", "t4_nc_html_error_page.nc",
+        b"<html><body>502 Bad Gateway</body></html>\n")
+
+
+def resource_cases():
+    """Class 5: declared sizes beyond the limits, refused before reading."""
+    _tidy_nc(OUT / "t5_nc_1p5_billion_districts.nc", np.arange(HOURS), dims={"district": 1_500_000_000})
+    cases.append(("t5_nc_1p5_billion_districts.nc", "forecast", "error",
+                  "declares 1,500,000,000 entries along 'district'"))
+    _tidy_nc(OUT / "t5_nc_2_million_members.nc", np.arange(HOURS), dims={"member": 2_000_000})
+    cases.append(("t5_nc_2_million_members.nc", "forecast", "error", "declares 2,000,000 members along 'member'"))
+    import netCDF4
+
+    with netCDF4.Dataset(OUT / "t5_grid_billion_latitudes.nc", "w") as ds:
+        ds.createDimension("time", 2)
+        ds.createDimension("latitude", 1_000_000_000)
+        ds.createDimension("longitude", 4)
+        t = ds.createVariable("time", "i4", ("time",))
+        t.units, t[:] = "hours since 2026-02-01 00:00:00", [0, 1]
+        ds.createVariable("latitude", "f4", ("latitude",), chunksizes=(1 << 20,))
+        ds.createVariable("longitude", "f4", ("longitude",))[:] = [30, 30.25, 30.5, 30.75]
+        v = ds.createVariable("t2m", "f4", ("time", "latitude", "longitude"), chunksizes=(1, 1 << 16, 4))
+        v.units = "K"
+    cases.append(("t5_grid_billion_latitudes.nc", "forecast", "error",
+                  "declares 1,000,000,000 entries along 'latitude'"))
 
 
 def main():
@@ -200,6 +486,12 @@ def main():
     outages_cases()
     forecast_cases()
     warming_sites_cases()
+    time_axis_cases()
+    quantity_cases()
+    grib_cases()
+    plausibility_cases()
+    reader_error_cases()
+    resource_cases()
     with open(OUT / "EXPECTED.csv", "w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh)
         writer.writerow(["file", "role", "outcome", "message"])

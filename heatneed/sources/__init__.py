@@ -22,10 +22,14 @@ def read_forecast_file(path, districts: pd.DataFrame, name: str | None = None) -
     ``name`` is how the file is called in error messages (the upload's name in the app).
     Every kind passes the same checks (``base.conform``): districts, ranges, short gaps filled.
     """
+    from ..limits import check_input_file
+
     path = Path(path)
     name = name or path.name
     suffix = path.suffix.lower()
     kind = file_format(suffix)
+    # regular files within [inputs] limits, before any reader; grids (NetCDF/GRIB) are read lazily
+    check_input_file(path, name, grid=kind is not None and kind.reader in ("grib", "netcdf"))
     if kind is None:
         raise InputError(located(name, f"unknown forecast file type {suffix!r}; expected {formats_text()}"))
     if kind.reader == "tidy":

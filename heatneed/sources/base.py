@@ -75,7 +75,7 @@ def forecast_dataset(
         },
     )
     ds.attrs["source"] = source
-    ds.attrs["issued_at"] = iso_utc(issued_at if issued_at is not None else times[0])
+    ds.attrs["issued_at"] = iso_utc(issued_at if issued_at is not None else times.min())
     return ds
 
 
@@ -84,39 +84,82 @@ MAX_GAP_HOURS = 3
 #: Plausible 2 m air temperature [°C]; values outside suggest Kelvin or another unit.
 TEMP_RANGE_C = (-90.0, 60.0)
 WIND_RANGE_KMH = (0.0, 400.0)
-#: Largest time and ensemble axes a forecast file may declare (a 16-day hourly forecast has 384
-#: steps, a year 8,760; ECMWF ENS has 51 members). A small compressed file can declare millions
-#: of steps and take gigabytes when read: refused before anything is read.
-MAX_TIME_STEPS = 10_000
-MAX_MEMBERS = 1_000
-TIME_DIMS = ("time", "step", "valid_time")
-MEMBER_DIMS = ("member", "number", "realization", "ensemble_member")
-
-
-def check_declared_size(ds, name: str) -> None:
-    """Refuse a file whose declared time or member axis is implausibly long (before reading it).
+def check_declared_size(ds, name: str, limits=None) -> None:
+    """Refuse a file whose declared dimensions are implausibly long (before reading it).
 
     ``ds`` is an ``xarray.Dataset`` or a path to a NetCDF file, whose dimensions are then read
-    from the header alone (xarray would load a dimension's coordinate values on opening).
+    from the header alone (xarray would load a dimension's coordinate values on opening). Limits:
+    ``[inputs]`` max_time_steps, max_members, max_dimension_size of defaults.toml.
+    """
+    from ..limits import check_dimensions, netcdf_dimensions
+
+    sizes = dict(ds.sizes) if isinstance(ds, xr.Dataset) else netcdf_dimensions(ds)
+    if sizes:
+        check_dimensions(sizes, name, limits)
+
+
+def check_time_axis(ds: xr.Dataset, name: str, limits=None) -> xr.Dataset:
+    """The forecast with a strictly increasing, hole-free time axis, or ``InputError``.
+
+    - times must be dates (a NetCDF time without CF ``units`` arrives as plain numbers) and not empty;
+    - a time may appear once only (repeated times are refused, equal values or not);
+    - a unique but unordered axis is sorted, and ``attrs["notes"]`` says so;
+    - every step must be one of the product step lengths ``[inputs] forecast_steps_hours`` (1, 3,
+      6 h) and steps may only grow (ECMWF switches from 3 h to 6 h): a longer step among shorter
+      ones is a hole shared by every district and refused;
+    - the forecast must cover ``[inputs] min_forecast_hours``; ``attrs["covered_hours"]`` holds
+      what it covers (first time to last time plus one more step of the last length).
     """
     from ..errors import InputError, located
+    from ..limits import input_limits
 
-    if isinstance(ds, xr.Dataset):
-        sizes = dict(ds.sizes)
-    else:
-        try:
-            import netCDF4
-
-            with netCDF4.Dataset(ds, "r") as nc:
-                sizes = {dim: len(d) for dim, d in nc.dimensions.items()}
-        except Exception:  # not NetCDF: the reader reports it in its own words
-            return
-    for dims, limit, what in ((TIME_DIMS, MAX_TIME_STEPS, "time steps"), (MEMBER_DIMS, MAX_MEMBERS, "members")):
-        for dim in dims:
-            size = sizes.get(dim, 0)
-            if size > limit:
-                raise InputError(located(name, f"declares {size:,} {what} along '{dim}'; at most {limit:,} "
-                                               "are accepted"))
+    limits = limits or input_limits()
+    if "time" not in ds.dims:
+        raise InputError(located(name, "no time dimension", column="time"))
+    values = ds["time"].values
+    if not np.issubdtype(values.dtype, np.datetime64):
+        raise InputError(located(name, "time values are not dates (numbers need CF units such as "
+                                       "'hours since 2026-02-01 00:00:00')", column="time"))
+    if np.isnat(values).any():
+        raise InputError(located(name, "time has empty values", column="time"))
+    if len(values) < 2:
+        raise InputError(located(name, "needs at least two time steps", column="time"))
+    notes = [n for n in str(ds.attrs.get("notes", "")).split("; ") if n]
+    ordered = np.sort(values, kind="stable")
+    repeated = ordered[1:][ordered[1:] == ordered[:-1]]
+    if repeated.size:
+        raise InputError(located(name, f"time {iso_utc(repeated[0])} appears more than once"
+                                       + (f" ({len(set(repeated.tolist()))} times repeated)"
+                                          if len(set(repeated.tolist())) > 1 else "")
+                                       + "; each time must appear once", column="time"))
+    if not (np.diff(values) > np.timedelta64(0, "ns")).all():
+        ds = ds.isel(time=np.argsort(values, kind="stable"))
+        values = ds["time"].values
+        notes.append("the time axis was not in increasing order and has been sorted")
+    steps = np.diff(values).astype("timedelta64[s]").astype(float) / 3600.0  # [h]
+    allowed = np.asarray(limits.forecast_steps_hours, dtype=float)
+    odd = ~np.isin(steps, allowed)
+    shrink = np.flatnonzero(steps[1:] < steps[:-1])
+    if odd.any():
+        i = int(np.flatnonzero(odd)[0])
+        raise InputError(located(name, f"time step of {steps[i]:g} h from {iso_utc(values[i])} to "
+                                       f"{iso_utc(values[i + 1])}; steps must be "
+                                       f"{', '.join(f'{a:g}' for a in allowed)} h (the forecast products' own)",
+                                 column="time"))
+    if shrink.size:
+        i = int(shrink[0])
+        raise InputError(located(name, f"no forecast between {iso_utc(values[i])} and {iso_utc(values[i + 1])} "
+                                       f"(a {steps[i]:g} h step among {steps[i + 1]:g} h steps): holes in the "
+                                       "time axis are refused", column="time"))
+    covered = float((values[-1] - values[0]) / np.timedelta64(1, "s") / 3600.0 + steps[-1])
+    if covered < limits.min_forecast_hours:
+        raise InputError(located(name, f"covers only {covered:g} h; at least {limits.min_forecast_hours:g} h "
+                                       "are needed ([inputs] min_forecast_hours)", column="time"))
+    ds.attrs["covered_hours"] = covered
+    ds.attrs["checked_as"] = name
+    if notes:
+        ds.attrs["notes"] = "; ".join(notes)
+    return ds
 
 
 def conform(ds: xr.Dataset, districts: pd.DataFrame, name: str) -> xr.Dataset:
@@ -129,6 +172,7 @@ def conform(ds: xr.Dataset, districts: pd.DataFrame, name: str) -> xr.Dataset:
     """
     from ..errors import InputError, located
 
+    ds = check_time_axis(ds, name)
     codes = [str(c) for c in districts["district_code"]]
     present = [str(d) for d in ds["district"].values]
     problems = []
@@ -169,6 +213,17 @@ def conform(ds: xr.Dataset, districts: pd.DataFrame, name: str) -> xr.Dataset:
         ds = ds.assign(temp_c=(("district", "member", "time"), filled, temp.attrs))
         ds["temp_c"] = ds["temp_c"].transpose(*DIMS)
     return ds
+
+
+def forecast_notes(ds: xr.Dataset, horizon_hours: float) -> list[str]:
+    """Notes on a checked forecast: the readers' notes and a coverage shorter than the horizon."""
+    name = str(ds.attrs.get("checked_as") or ds.attrs.get("source", "forecast"))
+    notes = [f"{name}: {n}" for n in str(ds.attrs.get("notes", "")).split("; ") if n]
+    covered = ds.attrs.get("covered_hours")
+    if covered is not None and float(covered) < horizon_hours:
+        notes.append(f"{name}: the forecast covers only {float(covered):g} of the {horizon_hours:g} h horizon; "
+                     "the list models the covered hours (see completeness)")
+    return notes
 
 
 def fill_short_gaps(values: np.ndarray, hours: np.ndarray, max_gap_hours: float) -> np.ndarray:

@@ -18,6 +18,8 @@ Data: ECMWF open data is published under CC BY 4.0 and must be credited (``ATTRI
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import re
 import warnings
 from pathlib import Path
 
@@ -35,10 +37,10 @@ METHODS = ("bilinear", "nearest")
 LAT_NAMES = ("latitude", "lat")
 LON_NAMES = ("longitude", "lon")
 MEMBER_NAMES = ("number", "realization", "member", "ensemble_member")
-TEMP_NAMES = ("t2m", "2t", "tas", "air_temperature", "temperature_2m")
+TEMP_NAMES = ("t2m", "2t", "tas", "temperature_2m")  # names that state the height
 U_NAMES = ("u10", "10u", "uas")
 V_NAMES = ("v10", "10v", "vas")
-SPEED_NAMES = ("si10", "10si", "sfcWind", "wind_speed", "wind_speed_10m")
+SPEED_NAMES = ("si10", "10si", "sfcWind", "wind_speed_10m")
 ECMWF_NAMES = {"t2m", "2t", "u10", "10u", "v10", "10v", "si10", "10si"}  # units known if absent
 
 KELVIN = {"k", "kelvin", "degk", "deg_k"}
@@ -62,6 +64,8 @@ def read_gridded(source, districts: pd.DataFrame, name: str | None = None,
         return sample_grid(source, districts, name or "gridded dataset", method)
     path = Path(source)
     name = name or path.name
+    if getattr(file_format(path.suffix), "reader", None) != "grib":
+        check_declared_size(path, name)  # from the header, before xarray reads any coordinate
     with contextlib.ExitStack() as stack:
         ds = _open(path, name, stack)
         check_declared_size(ds, name)
@@ -72,7 +76,9 @@ def _open(path: Path, name: str, stack: contextlib.ExitStack) -> xr.Dataset:
     """Open NetCDF with xarray, GRIB with cfgrib (one Dataset per hypercube, then merged)."""
     try:
         if getattr(file_format(path.suffix), "reader", None) != "grib":
-            return stack.enter_context(xr.open_dataset(path))
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # undecodable times: reported by the checks, not as warnings
+                return stack.enter_context(xr.open_dataset(path))
         import cfgrib
 
         with warnings.catch_warnings():
@@ -85,7 +91,12 @@ def _open(path: Path, name: str, stack: contextlib.ExitStack) -> xr.Dataset:
                          ) from None
     for part in parts:
         stack.callback(part.close)
-    return _merge_grib_parts(parts)
+    try:
+        return _merge_grib_parts(parts)
+    except (xr.MergeError, ValueError):  # e.g. a 6-hourly maximum next to instantaneous fields
+        raise InputError(located(name, "its variables do not share one time axis and grid (several "
+                                       "products in one file?); keep the 2 m temperature and 10 m wind "
+                                       "of one forecast run")) from None
 
 
 def _merge_grib_parts(parts: list[xr.Dataset]) -> xr.Dataset:
@@ -95,7 +106,13 @@ def _merge_grib_parts(parts: list[xr.Dataset]) -> xr.Dataset:
     pieces: dict[str, list[xr.DataArray]] = {}
     for part in parts:
         for var in part.data_vars:
-            da = part[var].drop_vars([c for c in part[var].coords if c in level_coords])
+            levels = {c: part[var].coords[c] for c in part[var].coords if c in level_coords}
+            da = part[var].drop_vars(list(levels))
+            for c, level in levels.items():  # kept for the quantity check (2 m / 10 m, not 850 hPa)
+                if level.ndim == 0:
+                    da.attrs[f"GRIB_level_{c}"] = float(level.values)
+                elif level.size > 1:
+                    da.attrs[f"GRIB_level_{c}"] = "several"
             if "number" in da.coords and "number" not in da.dims:
                 da = da.expand_dims("number")
             pieces.setdefault(str(var), []).append(da)
@@ -135,7 +152,7 @@ def sample_grid(ds: xr.Dataset, districts: pd.DataFrame, name: str,
     times = pd.DatetimeIndex(result["time"].values)
     result.attrs = {"source": "gridded", "source_file": name, "attribution": ATTRIBUTION,
                     "sampling": method,
-                    "issued_at": iso_utc(issued_at if issued_at is not None else times[0])}
+                    "issued_at": iso_utc(issued_at if issued_at is not None else times.min())}
     return result
 
 
@@ -205,8 +222,12 @@ def standardise_grid(ds: xr.Dataset, name: str):
         raise InputError(located(name, "only regular latitude/longitude grids are supported "
                                        "(1-D latitude and longitude coordinates)"))
     ds, issued_at = _time_axis(ds, name)
+    if not np.issubdtype(ds["time"].dtype, np.datetime64):  # no CF units, or dates beyond 1678..2261
+        raise InputError(located(name, "time values are not dates in range (give CF units such as "
+                                       "'hours since 2026-02-01 00:00:00', dates between 1678 and 2261)",
+                                 column="time"))
     ds = _member_axis(ds)
-    temp_name = _find(ds, TEMP_NAMES, name, "2 m temperature (t2m)")
+    temp_name = _quantity(ds, TEMPERATURE, name)
     temp_c = _to_celsius(ds[temp_name], temp_name, name)
     wind = _wind_kmh(ds, name)
     grid = xr.Dataset({"temp_c": temp_c,
@@ -224,10 +245,6 @@ def _find(ds: xr.Dataset, names, file: str, what: str) -> str:
     for n in names:
         if n in ds.variables:
             return n
-    if what.startswith("2 m temperature"):
-        for n, v in ds.data_vars.items():
-            if v.attrs.get("standard_name") == "air_temperature":
-                return str(n)
     raise InputError(located(file, f"no {what} found; looked for {', '.join(names)}"))
 
 
@@ -287,9 +304,9 @@ def _to_celsius(da: xr.DataArray, var: str, file: str) -> xr.DataArray:
 
 
 def _wind_kmh(ds: xr.Dataset, file: str) -> xr.DataArray | None:
-    u = next((n for n in U_NAMES if n in ds.data_vars), None)
-    v = next((n for n in V_NAMES if n in ds.data_vars), None)
-    speed = next((n for n in SPEED_NAMES if n in ds.data_vars), None)
+    u = _quantity(ds, U_WIND, file, required=False)
+    v = _quantity(ds, V_WIND, file, required=False)
+    speed = _quantity(ds, WIND_SPEED, file, required=False)
     if u and v:
         factor = _speed_factor(ds[u], u, file)
         return np.hypot(ds[u], ds[v]) * factor
@@ -305,3 +322,92 @@ def _speed_factor(da: xr.DataArray, var: str, file: str) -> float:
     if units in KM_PER_HOUR:
         return 1.0
     raise InputError(located(file, f"variable {var!r} in units {units!r}; expected m/s or km/h"))
+
+
+# --------------------------------------------------------------------------- which variable is which
+
+@dataclasses.dataclass(frozen=True)
+class Quantity:
+    """How a quantity is recognised: names that state the height, the CF standard name, the GRIB
+    parameter ids (ECMWF parameter database: 167 2t, 165 10u, 166 10v, 207 10si) and the height [m]."""
+
+    what: str
+    names: tuple[str, ...]
+    standard_name: str
+    param_ids: tuple[int, ...]
+    height_m: float
+
+
+TEMPERATURE = Quantity("2 m temperature (air)", TEMP_NAMES, "air_temperature", (167,), 2.0)
+U_WIND = Quantity("10 m eastward wind", U_NAMES, "eastward_wind", (165,), 10.0)
+V_WIND = Quantity("10 m northward wind", V_NAMES, "northward_wind", (166,), 10.0)
+WIND_SPEED = Quantity("10 m wind speed", SPEED_NAMES, "wind_speed", (207,), 10.0)
+HEIGHT_COORDS = ("height", "heightAboveGround", "height_above_ground", "level_height")
+PRESSURE_COORDS = ("isobaricInhPa", "pressure", "plev", "pressure_level", "isobaric", "level", "lev")
+EXTREMES = re.compile(r"max|min|mx2t|mn2t|gust|fg10|10fg", re.IGNORECASE)
+
+
+def _height_of(da: xr.DataArray) -> float | str | None:
+    """The variable's height above ground [m] from a CF height coordinate or cfgrib's level."""
+    for key, value in da.attrs.items():
+        if key.startswith("GRIB_level_"):
+            return value if key == "GRIB_level_heightAboveGround" else f"level type {key[11:]}"
+    for c in da.coords:
+        coord = da.coords[c]
+        if str(c) in HEIGHT_COORDS or coord.attrs.get("standard_name") == "height":
+            if coord.size != 1:
+                return "several heights"
+            units = str(coord.attrs.get("units", "m")).strip().lower()
+            value = float(np.asarray(coord.values).ravel()[0])
+            return value if units in ("m", "meter", "metre", "meters", "metres") else f"{value:g} {units}"
+    return None
+
+
+def _not_quantity(da: xr.DataArray, var: str, q: Quantity) -> str | None:
+    """Why variable ``var`` is not quantity ``q`` (None when it is, or may be)."""
+    attrs = da.attrs
+    param = attrs.get("GRIB_paramId")
+    if param is not None and int(param) not in q.param_ids:
+        return f"GRIB parameter {param} ({attrs.get('GRIB_name', '?')})"
+    standard = attrs.get("standard_name")
+    if standard is not None and standard != q.standard_name:
+        return f"standard_name {standard!r}"
+    step_type = str(attrs.get("GRIB_stepType", "instant"))
+    methods = str(attrs.get("cell_methods", ""))
+    if step_type not in ("instant", "") or re.search(r"maximum|minimum|mean", methods) \
+            or EXTREMES.search(var) and var not in q.names:
+        return "a maximum, minimum or mean over time, not an instantaneous value"
+    if attrs.get("GRIB_typeOfLevel") not in (None, "heightAboveGround"):
+        return f"on level type {attrs['GRIB_typeOfLevel']!r}"
+    pressure = [str(c) for c in da.coords if str(c) in PRESSURE_COORDS
+                or da.coords[c].attrs.get("standard_name") == "air_pressure"]
+    if pressure or re.search(r"\d+\s*h?pa\b|_\d+hpa|hpa", var, re.IGNORECASE):
+        return "on a pressure level"
+    height = _height_of(da)
+    if height is None:
+        return None if var in q.names else "no height coordinate (2 m or 10 m above ground)"
+    if isinstance(height, str) or abs(height - q.height_m) > 1e-6:
+        return f"at height {height if isinstance(height, str) else f'{height:g} m'}"
+    return None
+
+
+def _quantity(ds: xr.Dataset, q: Quantity, file: str, required: bool = True) -> str | None:
+    """The variable holding quantity ``q``: by name (which states the height) or by CF standard name
+    plus a height coordinate; GRIB parameter, standard name, level and cell methods must agree."""
+    candidates = [n for n in q.names if n in ds.data_vars]
+    candidates += [str(n) for n, v in ds.data_vars.items()
+                   if v.attrs.get("standard_name") == q.standard_name and str(n) not in candidates]
+    candidates += [str(n) for n, v in ds.data_vars.items()
+                   if v.attrs.get("GRIB_paramId") in q.param_ids and str(n) not in candidates]
+    refused = []
+    for var in candidates:
+        why = _not_quantity(ds[var], var, q)
+        if why is None:
+            return var
+        refused.append(f"{var!r} is {why}" if why.startswith(("a ", "on ", "at ")) else f"{var!r} has {why}")
+    if refused and (required or any(n in ds.data_vars for n in q.names)):
+        raise InputError(located(file, f"no {q.what} found: {'; '.join(refused)}"))
+    if required:
+        raise InputError(located(file, f"no {q.what} found; looked for {', '.join(q.names)} or standard_name "
+                                       f"{q.standard_name!r} with a height of {q.height_m:g} m"))
+    return None

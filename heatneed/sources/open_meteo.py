@@ -28,7 +28,7 @@ import pandas as pd
 import requests
 import xarray as xr
 
-from ..errors import InputError, SourceError, located
+from ..errors import InputError, SourceError, located, shorten
 from .base import forecast_dataset, iso_utc, utc_naive
 
 ATTRIBUTION = "Open-Meteo (CC BY 4.0)"
@@ -45,10 +45,15 @@ def read_open_meteo_file(path, districts: pd.DataFrame, name: str | None = None,
     """Read a saved Open-Meteo JSON response (forecast or ensemble) for ``districts``."""
     path = Path(path)
     name = name or path.name
+    from ..limits import read_input_bytes
+
+    data = read_input_bytes(path, name)
     try:
-        payload = json.loads(path.read_text(encoding="utf-8-sig"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InputError(located(name, f"not readable as Open-Meteo JSON ({exc})")) from None
+        payload = json.loads(data.decode("utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InputError(located(name, f"not readable as Open-Meteo JSON ({shorten(str(exc))})")) from None
+    except RecursionError:
+        raise InputError(located(name, "not readable as Open-Meteo JSON (nested too deeply)")) from None
     ds = parse_open_meteo(payload, districts, name, max_distance_km=max_distance_km)
     ds.attrs["source_file"] = name
     return ds
@@ -93,6 +98,9 @@ def _location_series(item: dict, file: str, k: int) -> pd.DataFrame:
     """One location -> DataFrame indexed by UTC time, columns (variable, member)."""
     where = f"location {k + 1}"
     offset = item.get("utc_offset_seconds", 0)
+    if not _is_number(offset):
+        raise InputError(located(file, f"{where}: utc_offset_seconds must be a number (got "
+                                       f"{shorten(json.dumps(offset))})"))
     if offset != 0:
         raise InputError(located(file, f"{where}: times are in {item.get('timezone', '?')} "
                                        f"(utc_offset_seconds={offset}); request timezone=GMT"))
@@ -114,16 +122,44 @@ def _location_series(item: dict, file: str, k: int) -> pd.DataFrame:
         if unit != UNITS[variable]:
             raise InputError(located(file, f"{where}: {key} is in {unit!r}, expected "
                                            f"{UNITS[variable]!r} (request the metric units)"))
+        if not isinstance(values, list) or not isinstance(hourly["time"], list):
+            raise InputError(located(file, f"{where}: hourly {key} and time must be lists"))
+        typed = [v is None or _is_number(v) for v in values]
+        if not all(typed):
+            bad = values[typed.index(False)]
+            raise InputError(located(file, f"{where}: hourly {key}[{typed.index(False)}] must be a number or null "
+                                           f"(got {shorten(json.dumps(bad))})"))
         if len(values) != len(hourly["time"]):
             raise InputError(located(file, f"{where}: {key} has {len(values)} values for "
                                            f"{len(hourly['time'])} times"))
+        if (variable, member) in columns:
+            raise InputError(located(file, f"{where}: series {key!r} given twice"))
         columns[(variable, member)] = [np.nan if v is None else float(v) for v in values]
     if not any(var == TEMP for var, _ in columns):
         raise InputError(located(file, f"{where}: no {TEMP} series in 'hourly'"))
     raw_times = hourly["time"]
     unix = units.get("time") == "unixtime"
-    times = pd.to_datetime(raw_times, unit="s") if unix else pd.to_datetime(raw_times)
-    frame = pd.DataFrame(columns, index=utc_naive(times))
+    if not isinstance(raw_times, list):
+        raise InputError(located(file, f"{where}: hourly time must be a list"))
+    for i, t in enumerate(raw_times):
+        if not (_is_number(t) if unix else isinstance(t, str)):
+            raise InputError(located(file, f"{where}: hourly time[{i}] must be "
+                                           f"{'unix seconds' if unix else 'an ISO 8601 text'} (got "
+                                           f"{shorten(json.dumps(t))})"))
+    try:
+        times = pd.to_datetime(raw_times, unit="s") if unix else pd.to_datetime(raw_times, format="ISO8601")
+        index = utc_naive(times)
+        if len(index) and (index.min() < pd.Timestamp.min or index.max() > pd.Timestamp.max):
+            raise ValueError("dates must lie between 1678 and 2261")
+        index = index.as_unit("ns")
+    except (ValueError, TypeError, OverflowError) as exc:  # text, or out of 1678..2262
+        raise InputError(located(file, f"{where}: hourly time is not ISO 8601 dates in range "
+                                       f"({shorten(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)})")
+                         ) from None
+    if index.has_duplicates:
+        raise InputError(located(file, f"{where}: time {iso_utc(index[index.duplicated()][0])} appears more "
+                                       "than once; each time must appear once"))
+    frame = pd.DataFrame(columns, index=index)
     frame.columns = pd.MultiIndex.from_tuples(frame.columns, names=["variable", "member"])
     return frame
 
@@ -132,8 +168,19 @@ def _location_series(item: dict, file: str, k: int) -> pd.DataFrame:
 _KEY = re.compile(rf"^({TEMP}|{WIND})(?:_member(\d+))?(_.+)?$")
 
 
+def _is_number(value) -> bool:
+    """A JSON number (``true`` is not 1 and ``"-5"`` is not −5), finite."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and np.isfinite(value)
+
+
 def _match_locations(items, districts, file, max_distance_km, by_order) -> list[int]:
     """Index of the location chosen for each district."""
+    for k, item in enumerate(items):
+        for key, limit in (("latitude", 90.0), ("longitude", 360.0)):
+            value = item.get(key)
+            if not _is_number(value) or abs(value) > limit:
+                raise InputError(located(file, f"location {k + 1}: {key} must be a number within ±{limit:g} "
+                                               f"(got {shorten(json.dumps(value))})"))
     loc_lat = np.array([float(i.get("latitude", np.nan)) for i in items])
     loc_lon = np.array([float(i.get("longitude", np.nan)) for i in items])
     lat = np.asarray(districts["lat"], dtype=float)

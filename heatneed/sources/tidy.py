@@ -7,14 +7,15 @@ optional ``issued_at`` (our addition: when the forecast was issued; else the fir
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import xarray as xr
 
-from ..errors import InputError, located
-from ..inputs import read_table
+from ..errors import InputError, located, shorten
+from ..inputs import in_time_range, read_table
 from .base import forecast_dataset, utc_naive
 
 
@@ -38,11 +39,11 @@ def parse_tidy_forecast(source, name: str | None = None) -> xr.Dataset:
     columns = {"district_code": frame["district_code"].astype(str).str.strip()}
     times = pd.to_datetime(frame["time"], utc=True, errors="coerce", format="ISO8601") \
         if not pd.api.types.is_datetime64_any_dtype(frame["time"]) else pd.to_datetime(frame["time"], utc=True)
-    columns["time"] = times
+    columns["time"] = in_time_range(times)
     for col in ("temp_c", "wind_kmh", "member"):
         if col in frame.columns:
             columns[col] = _numbers(frame[col], table.decimal_comma)
-    for col, what in (("time", "an ISO 8601 date-time in UTC"), ("temp_c", "a number"),
+    for col, what in (("time", "an ISO 8601 date-time in UTC between 1678 and 2261"), ("temp_c", "a number"),
                       ("wind_kmh", "a number"), ("member", "a whole number ≥ 0")):
         if col not in columns:
             continue
@@ -52,7 +53,7 @@ def parse_tidy_forecast(source, name: str | None = None) -> xr.Dataset:
         if col == "time":
             bad |= columns[col].isna()  # an empty temp_c is a gap, handled by ``conform``
         for i in np.flatnonzero(bad.to_numpy())[:20]:
-            problems.append(located(name, f"must be {what} (got {frame[col].iloc[i]!r})",
+            problems.append(located(name, f"must be {what} (got {shorten(repr(frame[col].iloc[i]))})",
                                     int(table.rows[i]), col))
     if problems:
         raise InputError(problems)
@@ -98,10 +99,16 @@ def is_tidy_netcdf(path, name: str) -> bool:
 
     check_declared_size(path, name)
     try:
-        with xr.open_dataset(path) as ds:
-            return "district" in ds.dims
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # undecodable times: reported by the checks, not as warnings
+            with xr.open_dataset(path) as ds:
+                return "district" in ds.dims
     except Exception as exc:  # netCDF/HDF5 raise OSError, ValueError, KeyError… for damaged files
         raise InputError(located(name, f"not a readable NetCDF file ({type(exc).__name__})")) from None
+
+
+TIDY_CELSIUS = ("degC", "°C", "C", "celsius", "degree_Celsius", "degrees_Celsius", "deg_C")
+TIDY_KMH = ("km/h", "km h-1", "km h**-1", "kmh", "km.h-1")
 
 
 def read_tidy_netcdf(path, districts: pd.DataFrame, name: str | None = None, chunks: dict | None = None) -> xr.Dataset:
@@ -115,14 +122,27 @@ def read_tidy_netcdf(path, districts: pd.DataFrame, name: str | None = None, chu
     from .base import DIMS, check_declared_size, conform, iso_utc
 
     name = name or Path(path).name
-    raw = xr.open_dataset(path, chunks=chunks)
+    check_declared_size(path, name)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # undecodable times: reported by the checks, not as warnings
+            raw = xr.open_dataset(path, chunks=chunks)
+    except Exception as exc:  # undecodable times or attributes: the file's fault, said in one line
+        raise InputError(located(name, f"not a readable NetCDF forecast ({type(exc).__name__}: "
+                                       f"{shorten(str(exc).splitlines()[0] if str(exc) else '')})")) from None
     try:
         check_declared_size(raw, name)
         if "temp_c" not in raw:
             raise InputError(located(name, "variable temp_c is missing", column="temp_c"))
-        units = str(raw["temp_c"].attrs.get("units", "degC"))
-        if units not in ("degC", "°C", "C", "celsius", "degree_Celsius", "degrees_Celsius"):
-            raise InputError(located(name, f"temp_c has units {units!r}; expected °C (degC)", column="temp_c"))
+        for var, accepted, expected in (("temp_c", TIDY_CELSIUS, "°C (degC)"), ("wind_kmh", TIDY_KMH, "km/h")):
+            units = str(raw[var].attrs.get("units", "")).strip() if var in raw else ""
+            if units and units not in accepted:  # the name states the unit: a contradiction is refused
+                raise InputError(located(name, f"{var} has units {shorten(units)!r}; expected {expected}",
+                                         column=var))
+        if "time" not in raw.coords or not np.issubdtype(raw["time"].dtype, np.datetime64):
+            raise InputError(located(name, "time values are not dates in range (give CF units such as "
+                                           "'hours since 2026-02-01 00:00:00', dates between 1678 and 2261)",
+                                     column="time"))
         ds = raw[[v for v in ("temp_c", "wind_kmh") if v in raw]]
         if chunks is None:
             ds = ds.load()
@@ -146,5 +166,5 @@ def read_tidy_netcdf(path, districts: pd.DataFrame, name: str | None = None, chu
                 "member": np.asarray(ds["member"].values, dtype=int)})
     times = out["time"].values
     out.attrs = {"source": f"file:{name}",
-                 "issued_at": iso_utc(raw.attrs.get("issued_at") or times[0])}
+                 "issued_at": iso_utc(raw.attrs.get("issued_at") or times.min())}  # not file order
     return conform(out, districts, name)

@@ -47,7 +47,7 @@ def test_published_list_is_the_ranking_and_the_manifest_describes_it(tmp_path, r
     m = published.manifest
     assert m["format"] == store.MANIFEST_FORMAT and m["heatneed_version"] == __version__
     assert m["forecast"] == {"source": "file:forecast.csv", "issued_at": "2026-02-01T00:00:00Z", "stale": False,
-                             "stale_age_hours": 0.0, "snapshot_file": None}
+                             "stale_age_hours": 0.0, "snapshot_file": None, "covered_hours": 72.0}
     assert m["data_as_of"] == "2026-02-01T06:00:00Z" and m["districts"] == N_DISTRICTS
     for role in ("districts", "unheated", "outages", "forecast"):
         assert m["inputs"][role] == {"file": f"{role}.csv", "sha256": sha256((SCENARIO / f"{role}.csv").read_bytes())}

@@ -94,7 +94,8 @@ def test_tidy_netcdf_is_read_once_in_its_own_type_or_lazily(tmp_path):
     lazy = read_tidy_netcdf(paths["forecast"], registry, chunks={"district": 16})
     assert eager["temp_c"].dtype == np.float32 and eager["temp_c"].chunks is None
     assert lazy["temp_c"].chunks[0] == (16, 16, 8)
-    assert eager.attrs == lazy.attrs == {"source": "file:forecast.nc", "issued_at": "2026-02-01T00:00:00Z"}
+    assert eager.attrs == lazy.attrs == {"source": "file:forecast.nc", "issued_at": "2026-02-01T00:00:00Z",
+                                         "covered_hours": 48.0, "checked_as": "forecast.nc"}
     assert eager.equals(lazy.load())
 
 
