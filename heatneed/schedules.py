@@ -58,7 +58,6 @@ DTEK_VALUES = {"yes": (None, None), "no": (OFF, OFF), "maybe": (MAYBE, MAYBE), "
 YASNO_TYPES = {"Definite": OFF, "NotPlanned": None}
 YASNO_STATUSES = ("ScheduleApplies", "WaitingForSchedule", "EmergencyShutdowns", "NoOutages")
 CSV_KINDS = (OFF, MAYBE)
-INPUTS_KEYS = ("outage_schedule", "district_queues", "schedule_maybe_off", "schedule_share_tolerance")
 _QUEUE_PREFIX = re.compile(r"^(gpv|черга|група|queue|group|grupa|cherga)\s*", re.IGNORECASE)
 
 
@@ -83,7 +82,9 @@ class ScheduleSettings:
 
         defaults = load_config()["inputs"]
         section = dict((config if config is not None else {}).get("inputs") or {})
-        problems = [located(origin, f"unknown setting [inputs] {key}") for key in section if key not in INPUTS_KEYS]
+        # [inputs] also holds the input limits and the warming-site file; unknown keys are named by the
+        # config check (``config.check_against_schema``): only the schedule's own keys are read here.
+        problems = []
         maybe = section.get("schedule_maybe_off", defaults["schedule_maybe_off"])
         if not isinstance(maybe, bool):
             problems.append(located(origin, "[inputs] schedule_maybe_off must be true or false"))

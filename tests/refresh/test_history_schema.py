@@ -66,5 +66,6 @@ def test_a_history_of_a_newer_version_is_refused_with_exit_2_and_nothing_changes
     before = files_state(published)
     code, err = run(*refresh_argv(published))
     assert code == 2
-    assert f"{path}: history schema version 99 is newer than this heatneed's ({store.SCHEMA_VERSION})" in err
+    assert "history.sqlite" in err  # (a long path is shortened in the middle)
+    assert f": history schema version 99 is newer than this heatneed's ({store.SCHEMA_VERSION})" in err
     assert files_state(published) == before
