@@ -166,7 +166,7 @@ def test_uploaded_file_names_are_never_used_as_paths(app, tmp_path, monkeypatch)
 
 
 @pytest.mark.parametrize("name", ["unheated.csv\x00.exe", "unheated.exe"])
-def test_a_crafted_name_streamlit_refuses_never_reaches_heatneed_and_loses_nothing(app, name, caplog):
+def test_a_crafted_name_streamlit_refuses_never_reaches_heatneed_and_loses_nothing(app, name):
     """A NUL byte or a type the uploader does not accept can only come from a crafted request
     (the browser filters by type). Streamlit refuses it inside ``st.file_uploader`` (its own
     exception ends that run; the page shows it redacted); heatneed never sees the file, writes
@@ -175,7 +175,9 @@ def test_a_crafted_name_streamlit_refuses_never_reaches_heatneed_and_loses_nothi
     at = upload(app(), "unheated", good_name, good)
     with WriteRecorder() as writes:
         upload(at, "unheated", name, good)
-    assert at.exception and re.search("Filename cannot contain null bytes|Invalid file extension", caplog.text)
+    # Streamlit's own refusal (its message is redacted on the page; where it is logged depends on which
+    # test configured Streamlit's logging first), not an error of heatneed's
+    assert [e.proto.type for e in at.exception] == ["streamlit.errors.StreamlitAPIException"]
     assert writes == []
     assert at.session_state["sources"]["unheated"].name == good_name
 
