@@ -42,6 +42,12 @@ def _lookup(table: str, key: str, lang: str) -> str | None:
     return value if value is not None else catalogue(REFERENCE).get(table, {}).get(key)
 
 
+def message(table: str, key: str, lang: str) -> str | None:
+    """The raw message ``key`` of catalogue table ``table`` in ``lang`` (English if untranslated; None if
+    no catalogue has it)."""
+    return _lookup(table, key, lang)
+
+
 def text(key: str, lang: str, **values) -> str:
     """The interface message ``key`` in ``lang`` with ``values`` filled in (English if untranslated)."""
     message = _lookup("messages", key, lang)

@@ -1,8 +1,7 @@
 """Message texts in English and Ukrainian for e-mail, Telegram, webhooks and CAP.
 
-Kept apart from ``heatneed.i18n`` (the app's interface) because these are messages sent to
-people who never open the app; same layout: key -> (English, Ukrainian), placeholders in braces
-identical in both (tested). Numbers are formatted for the language with Babel (``en_GB``,
+The texts live in the ``[alerts]`` table of the message catalogues (``heatneed/locales/<lang>.toml``),
+beside the app's, keyed by message id; placeholders in braces identical in every language (tested). Numbers are formatted for the language with Babel (``en_GB``,
 ``uk_UA``: ``2,540`` / ``2 540``, ``24.3`` / ``24,3``); times are Kyiv time.
 """
 
@@ -14,68 +13,17 @@ import math
 import pandas as pd
 from babel.numbers import format_decimal
 
+from .. import i18n
+
 LOCALES = {"en": "en_GB", "uk": "uk_UA"}
 CAP_LANGUAGES = {"en": "en-GB", "uk": "uk-UA"}
 TIMEZONE = "Europe/Kyiv"
 
-STRINGS: dict[str, tuple[str, str]] = {
-    "level_none": ("none", "немає"),
-    "level_yellow": ("YELLOW", "ЖОВТИЙ"),
-    "level_amber": ("AMBER", "ПОМАРАНЧЕВИЙ"),
-    "level_red": ("RED", "ЧЕРВОНИЙ"),
-    "impact_1": ("minimal", "мінімальний"),
-    "impact_2": ("minor", "незначний"),
-    "impact_3": ("significant", "значний"),
-    "impact_4": ("severe", "тяжкий"),
-    "likelihood_1": ("very low", "дуже низька"),
-    "likelihood_2": ("low", "низька"),
-    "likelihood_3": ("medium", "середня"),
-    "likelihood_4": ("high", "висока"),
-    "event": ("Cold risk in homes without heat", "Ризик холоду в помешканнях без опалення"),
-    "head_alert": ("{level} cold-risk alert: {district}", "{level} рівень ризику холоду: {district}"),
-    "head_update": ("Raised to {level}: {district}", "Підвищено до рівня {level}: {district}"),
-    "head_all_clear": ("All clear: {district}", "Відбій: {district}"),
-    "level_line": ("Level {level} (was {previous}); impact {impact}, likelihood {likelihood}.",
-                   "Рівень {level} (був {previous}); вплив {impact}, імовірність {likelihood}."),
-    "clear_line": ("Level back to none (was {previous}): homes are no longer expected to fall below 12 °C "
-                   "as modelled.",
-                   "Рівень знову «немає» (був {previous}): за моделлю помешкання вже не мають охолонути нижче "
-                   "12 °C."),
-    "lead": ("Unheated homes below 12 °C: {to12}; below 5 °C: {to5} (ensemble median).",
-             "Неопалювані помешкання нижче 12 °C: {to12}; нижче 5 °C: {to5} (медіана ансамблю)."),
-    "in_hours": ("in {hours} h", "через {hours} год"),
-    "already": ("already", "вже"),
-    "never": ("not within {hours} h", "не впродовж {hours} год"),
-    "residents": ("Residents expected below 12 °C: {expected} of {residents} in unheated buildings "
-                  "(probability {p} %).",
-                  "Мешканців, які ймовірно опиняться нижче 12 °C: {expected} з {residents} у неопалюваних "
-                  "будинках (імовірність {p} %)."),
-    "unknown": ("unknown", "невідомо"),
-    "forecast": ("Forecast: {source}, issued {issued} Kyiv time; lead times count from {start}. Data: {state}.",
-                 "Прогноз: {source}, випущено {issued} за київським часом; час відліку від {start}. Дані: {state}."),
-    "state_real": ("field reports and forecast", "польові звіти й прогноз"),
-    "state_stale": ("STALE forecast (the live source failed)", "ЗАСТАРІЛИЙ прогноз (джерело не відповіло)"),
-    "state_illustrative": ("ILLUSTRATIVE scenario, not real data", "ІЛЮСТРАТИВНИЙ сценарій, не реальні дані"),
-    "app": ("App: {url}", "Застосунок: {url}"),
-    "disclaimer": ("Automated estimate — not an official warning.",
-                   "Автоматична оцінка — не офіційне попередження."),
-    "subject": ("heatneed: {count} district alert change(s), highest {level}",
-                "heatneed: змін рівня в районах: {count}, найвищий {level}"),
-    "test_subject": ("heatneed: TEST message", "heatneed: ТЕСТОВЕ повідомлення"),
-    "test_line": ("TEST: sent by `heatneed alerts test` to check this channel; no district alert.",
-                  "ТЕСТ: надіслано `heatneed alerts test` для перевірки каналу; це не сповіщення про район."),
-    "instruction": ("Check on residents of unheated buildings in this district; plan warming places and "
-                    "heaters. See the priority list for details.",
-                    "Перевірте мешканців неопалюваних будинків у районі; сплануйте пункти обігріву й "
-                    "обігрівачі. Подробиці — у пріоритетному списку."),
-    "instruction_clear": ("No action needed on this alert; keep following the priority list.",
-                          "Дій за цим сповіщенням не потрібно; стежте за пріоритетним списком."),
-}
 
 
 def text(key: str, lang: str, **values) -> str:
-    english, ukrainian = STRINGS[key]
-    return (ukrainian if lang == "uk" else english).format(**values)
+    """The alert message ``key`` in ``lang`` (the ``[alerts]`` table of ``heatneed/locales/<lang>.toml``)."""
+    return i18n.message("alerts", key, lang).format(**values)
 
 
 def number(value: float, lang: str, decimals: int = 0) -> str:
@@ -109,9 +57,11 @@ def kyiv_time(iso: str | None, lang: str) -> str:
 
 def data_state(state: str, lang: str) -> str:
     """``real``, ``stale``, ``illustrative`` or ``;``-joined words, in ``lang``."""
-    words = [w.strip() for w in str(state or "real").replace(",", ";").split(";") if w.strip()]
+    # The list's data_state names the embedded inputs ("embedded: districts, forecast; stale"): illustrative.
+    parts = [w.strip() for w in str(state or "real").split(";") if w.strip()]
+    words = ["illustrative" if w.startswith("embedded") else w for w in parts]
     keys = [f"state_{w}" for w in words]
-    return "; ".join(text(k, lang) if k in STRINGS else w for k, w in zip(keys, words))
+    return "; ".join(text(k, lang) if i18n.message("alerts", k, lang) is not None else w for k, w in zip(keys, words))
 
 
 def district_name(facts: dict, lang: str) -> str:

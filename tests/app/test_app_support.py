@@ -236,7 +236,8 @@ def test_every_catalogue_has_every_message_with_the_same_placeholders():
     assert set(i18n.LANGUAGES) >= {"en", "uk"}
     for lang in i18n.LANGUAGES:
         other = i18n.catalogue(lang)
-        for table in ("messages", "severity", "driver", "outage_status", "completeness", "completeness_item", "role"):
+        for table in ("messages", "severity", "driver", "outage_status", "completeness", "completeness_item", "role",
+                      "alerts"):
             assert set(other[table]) == set(english[table]), (lang, table)
             for key, message in english[table].items():
                 assert other[table][key].strip(), (lang, table, key)
