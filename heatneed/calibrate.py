@@ -444,7 +444,6 @@ def fit_two_node(episodes: list[Episode], settings: CalibrateSettings) -> TwoNod
     bounded linear least squares (``lsq_linear``) for each pair.
     """
     s = settings
-    y = np.concatenate([ep.indoor_c for ep in episodes])
     n_eps = len(episodes)
 
     def design(log_taus):

@@ -20,7 +20,6 @@ import pandas as pd
 
 from . import physics, risk
 from .config import ModelParams
-from .errors import InputError, located
 from .planning import NeedsParams, needs_params  # noqa: F401  (re-exported)
 
 DAY_HOURS = 24.0

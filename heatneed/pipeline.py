@@ -747,7 +747,6 @@ def rank(inputs: Inputs, p: ModelParams, *, sensitivity: bool = False, scheduler
                            columns=list(METRIC_COLUMNS + (SENSITIVITY_COLUMNS if sensitivity else ())))
     detail = score_detail(a, metrics, p, forecast=forecast, cooling=cooling, dt=dt, times=times, scheduler=scheduler,
                           fused=use_fused(forecast["temp_c"].size))
-    covered = float(dt.sum())  # [h] modelled: less than the horizon for a short forecast
     if covered < p.horizon_hours:  # every row says the list stands on a short forecast
         detail["completeness"] += f"; forecast covers only {covered:g} of {p.horizon_hours:g} h"
     power_on = None

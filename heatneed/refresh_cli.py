@@ -127,7 +127,7 @@ def cmd_history(args) -> int:
     return EXIT_OK
 
 
-def _when(series) -> "pd.Series":
+def _when(series):
     return series.dt.strftime("%Y-%m-%d %H:%M")
 
 
@@ -173,7 +173,7 @@ def risk_trend(frame) -> str:
     table.insert(0, "district", names.reindex(table.index))
     table.insert(0, "rank", latest["rank"].reindex(table.index).astype("Int64"))
     table["change"] = change.map(lambda v: "" if v != v else f"{v:+.1f}")
-    lines = [f"risk score (0–10) per published run (UTC), oldest left; rank as of the latest run",
+    lines = ["risk score (0–10) per published run (UTC), oldest left; rank as of the latest run",
              table.to_string(index=False, na_rep="–")]
     if runs["stale"].any():
         lines.append("* forecast from a stale snapshot (the live source had failed)")

@@ -309,7 +309,7 @@ def _yasno_slots(items, path: str, problems: _Problems) -> list[tuple] | None:
     if not isinstance(items, list):
         problems.add(path, "must be a list of {start, end, type}")
         return None
-    out, ok, last_end = [], True, None
+    out, ok = [], True
     for i, slot in enumerate(items):
         where = f"{path}[{i}]"
         if not isinstance(slot, dict):
