@@ -96,8 +96,6 @@ def cmd_refresh(args) -> int:
 
 
 def cmd_history(args) -> int:
-    import pandas as pd
-
     from . import store
     from .config import load_config
     from .errors import InputError
