@@ -546,8 +546,7 @@ def _migrate(con: sqlite3.Connection, path: Path) -> None:
     existing = {row[1] for row in con.execute("PRAGMA table_info(district_runs)")}
     if version == SCHEMA_VERSION and set(DISTRICT_COLUMNS) <= existing:
         return
-    con.execute("BEGIN IMMEDIATE")
-    try:
+    with transaction(con):
         for statement in _SCHEMA:
             con.execute(statement)
         existing = {row[1] for row in con.execute("PRAGMA table_info(district_runs)")}
@@ -555,14 +554,29 @@ def _migrate(con: sqlite3.Connection, path: Path) -> None:
         for col in added:
             con.execute(f"ALTER TABLE district_runs ADD COLUMN {col} {_SQL_TYPES[PRIORITY_DTYPES[col]]}")
         con.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+    if version and (added or version < SCHEMA_VERSION):
+        log.warning("history %s migrated from schema version %d to %d%s", path, version, SCHEMA_VERSION,
+                    f" (columns added: {', '.join(added)})" if added else "")
+
+
+@contextlib.contextmanager
+def transaction(con: sqlite3.Connection):
+    """``BEGIN IMMEDIATE`` … ``COMMIT`` on an autocommit connection (``isolation_level=None``);
+    ``ROLLBACK`` if anything in the block raises. Every write to ``history.sqlite`` goes through it."""
+    con.execute("BEGIN IMMEDIATE")
+    try:
+        yield con
         con.execute("COMMIT")
     except BaseException:
         if con.in_transaction:
             con.execute("ROLLBACK")
         raise
-    if version and (added or version < SCHEMA_VERSION):
-        log.warning("history %s migrated from schema version %d to %d%s", path, version, SCHEMA_VERSION,
-                    f" (columns added: {', '.join(added)})" if added else "")
+
+
+def history_connection(output_dir) -> sqlite3.Connection:
+    """A write connection to ``DIR/history.sqlite``: WAL, schema checked and migrated (the alert tables
+    of ``heatneed.alerts.state`` live in the same file)."""
+    return _write_connection(Path(output_dir))
 
 
 def _write_connection(output_dir: Path) -> sqlite3.Connection:
@@ -594,26 +608,21 @@ def record_run(output_dir, manifest: dict, priority: pd.DataFrame) -> bool:
     forecast = manifest.get("forecast", {})
     con = _write_connection(output_dir)
     try:
-        con.execute("BEGIN IMMEDIATE")
-        cur = con.execute(
-            "INSERT OR IGNORE INTO runs (run_id, published_at, forecast_issued_at, forecast_source, stale, "
-            "stale_age_hours, data_as_of, districts, heatneed_version, manifest) VALUES (?,?,?,?,?,?,?,?,?,?)",
-            (manifest["run_id"], manifest["published_at"], forecast.get("issued_at"), forecast.get("source"),
-             int(bool(forecast.get("stale"))), forecast.get("stale_age_hours"), manifest.get("data_as_of"),
-             len(priority), manifest.get("heatneed_version"), json.dumps(manifest, ensure_ascii=False)))
-        added = cur.rowcount == 1
-        if added:
-            rows = [[manifest["run_id"]] + [_sql_value(v) for v in row]
-                    for row in priority.reindex(columns=DISTRICT_COLUMNS).itertuples(index=False)]
-            marks = ",".join("?" * (len(DISTRICT_COLUMNS) + 1))
-            con.executemany(f"INSERT INTO district_runs (run_id, {', '.join(DISTRICT_COLUMNS)}) "
-                            f"VALUES ({marks})", rows)
-        con.execute("COMMIT")
+        with transaction(con):
+            cur = con.execute(
+                "INSERT OR IGNORE INTO runs (run_id, published_at, forecast_issued_at, forecast_source, stale, "
+                "stale_age_hours, data_as_of, districts, heatneed_version, manifest) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                (manifest["run_id"], manifest["published_at"], forecast.get("issued_at"), forecast.get("source"),
+                 int(bool(forecast.get("stale"))), forecast.get("stale_age_hours"), manifest.get("data_as_of"),
+                 len(priority), manifest.get("heatneed_version"), json.dumps(manifest, ensure_ascii=False)))
+            added = cur.rowcount == 1
+            if added:
+                rows = [[manifest["run_id"]] + [_sql_value(v) for v in row]
+                        for row in priority.reindex(columns=DISTRICT_COLUMNS).itertuples(index=False)]
+                marks = ",".join("?" * (len(DISTRICT_COLUMNS) + 1))
+                con.executemany(f"INSERT INTO district_runs (run_id, {', '.join(DISTRICT_COLUMNS)}) "
+                                f"VALUES ({marks})", rows)
         return added
-    except BaseException:
-        if con.in_transaction:
-            con.execute("ROLLBACK")
-        raise
     finally:
         con.close()
 

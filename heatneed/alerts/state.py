@@ -24,10 +24,11 @@ from pathlib import Path
 
 import pandas as pd
 
+from .. import store
 from ..errors import InputError, SourceError
 from .levels import LEVEL_RANK
 
-HISTORY_FILE = "history.sqlite"  # the refresh's history database (heatneed.store.HISTORY_FILE)
+HISTORY_FILE = store.HISTORY_FILE  # the refresh's history database
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS alert_runs (
@@ -112,12 +113,10 @@ def decide(previous: str, episode_high: str | None, level: str) -> str | None:
 
 
 def connect(output_dir) -> sqlite3.Connection:
-    """A write connection to ``DIR/history.sqlite`` (WAL) with the alert tables."""
-    path = Path(output_dir) / HISTORY_FILE
-    path.parent.mkdir(parents=True, exist_ok=True)
-    con = sqlite3.connect(path, timeout=30, isolation_level=None)
-    con.execute("PRAGMA journal_mode=WAL")
-    con.execute("PRAGMA synchronous=FULL")
+    """A write connection to ``DIR/history.sqlite`` (the store's: WAL, schema version checked and
+    migrated) with the alert tables."""
+    Path(output_dir).mkdir(parents=True, exist_ok=True)
+    con = store.history_connection(output_dir)
     con.executescript(SCHEMA)
     return con
 
@@ -132,59 +131,53 @@ def apply_run(output_dir, run_id: str, sent: str, levels: pd.DataFrame, facts: d
     """
     con = connect(output_dir)
     try:
-        con.execute("BEGIN IMMEDIATE")
-        if con.execute("SELECT 1 FROM alert_runs WHERE run_id = ?", (run_id,)).fetchone():
-            con.execute("ROLLBACK")
-            return None
-        con.execute("INSERT INTO alert_runs VALUES (?,?,?)", (run_id, sent, now))
-        state = {row[0]: row[1:] for row in con.execute(
-            "SELECT district_code, level, episode_high, episode_id, since_run_id FROM alert_state")}
-        events = []
-        for code, row in levels.iterrows():
-            level, assessed = str(row["level"]), bool(row["assessed"])
-            con.execute("INSERT INTO alert_levels VALUES (?,?,?,?,?,?)",
-                        (run_id, code, level, int(row["impact"]), int(row["likelihood"]), int(assessed)))
-            previous, high, episode, since = state.get(code, ("none", None, None, None))
-            kind = decide(previous, high, level)
-            if kind is not None:
-                identifier = f"heatneed-{run_id}-{code}"
-                refs = () if kind == "alert" else tuple(
-                    f"{sender},{ident},{at}" for ident, at in con.execute(
-                        "SELECT identifier, sent FROM alert_events WHERE episode_id = ? ORDER BY event_id",
-                        (episode,)))
-                event = Event(run_id, code, kind, level, previous, identifier, sent, refs, facts.get(code, {}))
-                cur = con.execute(
-                    "INSERT INTO alert_events (run_id, district_code, kind, level, previous_level, episode_id, "
-                    "identifier, sent, refs, facts) VALUES (?,?,?,?,?,?,?,?,?,?)",
-                    (run_id, code, kind, level, previous, episode, identifier, sent, " ".join(refs),
-                     json.dumps(event.facts, ensure_ascii=False, default=str)))
-                event_id = cur.lastrowid
-                if kind == "alert":
-                    episode = event_id
-                    con.execute("UPDATE alert_events SET episode_id = ? WHERE event_id = ?", (event_id, event_id))
-                events.append(Event(**{**event.__dict__, "event_id": event_id}))
-            if level == "none":
-                new_high, new_episode, new_since = None, None, None
-            elif previous == "none" or high is None:
-                new_high, new_episode, new_since = level, episode, run_id
-            else:
-                new_high = level if LEVEL_RANK[level] > LEVEL_RANK[high] else high
-                new_episode, new_since = episode, since
-            reset_ack = level == "none" or kind is not None  # a new notification needs a new ack
-            con.execute(
-                "INSERT INTO alert_state (district_code, level, assessed, episode_high, episode_id, since_run_id, "
-                "last_run_id, updated_at) VALUES (?,?,?,?,?,?,?,?) ON CONFLICT (district_code) DO UPDATE SET "
-                "level = excluded.level, assessed = excluded.assessed, episode_high = excluded.episode_high, "
-                "episode_id = excluded.episode_id, since_run_id = excluded.since_run_id, "
-                "last_run_id = excluded.last_run_id, updated_at = excluded.updated_at"
-                + (", acked_at = NULL, acked_by = NULL, acked_level = NULL" if reset_ack else ""),
-                (code, level, int(assessed), new_high, new_episode, new_since, run_id, now))
-        con.execute("COMMIT")
+        with store.transaction(con):
+            if con.execute("SELECT 1 FROM alert_runs WHERE run_id = ?", (run_id,)).fetchone():
+                return None
+            con.execute("INSERT INTO alert_runs VALUES (?,?,?)", (run_id, sent, now))
+            state = {row[0]: row[1:] for row in con.execute(
+                "SELECT district_code, level, episode_high, episode_id, since_run_id FROM alert_state")}
+            events = []
+            for code, row in levels.iterrows():
+                level, assessed = str(row["level"]), bool(row["assessed"])
+                con.execute("INSERT INTO alert_levels VALUES (?,?,?,?,?,?)",
+                            (run_id, code, level, int(row["impact"]), int(row["likelihood"]), int(assessed)))
+                previous, high, episode, since = state.get(code, ("none", None, None, None))
+                kind = decide(previous, high, level)
+                if kind is not None:
+                    identifier = f"heatneed-{run_id}-{code}"
+                    refs = () if kind == "alert" else tuple(
+                        f"{sender},{ident},{at}" for ident, at in con.execute(
+                            "SELECT identifier, sent FROM alert_events WHERE episode_id = ? ORDER BY event_id",
+                            (episode,)))
+                    event = Event(run_id, code, kind, level, previous, identifier, sent, refs, facts.get(code, {}))
+                    cur = con.execute(
+                        "INSERT INTO alert_events (run_id, district_code, kind, level, previous_level, episode_id, "
+                        "identifier, sent, refs, facts) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                        (run_id, code, kind, level, previous, episode, identifier, sent, " ".join(refs),
+                         json.dumps(event.facts, ensure_ascii=False, default=str)))
+                    event_id = cur.lastrowid
+                    if kind == "alert":
+                        episode = event_id
+                        con.execute("UPDATE alert_events SET episode_id = ? WHERE event_id = ?", (event_id, event_id))
+                    events.append(Event(**{**event.__dict__, "event_id": event_id}))
+                if level == "none":
+                    new_high, new_episode, new_since = None, None, None
+                elif previous == "none" or high is None:
+                    new_high, new_episode, new_since = level, episode, run_id
+                else:
+                    new_high = level if LEVEL_RANK[level] > LEVEL_RANK[high] else high
+                    new_episode, new_since = episode, since
+                reset_ack = level == "none" or kind is not None  # a new notification needs a new ack
+                con.execute(
+                    "INSERT INTO alert_state (district_code, level, assessed, episode_high, episode_id, since_run_id, "
+                    "last_run_id, updated_at) VALUES (?,?,?,?,?,?,?,?) ON CONFLICT (district_code) DO UPDATE SET "
+                    "level = excluded.level, assessed = excluded.assessed, episode_high = excluded.episode_high, "
+                    "episode_id = excluded.episode_id, since_run_id = excluded.since_run_id, "
+                    "last_run_id = excluded.last_run_id, updated_at = excluded.updated_at"
+                    + (", acked_at = NULL, acked_by = NULL, acked_level = NULL" if reset_ack else ""),
+                    (code, level, int(assessed), new_high, new_episode, new_since, run_id, now))
         return events
-    except BaseException:
-        if con.in_transaction:
-            con.execute("ROLLBACK")
-        raise
     finally:
         con.close()
 
@@ -245,16 +238,12 @@ def ack(output_dir, district_code: str, by: str, now: str) -> str:
     """Acknowledge a district's active alert; returns its level. InputError when none is active."""
     con = connect(output_dir)
     try:
-        con.execute("BEGIN IMMEDIATE")
-        row = con.execute("SELECT level FROM alert_state WHERE district_code = ?", (district_code,)).fetchone()
-        if row is None or row[0] == "none":
-            con.execute("ROLLBACK")
-            raise InputError(f"district {district_code} has no active alert to acknowledge")
-        con.execute("UPDATE alert_state SET acked_at = ?, acked_by = ?, acked_level = level "
-                    "WHERE district_code = ?", (now, by, district_code))
-        con.execute("COMMIT")
+        with store.transaction(con):
+            row = con.execute("SELECT level FROM alert_state WHERE district_code = ?", (district_code,)).fetchone()
+            if row is None or row[0] == "none":
+                raise InputError(f"district {district_code} has no active alert to acknowledge")
+            con.execute("UPDATE alert_state SET acked_at = ?, acked_by = ?, acked_level = level "
+                        "WHERE district_code = ?", (now, by, district_code))
         return row[0]
     finally:
-        if con.in_transaction:
-            con.execute("ROLLBACK")
         con.close()
