@@ -70,6 +70,7 @@ def assemble_inputs(config: dict, *, horizon_hours: float, districts=None, unhea
     with applied(config):  # the [inputs] limits of the config for every reader
         inputs = load_inputs(districts, unheated, outages, forecast, scenario, outage_schedule=schedule,
                              district_queues=queues, schedule_settings=settings)
+    warming_sites = warming_sites or section.get("warming_sites")  # [inputs]: resolved by load_config
     if warming_sites:
         from .warming_sites import attach
 

@@ -164,12 +164,8 @@ def needs_request(args, config):
     import pandas as pd
 
     from .needs import Scenario, needs_params
-    from .warming_sites import configured_path
 
     needs_params(config, args.config or "config")  # a bad [needs] table stops the run at once
-    if not args.warming_sites:
-        configured = configured_path(config, args.config)
-        args.warming_sites = str(configured) if configured else None
     for flag in ("needs_out", "what_if_out"):
         path = getattr(args, flag)
         if path and not str(path).lower().endswith(".csv"):

@@ -30,6 +30,8 @@ OPTIONAL = "optional"  # table of defaults.toml declaring keys without a default
 
 
 #: Gains [K] derived from the one heat-loss coefficient: field -> power field [W] (g = Q / H).
+#: ``[inputs]`` keys that name files: read relative to the config file that gives them.
+INPUT_PATHS = ("warming_sites", "outage_schedule", "district_queues")
 #: Command-line flags for model parameters: flag -> (``ModelParams`` field, help). The CLI adds each
 #: default from ``defaults.toml`` to the help; the app's "equivalent command" uses the same flags.
 MODEL_FLAGS = {
@@ -337,9 +339,9 @@ def load_config(path: str | Path | None = None) -> dict:
     doc.pop(OPTIONAL, None)
     if path is not None:
         user = _read_toml(Path(path))
-        for key in ("outage_schedule", "district_queues"):  # [inputs] paths: relative to the config file
+        for key in INPUT_PATHS:  # [inputs] paths: relative to the config file
             value = (user.get("inputs") or {}).get(key)
-            if isinstance(value, str):
+            if isinstance(value, str) and value.strip():
                 user["inputs"][key] = str(Path(path).resolve().parent / Path(value).expanduser())
         problems = check_against_schema(user, path)
         for section, check in SECTION_CHECKS.items():

@@ -72,7 +72,6 @@ def cmd_refresh(args) -> int:
     from .config import load_config, params_from_flags
     from .distributed import scheduler_address
     from .refresh import RefreshSettings, refresh
-    from .warming_sites import configured_path
 
     configure_logging(args.log_level)
     config = load_config(args.config)
@@ -82,7 +81,7 @@ def cmd_refresh(args) -> int:
         unheated=args.unheated, outages=args.outages, forecast=args.forecast,
         outage_schedule=args.outage_schedule, district_queues=args.district_queues,
         forecast_source=args.forecast_source, wait=args.wait,
-        warming_sites=args.warming_sites or configured_path(config, args.config),
+        warming_sites=args.warming_sites,
         max_snapshot_age_hours=args.max_snapshot_age_hours)
     alert_settings = AlertSettings.from_config(config, args.config)  # a bad [alerts] table: exit 2 now
     try:

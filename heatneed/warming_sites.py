@@ -169,17 +169,6 @@ def with_site_capacity(inputs, sites: pd.DataFrame):
     return dataclasses.replace(inputs, districts=districts)
 
 
-def configured_path(config: dict, config_path=None) -> Path | None:
-    """``[inputs] warming_sites`` of the config (relative to the config file), or None."""
-    value = config.get("inputs", {}).get("warming_sites")
-    if value is None:
-        return None
-    if not isinstance(value, str) or not value.strip():
-        raise InputError(located(config_path or "config", "[inputs] warming_sites must be a path in quotes"))
-    base = Path(config_path).resolve().parent if config_path else Path.cwd()
-    return base / Path(value).expanduser()
-
-
 def attach(inputs, source, config: dict | None = None, name: str | None = None):
     """``inputs`` with the warming sites of ``source`` (path or bytes): validated against the
     registry, their usable capacity replacing the registry's ``warming_places``, and the file's
