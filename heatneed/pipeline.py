@@ -606,17 +606,31 @@ def _band_hours_of(forecast: xr.Dataset, cooling: np.ndarray, dt: np.ndarray, p:
                    scheduler: str | None, fused: bool | None = None) -> np.ndarray:
     """``_band_hours`` of a forecast Dataset: in process, or chunk by chunk on dask (as ``rank``,
     with the kernel ``fused`` that ``rank`` chose for the whole forecast)."""
+    fused = use_fused(forecast["temp_c"].size) if fused is None else fused
+    values, _ = _run_kernel(forecast, cooling, dt, p, fused=fused, scheduler=scheduler)
+    return values[:, [METRIC_COLUMNS.index(c) for c in risk.BAND_HOURS]]
+
+
+def _run_kernel(forecast: xr.Dataset, cooling: np.ndarray, dt: np.ndarray, p: ModelParams, *, fused: bool,
+                scheduler: str | None = None, sensitivity: bool = False, power: np.ndarray | None = None,
+                keep_indoor: bool = False):
+    """``district_metrics`` over a forecast Dataset: chunk by chunk on dask when it is lazy or a
+    ``scheduler`` is given, else in process on ``THREADS`` threads. Returns ``(values, indoor)``:
+    indoor temperatures (district, member, time+1) [°C] when ``keep_indoor`` (a lazy DataArray on
+    dask, an array in process), else None in process."""
     if scheduler or forecast["temp_c"].chunks is not None:
         from . import distributed
 
-        values, _ = distributed.district_metrics(
-            forecast, cooling, dt, p, kernel=district_metrics, indoor_kernel=indoor_temperatures,
-            columns=len(METRIC_COLUMNS), fused=use_fused(forecast["temp_c"].size) if fused is None else fused,
-            scheduler=scheduler)
-        return values[:, [METRIC_COLUMNS.index(c) for c in risk.BAND_HOURS]]
+        columns = len(METRIC_COLUMNS) + (len(SENSITIVITY_COLUMNS) if sensitivity else 0)
+        return distributed.district_metrics(
+            forecast, cooling, dt, p, kernel=district_metrics, indoor_kernel=indoor_temperatures, columns=columns,
+            fused=fused, sensitivity=sensitivity, scheduler=scheduler, power=power)
     temp = forecast["temp_c"].transpose("district", "time", "member").values
     wind = forecast["wind_kmh"].transpose("district", "time", "member").values
-    return _band_hours(temp, wind, cooling, dt, p)
+    indoor = indoor_buffer(temp.shape, fused) if keep_indoor else None
+    values = district_metrics(temp, wind, cooling, dt, p, sensitivity=sensitivity, indoor_out=indoor,
+                              threads=THREADS, fused=fused, power=power)
+    return values, indoor
 
 
 def _scores(a: pd.DataFrame, metrics: pd.DataFrame, forecast: xr.Dataset | None, cooling: np.ndarray | None,
@@ -726,27 +740,17 @@ def rank(inputs: Inputs, p: ModelParams, *, sensitivity: bool = False, scheduler
     power, power_notes = _hourly_power(inputs, a, boundaries, dt)
     cooling = cooling_inputs(a, times)
     coords = {"district": a.index.values, "member": forecast["member"].values, "time": boundaries.values}
-    if scheduler or forecast["temp_c"].chunks is not None:
-        from . import distributed
-
-        columns = len(METRIC_COLUMNS) + (len(SENSITIVITY_COLUMNS) if sensitivity else 0)
-        values, indoor_c = distributed.district_metrics(
-            forecast, cooling, dt, p, kernel=district_metrics, indoor_kernel=indoor_temperatures, columns=columns,
-            fused=use_fused(forecast["temp_c"].size), sensitivity=sensitivity, scheduler=scheduler,
-            power=power)
-        indoor_c = indoor_c.assign_coords(coords)
+    fused = use_fused(forecast["temp_c"].size)  # chosen once for the whole forecast
+    values, indoor = _run_kernel(forecast, cooling, dt, p, fused=fused, scheduler=scheduler, sensitivity=sensitivity,
+                                 power=power, keep_indoor=True)
+    if isinstance(indoor, xr.DataArray):  # lazy, from the dask chunks
+        indoor_c = indoor.assign_coords(coords)
     else:
-        temp = forecast["temp_c"].transpose("district", "time", "member").values
-        wind = forecast["wind_kmh"].transpose("district", "time", "member").values
-        fused = use_fused(temp.size)
-        indoor = indoor_buffer(temp.shape, fused)
-        values = district_metrics(temp, wind, cooling, dt, p, sensitivity=sensitivity, indoor_out=indoor,
-                                  threads=THREADS, fused=fused, power=power)
         indoor_c = xr.DataArray(indoor, dims=("district", "member", "time"), coords=coords, attrs={"units": "degC"})
     metrics = pd.DataFrame(values, index=a.index,
                            columns=list(METRIC_COLUMNS + (SENSITIVITY_COLUMNS if sensitivity else ())))
     detail = score_detail(a, metrics, p, forecast=forecast, cooling=cooling, dt=dt, times=times, scheduler=scheduler,
-                          fused=use_fused(forecast["temp_c"].size))
+                          fused=fused)
     if covered < p.horizon_hours:  # every row says the list stands on a short forecast
         detail["completeness"] += f"; forecast covers only {covered:g} of {p.horizon_hours:g} h"
     power_on = None
