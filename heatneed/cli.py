@@ -64,8 +64,13 @@ def build_parser() -> argparse.ArgumentParser:
                           description="Rank districts and write the priority list (columns: README, "
                                       "'Priority list').")
     add_input_flags(rank)
-    rank.add_argument("--out", metavar="FILE", help="output .csv or .parquet (default: CSV on stdout)")
+    rank.add_argument("--out", metavar="FILE",
+                      help="output .csv, .parquet or .xlsx (list + provenance sheets; default: CSV on stdout); "
+                           "'{name}' in FILE becomes the app's download name without suffix, "
+                           "heatneed-priority_<issue time>_<settings hash>, e.g. --out 'lists/{name}.xlsx'")
     rank.add_argument("--hxl", action="store_true", help="add the HXL hashtag row under the header (CSV)")
+    rank.add_argument("--excel-uk", action="store_true",
+                      help="CSV for Excel in Ukrainian: ';', UTF-8 BOM, decimal comma, Ukrainian headers and labels")
     needs = rank.add_argument_group("needs (planning figures: [needs] in heatneed/defaults.toml)")
     needs.add_argument("--needs-out", metavar="FILE.csv",
                        help="also write the needs per district plus a totals row (warming-place shortfall, "
@@ -126,18 +131,21 @@ def cmd_rank(args) -> int:
     from . import pipeline
     from .config import load_config
     from .distributed import scheduler_address
-    from .export import format_for, priority_bytes, write_atomic
+    from .export import export_bytes, format_for, output_path, write_atomic
 
     fmt = format_for(args.out) if args.out else "csv"
     if args.hxl and fmt != "csv":
         raise InputError("--hxl needs a .csv output")
+    if args.excel_uk and (fmt != "csv" or args.hxl):
+        raise InputError("--excel-uk needs a .csv output and no --hxl")
+    kind = "excel-uk" if args.excel_uk else "hxl" if args.hxl else fmt
     config = load_config(args.config)
     params = params_from(args, config)
     what_if = needs_request(args, config)
     inputs = inputs_from(args, config, params)
     result = pipeline.rank(inputs, params, scheduler=scheduler_address(args.dask_scheduler, config),
                            stale_after_hours=config["forecast"]["stale_after_hours"])
-    data = priority_bytes(result.priority, fmt, hxl=args.hxl)
+    data, out = export_bytes(result, kind), output_path(args.out, result, kind) if args.out else None
     extra = needs_outputs(args, config, result, what_if)  # computed whole before anything is written
     for path, content in extra.items():
         write_atomic(path, content)
@@ -149,10 +157,10 @@ def cmd_rank(args) -> int:
                  else ""), file=sys.stderr)
     for note in notes_of(result):
         print(f"heatneed: note: {note}", file=sys.stderr)
-    if args.out:
-        write_atomic(args.out, data)
+    if out:
+        write_atomic(out, data)
         print(f"heatneed: ranked {len(result.priority)} districts, forecast issued "
-              f"{result.forecast.attrs.get('issued_at')}{stale} -> {args.out}", file=sys.stderr)
+              f"{result.forecast.attrs.get('issued_at')}{stale} -> {out}", file=sys.stderr)
     else:
         sys.stdout.buffer.write(data)
         sys.stdout.flush()

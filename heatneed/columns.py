@@ -32,6 +32,12 @@ class Column:
         """printf-style format for the app's number columns."""
         return f"%.{self.decimals}f" if self.decimals is not None else None
 
+    @property
+    def export_label(self) -> str:
+        """i18n message id of its header in translated exports (the "CSV for Excel (Ukrainian)"):
+        the app's label, else ``xcol_<name>``."""
+        return self.label or f"xcol_{self.name}"
+
 
 PRIORITY = (
     Column("rank", "int64", "#priority", "col_rank", width="small"),
