@@ -221,7 +221,9 @@ class Provenance:
 
 
 def _settings_dict(params) -> dict:
-    return {k: list(v) if isinstance(v, tuple) else v for k, v in dataclasses.asdict(params).items()}
+    """Settings (``ModelParams`` or its dict) as plain values: tuples as lists, as in JSON."""
+    values = params if isinstance(params, dict) else dataclasses.asdict(params)
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in values.items()}
 
 
 def provenance_of(result, edits: tuple[Edit, ...] = ()) -> Provenance:
@@ -248,7 +250,7 @@ def provenance_of_published(manifest: dict) -> Provenance:
     return Provenance(str(forecast.get("source") or ""), str(forecast.get("issued_at") or ""),
                       str(manifest.get("data_as_of") or ""), str(state.get("label") or ""),
                       tuple(state.get("embedded") or ()), bool(forecast.get("stale") or state.get("stale")),
-                      state.get("stale_after_hours"), dict(manifest.get("params") or {}),
+                      state.get("stale_after_hours"), _settings_dict(manifest.get("params") or {}),
                       _settings_dict(default_params()), inputs, (), str(manifest.get("heatneed_version") or ""))
 
 
