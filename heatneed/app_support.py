@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 import pydeck as pdk
 
-from . import columns, i18n, pipeline, risk, store
+from . import columns, export, i18n, pipeline, risk, store
 from .config import DEFAULTS_FILE, ModelParams
 from .datastate import DataState, data_state
 # The district's hour-by-hour series come from the library: the app draws them, never computes physics.
@@ -697,15 +697,18 @@ def severity_legend(labels, lang: str) -> alt.Chart:
 
 # --------------------------------------------------------------------------- export
 
-def export_file_name(issued_at: str, hxl: bool) -> str:
-    """``heatneed-priority_2026-02-01T0000Z.csv`` (``_hxl`` added): named by forecast issue time."""
-    try:
-        issued = pd.Timestamp(issued_at)
-        issued = issued.tz_localize("UTC") if issued.tzinfo is None else issued.tz_convert("UTC")  # naive = UTC
-        stamp = issued.strftime("%Y-%m-%dT%H%MZ")
-    except (TypeError, ValueError):  # no or unreadable issue time; never text from a file in a name
-        stamp = "unknown-issue-time"
-    return f"heatneed-priority_{stamp}{'_hxl' if hxl else ''}.csv"
+def report_edits(base: Inputs, current: Inputs) -> tuple:
+    """The report cells edited in the app (``export.Edit``: district, column, before -> after): the
+    editor's table of the inputs before the edits against the inputs in use."""
+    return export.edit_log(editable_reports(base), editable_reports(current))
+
+
+def listing_provenance(listing: Listing, edits: tuple = ()) -> export.Provenance:
+    """What a shown list stands on, for the XLSX's provenance sheet and the export names: the
+    ranking here with the app's ``edits``, or the published run's manifest."""
+    if listing.result is not None:
+        return export.provenance_of(listing.result, edits)
+    return export.provenance_of_published(listing.published.manifest)
 
 
 def priority_column_config(column_config, t) -> dict:

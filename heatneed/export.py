@@ -220,6 +220,10 @@ class Provenance:
     version: str = __version__
 
 
+#: The order of input files in the provenance (whatever order they were given in).
+INPUT_ROLES = ("districts", "unheated", "outages", "forecast", "warming_sites", "outage_schedule", "district_queues")
+
+
 def _settings_dict(params) -> dict:
     """Settings (``ModelParams`` or its dict) as plain values: tuples as lists, as in JSON."""
     values = params if isinstance(params, dict) else dataclasses.asdict(params)
@@ -232,7 +236,8 @@ def provenance_of(result, edits: tuple[Edit, ...] = ()) -> Provenance:
     from .pipeline import data_as_of
 
     state, attrs, inputs = result.data_state, result.forecast.attrs, result.inputs
-    roles = list(dict.fromkeys([*inputs.files, *inputs.hashes]))
+    given = set(inputs.files) | set(inputs.hashes)
+    roles = [r for r in INPUT_ROLES if r in given] + sorted(given - set(INPUT_ROLES))
     return Provenance(str(attrs.get("source") or ""), str(attrs.get("issued_at") or ""), data_as_of(inputs),
                       state.label(), tuple(state.embedded), state.stale, state.stale_after_hours,
                       _settings_dict(result.params), _settings_dict(default_params()),
@@ -245,8 +250,9 @@ def provenance_of_published(manifest: dict) -> Provenance:
     from .config import default_params
 
     forecast, state = manifest.get("forecast") or {}, manifest.get("data_state") or {}
-    inputs = {role: (str(v.get("file") or ""), str(v.get("sha256") or ""))
-              for role, v in (manifest.get("inputs") or {}).items()}
+    given = manifest.get("inputs") or {}
+    inputs = {role: (str(given[role].get("file") or ""), str(given[role].get("sha256") or ""))
+              for role in [r for r in INPUT_ROLES if r in given] + sorted(set(given) - set(INPUT_ROLES))}
     return Provenance(str(forecast.get("source") or ""), str(forecast.get("issued_at") or ""),
                       str(manifest.get("data_as_of") or ""), str(state.get("label") or ""),
                       tuple(state.get("embedded") or ()), bool(forecast.get("stale") or state.get("stale")),

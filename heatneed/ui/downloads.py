@@ -1,16 +1,45 @@
-"""The list's downloads: the same bytes the command line writes."""
+"""The list's downloads: the same bytes the command line writes (``heatneed.export``).
+
+Plain and HXL CSV (``rank --out F.csv [--hxl]``), the Excel workbook with its provenance sheet
+(``rank --out F.xlsx``) and the "CSV for Excel (Ukrainian)" (``rank --excel-uk --out F.csv``). Every
+name is ``export.export_file_name``: the forecast issue time and a short hash of the settings,
+the input files and the edits made here. The workbook and the Ukrainian CSV are made when their
+button is clicked (Streamlit's deferred download), so a re-rank never waits for them.
+"""
 
 from __future__ import annotations
 
 import streamlit as st
 
 from heatneed import app_support as support
-from heatneed.ui.state import t
+from heatneed import export
+from heatneed.ui import state
+from heatneed.ui.state import ss, t
+
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def edits_in_use(shown) -> tuple:
+    """The report cells edited in the app that the shown (model) list uses."""
+    if shown.result is None or not (ss.get("edits") and ss.edits[0] == ss.generation):
+        return ()
+    return support.report_edits(state.inputs_of(ss.sources), shown.result.inputs)
 
 
 def render(shown, lang: str) -> None:
-    d1, d2 = st.columns(2)
-    d1.download_button(t("download_csv"), shown.csv, support.export_file_name(shown.issued_at, False), "text/csv",
+    prov = support.listing_provenance(shown, edits_in_use(shown))
+    digest = export.settings_digest(prov)
+
+    def name(kind: str) -> str:
+        return export.export_file_name(shown.issued_at, digest, kind)
+
+    priority = shown.priority
+    d1, d2, d3, d4 = st.columns(4)
+    d1.download_button(t("download_csv"), shown.csv, name("csv"), "text/csv",
                        key="download_csv", help=t("download_help"), on_click="ignore")
-    d2.download_button(t("download_hxl"), shown.hxl, support.export_file_name(shown.issued_at, True), "text/csv",
+    d2.download_button(t("download_hxl"), shown.hxl, name("hxl"), "text/csv",
                        key="download_hxl", help=t("download_help"), on_click="ignore")
+    d3.download_button(t("download_xlsx"), lambda: export.xlsx_bytes(priority, prov), name("xlsx"), XLSX_MIME,
+                       key="download_xlsx", help=t("download_xlsx_help"), on_click="ignore")
+    d4.download_button(t("download_excel_uk"), lambda: export.excel_uk_bytes(priority), name("excel-uk"),
+                       "text/csv", key="download_excel_uk", help=t("download_excel_uk_help"), on_click="ignore")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import socket
 from pathlib import Path
 
@@ -106,7 +107,7 @@ def test_forecast_upload_in_other_formats_is_used_and_named(app, cli, tmp_path, 
     assert cli("rank", "--forecast", path, "--out", out).returncode == 0
     csv = downloaded(at, "download_csv")
     assert csv.content == out.read_bytes()
-    assert csv.filename == f"heatneed-priority_{issued}.csv"
+    assert re.fullmatch(rf"heatneed-priority_{issued}_[0-9a-f]{{8}}\.csv", csv.filename)
 
 
 def test_text_from_an_upload_is_never_rendered_as_markdown(app):
@@ -138,7 +139,7 @@ def test_download_is_byte_identical_to_the_cli(app, cli, tmp_path):
     assert cli("rank", "--out", out).returncode == 0
     plain = downloaded(at, "download_csv")
     assert plain.content == out.read_bytes()
-    assert plain.filename == "heatneed-priority_2026-02-01T0000Z.csv"
+    assert re.fullmatch(r"heatneed-priority_2026-02-01T0000Z_[0-9a-f]{8}\.csv", plain.filename)
 
 
 def test_download_after_upload_and_settings_equals_the_cli_with_hxl(app, cli, tmp_path):
@@ -152,7 +153,7 @@ def test_download_after_upload_and_settings_equals_the_cli_with_hxl(app, cli, tm
     assert run.returncode == 0, run.stderr
     hxl = downloaded(at, "download_hxl")
     assert hxl.content == out.read_bytes()
-    assert hxl.filename == "heatneed-priority_2026-02-01T0000Z_hxl.csv"
+    assert re.fullmatch(r"heatneed-priority_2026-02-01T0000Z_[0-9a-f]{8}_hxl\.csv", hxl.filename)
     assert hxl.content.splitlines()[1].startswith(b"#priority,#adm5+code")
 
 

@@ -112,17 +112,6 @@ def test_cli_command_reproduces_settings():
                                  "--out priority.csv"]
 
 
-@pytest.mark.parametrize("issued, hxl, name", [
-    ("2026-02-01T00:00:00Z", False, "heatneed-priority_2026-02-01T0000Z.csv"),
-    ("2026-02-01T06:00:00+02:00", True, "heatneed-priority_2026-02-01T0400Z_hxl.csv"),
-    ("2026-02-01 06:00", False, "heatneed-priority_2026-02-01T0600Z.csv"),
-    ("", False, "heatneed-priority_unknown-issue-time.csv"),
-    ("../../x", False, "heatneed-priority_unknown-issue-time.csv"),
-])
-def test_export_file_name_carries_the_issue_time(issued, hxl, name):
-    assert support.export_file_name(issued, hxl) == name
-
-
 def test_district_names_in_both_languages(inputs):
     assert support.district_names(inputs.districts, "uk")[PECHERSKYI] == "Печерський"
     assert support.both_names(inputs.districts, PECHERSKYI, "en") == "Pecherskyi / Печерський"

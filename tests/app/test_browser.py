@@ -7,6 +7,7 @@ and an upload through the browser (multipart POST with Streamlit's XSRF protecti
 from __future__ import annotations
 
 import io
+import re
 import time
 
 import numpy as np
@@ -26,7 +27,7 @@ def test_download_in_the_browser_gives_the_cli_file(page, cli, tmp_path):
     with page.expect_download(timeout=60_000) as info:
         page.get_by_role("button", name="Download priority list (CSV)").click()
     download = info.value
-    assert download.suggested_filename == "heatneed-priority_2026-02-01T0000Z.csv"
+    assert re.fullmatch(r"heatneed-priority_2026-02-01T0000Z_[0-9a-f]{8}\.csv", download.suggested_filename)
     path = tmp_path / download.suggested_filename
     download.save_as(path)
     data = path.read_bytes()
