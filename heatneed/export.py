@@ -1,7 +1,8 @@
-"""Priority list exports (README: Priority list): plain CSV, HXL CSV, Parquet; atomic file writes.
+"""Priority list exports (README: Priority list, Excel out): plain CSV, HXL CSV, Parquet, the XLSX
+workbook with its provenance sheet, the "CSV for Excel (Ukrainian)"; their file names; atomic writes.
 
-The bytes written by the CLI, the refresh job and the app's download button all come from
-``priority_bytes``, so the three are identical for the same inputs and settings.
+The bytes written by the CLI, the refresh job and the app's download buttons all come from here
+(``priority_bytes``, ``export_bytes``), so they are identical for the same inputs and settings.
 """
 
 from __future__ import annotations

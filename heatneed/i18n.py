@@ -4,7 +4,8 @@ The catalogues are ``heatneed/locales/<code>.toml`` (``[meta] name``, ``[message
 model's codes: ``[severity]``, ``[driver]``, ``[outage_status]``, ``[completeness]``). English is the
 reference: every other catalogue has the same ids and placeholders (tested). Adding a language is
 adding one file. Only the interface is translated: the exported priority list keeps the English column
-names and labels of the README's "Priority list", so that it is byte-identical to the command line's.
+names and labels of the README's "Priority list", so that it is byte-identical to the command line's;
+the "CSV for Excel (Ukrainian)" (``heatneed.export.excel_uk_bytes``) is the one translated export.
 """
 
 from __future__ import annotations

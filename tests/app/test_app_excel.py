@@ -108,3 +108,30 @@ def test_an_edit_changes_the_names_and_is_recorded(app, managers):
     assert len(edits) == 1 and edits[0][1:5] == (f"{PECHERSKYI} unheated_buildings", 400, None, 0)
     edit(at, {PECHERSKYI: {"unheated_buildings": 401}})
     assert deferred(at, managers, "download_xlsx")[1] not in (first, before["download_xlsx"])
+
+
+def test_published_list_exports_its_manifest_provenance(app, managers, nothing_published):
+    import dataclasses
+
+    from heatneed import export, store
+    from heatneed.config import model_params
+
+    params = model_params(horizon_hours=24.0)
+    priority = pipeline.rank(pipeline.load_inputs(), params).priority
+    info = {"forecast": {"source": "meteostat", "issued_at": "2026-02-01T00:00:00Z", "stale": True,
+                         "stale_age_hours": 7.0}, "data_as_of": "2026-02-01T06:00:00Z", "heatneed_version": "0.1.0",
+            "params": dataclasses.asdict(params)}
+    with store.refresh_lock(nothing_published):
+        manifest = store.publish(nothing_published, export.priority_bytes(priority), info)
+    at = app()
+    assert not at.exception and at.radio(key="view").value == "published"
+    xlsx, name = deferred(at, managers, "download_xlsx")
+    prov = export.provenance_of_published(manifest)
+    assert name == export.export_file_name("2026-02-01T00:00:00Z", export.settings_digest(prov), "xlsx")
+    wb = openpyxl.load_workbook(io.BytesIO(xlsx))
+    rows = {(r[0], r[1]): r[2:] for r in wb["provenance"].iter_rows(values_only=True)}
+    assert rows[("forecast", "source")][0] == "meteostat" and rows[("data", "stale")][0] == "yes"
+    assert rows[("setting", "horizon_hours")] == (24, 72, None, "changed")
+    sheet = list(wb["priority"].iter_rows(values_only=True))
+    assert [r[1] for r in sheet[1:]] == list(priority["district_code"])
+    assert [r[4] for r in sheet[1:]] == list(priority["risk_score"])
