@@ -71,7 +71,7 @@ def test_bad_input_exits_2_with_one_line_and_keeps_the_existing_output(cli, tmp_
 
 @pytest.mark.parametrize(("args", "needle"), [
     (["rank", "--tau-hours", "0"], "tau_hours must be a number > 0"),
-    (["rank", "--out", "p.txt"], "output must end in .csv or .parquet"),
+    (["rank", "--out", "p.txt"], "output must end in .csv, .parquet or .xlsx"),
     (["rank", "--scenario", "/nonexistent"], "scenario folder not found"),
     (["rank", "--nonsense"], "unrecognized arguments: --nonsense"),
     (["rank", "--forecast", "f.csv", "--forecast-source", "meteostat"], "either --forecast FILE or"),
