@@ -131,9 +131,13 @@ def test_hostile_text_stays_text_in_the_workbook(ranked):
     priority.loc[0, "district_name"] = "=HYPERLINK(\"http://evil.example\",\"x\")"
     priority.loc[1, "district_name"] = "Podil\x01\x0b;@SUM(A1)"
     priority.loc[2, "district_name_uk"] = "\u200b+1"
-    wb = openpyxl.load_workbook(io.BytesIO(export.xlsx_bytes(priority, export.provenance_of(ranked))))
+    prov = export.provenance_of(ranked)
+    prov = dataclasses.replace(prov, inputs={**prov.inputs, "unheated": ("=cmd|' /C calc'!A0.csv", "ab")})
+    wb = openpyxl.load_workbook(io.BytesIO(export.xlsx_bytes(priority, prov)))
     ws = wb["priority"]
-    assert not [c.coordinate for row in ws.iter_rows() for c in row if c.data_type == "f"]
+    for sheet in wb.worksheets:
+        assert not [c.coordinate for row in sheet.iter_rows() for c in row if c.data_type == "f"]
+    assert provenance(wb["provenance"])[("input", "unheated")][0] == "'=cmd|' /C calc'!A0.csv"
     names = [c.value for c in ws["C"]][1:4]
     assert names[0].startswith("'=HYPERLINK")
     assert names[1] == "Podil\ufffd\ufffd;'@SUM(A1)"  # XML cannot hold C0 controls; formula start neutralised

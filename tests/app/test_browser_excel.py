@@ -3,7 +3,6 @@ by Streamlit's deferred download, reopens with openpyxl with its list and proven
 
 from __future__ import annotations
 
-import io
 import re
 
 import openpyxl
