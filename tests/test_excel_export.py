@@ -264,3 +264,11 @@ def test_rank_refuses_wrong_output_combinations(tmp_path, capsys, args, message)
     assert cli.main(["rank", *args]) == 2
     assert message in capsys.readouterr().err
     assert not list(tmp_path.iterdir())
+
+
+def test_every_column_has_a_translated_export_header():
+    from heatneed import i18n
+
+    for lang in ("en", "uk"):
+        headers = [i18n.catalogue(lang)["messages"].get(c.export_label) for c in columns.PRIORITY]
+        assert None not in headers and len(set(headers)) == len(headers), lang
