@@ -80,7 +80,7 @@ class Why:
     ``contributions``: index = ``risk.DRIVERS`` keys but "missing"; columns ``points`` (score points
     the factor adds, from ``risk.decompose``) and ``relative`` (points above the median of the
     list's districts with any harm); ``reference`` + Σ points = ``risk``. ``missing_points``:
-    risk − risk_low. ``missing``: names of the inputs the district lacks (``MISSING_INPUTS``).
+    risk − risk_low (``missing_relative``: above the list's median). ``missing``: names of the inputs the district lacks (``MISSING_INPUTS``).
     """
 
     code: str
@@ -89,6 +89,7 @@ class Why:
     reference: float
     contributions: pd.DataFrame
     missing_points: float
+    missing_relative: float
     main_driver: str
     missing: tuple[str, ...]
     rank: int
@@ -116,6 +117,7 @@ def why(result: pipeline.RankResult, code: str, tau: pd.DataFrame | None = None)
                     and not (k == "unheated_since" and not row["unheated_buildings"] > 0))
     return Why(code=code, risk=float(row["risk"]), risk_low=float(row["risk_low"]),
                reference=float(row["score_reference"]), contributions=contributions,
-               missing_points=float(row["points_missing"]), main_driver=str(row["main_driver"]), missing=missing,
+               missing_points=float(row["points_missing"]), missing_relative=float(row["relative_missing"]),
+               main_driver=str(row["main_driver"]), missing=missing,
                rank=int(ranges["rank"]), rank_best=int(ranges["rank_best"]), rank_worst=int(ranges["rank_worst"]),
                rank_tau_low=int(tau.at[code, "rank_tau_low"]), rank_tau_high=int(tau.at[code, "rank_tau_high"]))
