@@ -51,12 +51,13 @@ def changed(base: pd.DataFrame, edited: pd.DataFrame) -> pd.Index:
     return changed_rows(base, edited, EDITABLE)
 
 
-def registry_bytes(table: pd.DataFrame, original: pd.DataFrame | None = None) -> bytes:
+def registry_bytes(table: pd.DataFrame, original: pd.DataFrame | None = None, *, download: bool = False) -> bytes:
     """A districts CSV (UTF-8, comma, ``\\n``) that ``rank --districts`` reads, from an editor table.
 
     Optional columns left wholly empty are dropped unless ``original`` (the registry before the edit)
-    had them; whole numbers are written without decimals; text is neutralised for spreadsheets (the
-    file is also a download). Numbers are written in full (never rounded: coordinates, shares).
+    had them; whole numbers are written without decimals; numbers in full (never rounded:
+    coordinates, shares). ``download``: text neutralised for spreadsheets, as in every export (the
+    file the model reads keeps the codes exactly, or the reports would no longer match them).
     """
     frame = table.copy()
     if "district_code" not in frame:
@@ -77,7 +78,8 @@ def registry_bytes(table: pd.DataFrame, original: pd.DataFrame | None = None) ->
             frame[col] = number
             if not col.endswith("_hours") and whole.mod(1).eq(0).all() and (whole.abs() < 2**53).all():
                 frame[col] = number.astype("Int64")
-    return safe_for_spreadsheets(frame).to_csv(index=False, lineterminator="\n").encode("utf-8")
+    frame = safe_for_spreadsheets(frame) if download else frame
+    return frame.to_csv(index=False, lineterminator="\n").encode("utf-8")
 
 
 def edited_registry(inputs: Inputs, sources: Mapping[str, Upload], edited: pd.DataFrame) -> Upload | None:
@@ -93,8 +95,8 @@ def edited_registry(inputs: Inputs, sources: Mapping[str, Upload], edited: pd.Da
 
 
 def registry_download(inputs: Inputs, sources: Mapping[str, Upload]) -> tuple[str, bytes]:
-    """(file name, bytes) of the registry in use, for its download button."""
+    """(file name, bytes) of the registry in use (``inputs``), for its download button: the name of
+    the upload or edit it comes from, else ``districts.csv``."""
     up = sources.get("districts")
-    if up is not None:
-        return up.name, up.data
-    return "districts.csv", registry_bytes(editable_registry(inputs), inputs.districts)
+    name = up.name if up is not None else "districts.csv"
+    return name, registry_bytes(editable_registry(inputs), inputs.districts, download=True)
