@@ -554,9 +554,10 @@ def threshold_table(hours: pd.DataFrame, result: pipeline.RankResult, lang: str)
         t("th_threshold"): [t(k, c=f"{c:g}") for k, c in zip(("th_18", "th_12", "th_5"), hours.index)],
         t("th_median"): [fmt(h) for h in hours["median"]],
         t("th_when"): ["" if pd.isna(h) else local_time(start + pd.Timedelta(hours=h)) for h in hours["median"]],
-        t("th_ensemble"): [f"{fmt(a)} – {fmt(b)}" for a, b in zip(hours["p10"], hours["p90"])],
+        t("th_ensemble"): [fmt(a) if fmt(a) == fmt(b) else f"{fmt(a)} – {fmt(b)}"
+                           for a, b in zip(hours["p10"], hours["p90"])],
         t("th_tau", low=f"{p.tau_low_hours:g}", high=f"{p.tau_high_hours:g}"):
-            [f"{fmt(a)} … {fmt(b)}" for a, b in zip(hours["tau_low"], hours["tau_high"])],
+            [fmt(a) if fmt(a) == fmt(b) else f"{fmt(a)} … {fmt(b)}" for a, b in zip(hours["tau_low"], hours["tau_high"])],
     })
 
 
