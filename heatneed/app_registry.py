@@ -100,3 +100,18 @@ def registry_download(inputs: Inputs, sources: Mapping[str, Upload]) -> tuple[st
     up = sources.get("districts")
     name = up.name if up is not None else "districts.csv"
     return name, registry_bytes(editable_registry(inputs), inputs.districts, download=True)
+
+
+def registry_changes(before: Inputs, after: Inputs) -> list[tuple[str, str, object, object]]:
+    """The registry cells that differ between two input sets, as (district_code, column, before,
+    after) in registry row then ``COLUMNS`` order (NaN equals NaN): the registry edits an export's
+    provenance records (the report edits' ``export.Edit`` takes the same four values)."""
+    old, new = editable_registry(before), editable_registry(after)
+    new = new.reindex(index=old.index, columns=old.columns)
+    out = []
+    for code in old.index:
+        for col in EDITABLE:
+            a, b = old.at[code, col], new.at[code, col]
+            if not ((pd.isna(a) and pd.isna(b)) or a == b):
+                out.append((code, col, None if pd.isna(a) else a, None if pd.isna(b) else b))
+    return out

@@ -65,3 +65,12 @@ def test_hostile_text_stays_exact_for_the_model_and_is_neutralised_in_the_downlo
     assert name == registry.FILE_NAME
     downloaded = pd.read_csv(io.BytesIO(data), dtype=str).set_index("district_code")
     assert downloaded.at[PODILSKYI, "district_name"] == "'=HYPERLINK(\"http://evil.example\")"
+
+
+def test_the_registry_changes_are_listed_cell_by_cell_for_the_provenance(inputs):
+    table = registry.editable_registry(inputs)
+    table.loc[PODILSKYI, ["share_65plus", "warming_places"]] = [0.21, 900.0]
+    edited = support.load_sources({"districts": registry.edited_registry(inputs, {}, table)})
+    assert registry.registry_changes(inputs, edited) == [(PODILSKYI, "share_65plus", None, 0.21),
+                                                         (PODILSKYI, "warming_places", 4550.0, 900.0)]
+    assert registry.registry_changes(inputs, inputs) == []
