@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import io
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -14,6 +16,7 @@ from heatneed import pipeline
 from heatneed.errors import InputError
 
 PODILSKYI = "UA80000000000719633"
+CORPUS = Path(__file__).resolve().parents[1] / "hardening" / "corpus"
 
 
 @pytest.fixture(scope="module")
@@ -74,3 +77,16 @@ def test_the_registry_changes_are_listed_cell_by_cell_for_the_provenance(inputs)
     assert registry.registry_changes(inputs, edited) == [(PODILSKYI, "share_65plus", None, 0.21),
                                                          (PODILSKYI, "warming_places", 4550.0, 900.0)]
     assert registry.registry_changes(inputs, inputs) == []
+
+
+REGISTRY_ERRORS = [c for c in csv.DictReader(open(CORPUS / "EXPECTED.csv", encoding="utf-8"))
+                   if c["role"] == "districts" and c["outcome"] == "error"]
+
+
+@pytest.mark.parametrize("case", REGISTRY_ERRORS, ids=lambda c: c["file"])
+def test_every_hostile_registry_file_is_refused_by_the_apps_upload_path_with_the_command_lines_words(case):
+    name = case["file"]
+    with pytest.raises(InputError) as caught:
+        support.load_sources({"districts": support.Upload.of("districts", name, (CORPUS / name).read_bytes())})
+    text = "\n".join(caught.value.problems)
+    assert case["message"] in text and all(line.startswith(name) for line in caught.value.problems), text
