@@ -557,7 +557,8 @@ def threshold_table(hours: pd.DataFrame, result: pipeline.RankResult, lang: str)
         t("th_ensemble"): [fmt(a) if fmt(a) == fmt(b) else f"{fmt(a)} – {fmt(b)}"
                            for a, b in zip(hours["p10"], hours["p90"])],
         t("th_tau", low=f"{p.tau_low_hours:g}", high=f"{p.tau_high_hours:g}"):
-            [fmt(a) if fmt(a) == fmt(b) else f"{fmt(a)} … {fmt(b)}" for a, b in zip(hours["tau_low"], hours["tau_high"])],
+            [fmt(a) if fmt(a) == fmt(b) else f"{fmt(a)} … {fmt(b)}"
+             for a, b in zip(hours["tau_low"], hours["tau_high"])],
     })
 
 

@@ -80,7 +80,8 @@ class Why:
     ``contributions``: index = ``risk.DRIVERS`` keys but "missing"; columns ``points`` (score points
     the factor adds, from ``risk.decompose``) and ``relative`` (points above the median of the
     list's districts with any harm); ``reference`` + Σ points = ``risk``. ``missing_points``:
-    risk − risk_low (``missing_relative``: above the list's median). ``missing``: names of the inputs the district lacks (``MISSING_INPUTS``).
+    risk − risk_low (``missing_relative``: above the list's median). ``missing``: names of the
+    inputs the district lacks (``MISSING_INPUTS``).
     """
 
     code: str

@@ -76,8 +76,9 @@ def test_the_rank_range_holds_the_rank_for_any_value_of_the_missing_inputs(case)
         best[i] = frame["risk_high"][i]
         worst = frame["risk_high"].copy()
         worst[i] = frame["risk_low"][i]
-        assert explain.ranks(best, frame["residents_unheated"], frame["district_code"])[i] == ranges.at[code, "rank_best"]
-        assert explain.ranks(worst, frame["residents_unheated"], frame["district_code"])[i] == ranges.at[code, "rank_worst"]
+        people, codes = frame["residents_unheated"], frame["district_code"]
+        assert explain.ranks(best, people, codes)[i] == ranges.at[code, "rank_best"]
+        assert explain.ranks(worst, people, codes)[i] == ranges.at[code, "rank_worst"]
 
 
 def test_the_rank_range_of_a_district_with_missing_data_spans_its_neighbours():

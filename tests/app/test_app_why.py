@@ -142,7 +142,8 @@ def test_a_registry_upload_is_validated_like_the_command_line(app):
     at = at.file_uploader(key="upload_districts").set_value(
         ("my districts.csv", bad.to_csv(index=False).encode(), "text/csv")).run()
     row = REGISTRY.index(DESNIANSKYI) + 2
-    assert f"my districts.csv, row {row}, column lat: must be a latitude between -90 and 90 (got 95.0)" in errors_text(at)
+    assert f"my districts.csv, row {row}, column lat: must be a latitude between -90 and 90 (got 95.0)" \
+        in errors_text(at)
     assert "districts" not in at.session_state["sources"]
     good = registry.copy()
     good.loc[DESNIANSKYI, "buildings_residential"] = 200  # 369,858 residents: 1,849 per building, not 230
@@ -174,7 +175,8 @@ def test_emergency_means_24_hours_off_and_out_of_range_edits_are_refused(app):
     row = REGISTRY.index(OBOLONSKYI) + 2
     at = edit(at, "editor_0", {REGISTRY.index(OBOLONSKYI): {"outage_status": "emergency", "unheated_buildings": -3}})
     assert not at.exception
-    assert f"unheated-edited-in-app.csv, row {row}, column unheated_buildings: must be ≥ 0 (got -3.0)" in errors_text(at)
+    assert f"unheated-edited-in-app.csv, row {row}, column unheated_buildings: must be ≥ 0 (got -3.0)" \
+        in errors_text(at)
     assert priority_table(at)["risk_score"].to_dict() == good
     at = edit(at, "editor_0", {REGISTRY.index(OBOLONSKYI): {"outage_status": "emergency", "hours_off_per_day": 30}})
     assert "These edits were not used" in errors_text(at)
