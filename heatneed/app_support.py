@@ -206,8 +206,9 @@ def edited_sources(inputs: Inputs, sources: Mapping[str, Upload], edited: pd.Dat
     """``sources`` with the unheated and/or outage file rebuilt from the edited table.
 
     A report file is rebuilt only if one of its columns was edited. Changed rows become reports
-    made at ``now``; the other districts keep their latest report. A status changed to ``none``
-    without new hours gets 0 hours (the only consistent value).
+    made at ``now``; the other districts keep their latest report. A status changed to ``none`` or
+    ``emergency`` without new hours gets the status' hours (0 h, 24 h: ``pipeline.DEFAULT_HOURS_OFF``,
+    as a file without hours would), never the old schedule's.
     """
     base = editable_reports(inputs)
     edited = edited.reindex(base.index)
@@ -241,8 +242,9 @@ def edited_sources(inputs: Inputs, sources: Mapping[str, Upload], edited: pd.Dat
             if not isinstance(status, str) or not status:
                 continue
             hours = row["hours_off_per_day"]
-            if code in changed and status == "none" and _same(hours, base.at[code, "hours_off_per_day"]):
-                hours = 0.0
+            if code in changed and status in pipeline.DEFAULT_HOURS_OFF and status != base.at[code, "outage_status"] \
+                    and _same(hours, base.at[code, "hours_off_per_day"]):
+                hours = pipeline.DEFAULT_HOURS_OFF[status]  # none -> 0 h, emergency -> 24 h
             rows.append({"district_code": code, "status": status, "hours_off_per_day": _number(hours),
                          "reported_at": stamp if code in changed else _iso_or_empty(out.at[code, "reported_at"])})
         new["outages"] = Upload.of("outages", "outages-edited-in-app.csv", _csv(rows), edited=True,
@@ -401,19 +403,46 @@ def priority_view(priority: pd.DataFrame, names: pd.Series, lang: str) -> pd.Dat
     return view
 
 
-def why_table(row: pd.Series, lang: str) -> pd.DataFrame:
-    """"Why this rank": the score points each factor adds (``risk.decompose``, the source of
-    ``main_driver``), largest first, with the cold harm and the score range."""
+def why_table(why, lang: str) -> pd.DataFrame:
+    """"Why this rank" (``explain.Why``): the reference district's score, the points each factor adds
+    (``risk.decompose``) with how far they lie above the median of the list's districts, the main
+    driver starred, the score they sum to, and the part of them resting on missing data (the score
+    minus ``risk_low``; a main-driver candidate, not a summand). Points with two decimals (the factors are often
+    tenths), signed."""
     t = lambda key, **v: i18n.text(key, lang, **v)  # noqa: E731
-    points = [(i18n.driver(name, lang), float(row.get(f"points_{key}", np.nan)))
-              for key, name in risk.DRIVERS.items()]
-    points = sorted((p for p in points if p[1] > 0), key=lambda p: -p[1])
-    frame = pd.DataFrame({t("why_factor"): [p[0] for p in points],
-                          t("why_points"): [f"+{p[1]:.1f}" for p in points]})
-    extra = pd.DataFrame({t("why_factor"): [t("col_cold_harm"), t("col_risk_range")],
-                          t("why_points"): [f"{row.get('cold_harm', np.nan):,.0f}".replace(",", " "),
-                                            f"{row.get('risk_low', np.nan):.1f}–{row.get('risk_high', np.nan):.1f}"]})
-    return pd.concat([frame, extra], ignore_index=True)
+    c = why.contributions.sort_values("relative", ascending=False, kind="stable")
+    main = i18n.driver(why.main_driver, lang)
+    factors = [i18n.driver(risk.DRIVERS[k], lang) for k in c.index]
+    rows = [(t("why_reference"), f"{why.reference:.2f}", "")]
+    rows += [(f"★ {name}" if name == main else name, f"{pts:+.2f}", f"{rel:+.2f}")
+             for name, pts, rel in zip(factors, c["points"], c["relative"])]
+    rows.append((t("why_total"), f"{why.risk:.2f}", ""))
+    missing = i18n.driver(risk.DRIVERS["missing"], lang)
+    rows.append((("★ " if missing == main else "") + t("why_missing_row", driver=missing),
+                 f"{why.missing_points:+.2f}", f"{why.missing_relative:+.2f}"))
+    return pd.DataFrame(rows, columns=[t("why_factor"), t("why_points"), t("why_relative")])
+
+
+def why_lines(why, lang: str, p: ModelParams) -> list[str]:
+    """The rest of "why this rank" in words: main driver, what is missing and the score and rank range
+    it allows, and the rank at both ends of the τ band."""
+    t = lambda key, **v: i18n.text(key, lang, **v)  # noqa: E731
+    lines = []
+    if why.harmed:
+        lines.append(t("why_main", driver=i18n.driver(why.main_driver, lang)))
+    elif not np.isnan(why.risk):
+        lines.append(t("why_nobody"))
+    if why.missing:
+        items = ", ".join(t(f"why_missing_{k}") for k in why.missing)
+        lines.append(t("why_missing", items=items, low=f"{why.risk_low:.1f}", high=f"{why.risk:.1f}"))
+    else:
+        lines.append(t("why_complete"))
+    rank_range = str(why.rank_best) if why.rank_best == why.rank_worst else f"{why.rank_best}–{why.rank_worst}"
+    lines.append(t("why_rank_range", rank=why.rank, range=rank_range))
+    if why.rank_tau_low is not None:
+        lines.append(t("why_tau", low=f"{p.tau_low_hours:g}", high=f"{p.tau_high_hours:g}",
+                       rank_low=why.rank_tau_low, rank_high=why.rank_tau_high))
+    return lines
 
 
 def severity_cell_style(severity: int) -> str:
@@ -450,16 +479,16 @@ def key_figures(priority: pd.DataFrame, forecast=None) -> KeyFigures:
     kf = KeyFigures(residents_unheated=int(priority["residents_unheated"].fillna(0).sum()),
                     severe_districts=int((priority["severity"] >= 4).sum()), districts=len(priority))
     start = None
-    if forecast is not None:
-        median = forecast["temp_c"].median("member")
-        flat = median.argmin(dim=("district", "time"))
-        kf.coldest_c = float(median.isel(flat))
-        kf.coldest_time = pd.Timestamp(median["time"].values[int(flat["time"])])
-        kf.coldest_district = str(median["district"].values[int(flat["district"])])
-        start = pd.Timestamp(forecast["time"].values[0])
-    elif priority["min_temp_c"].notna().any():
+    # The coldest hour is the list's (published) min_temp_c in both views, the first such district in
+    # list order: the model view adds only the time, from that district's ensemble-median forecast.
+    if priority["min_temp_c"].notna().any():
         row = priority.loc[priority["min_temp_c"].idxmin()]
         kf.coldest_c, kf.coldest_district = float(row["min_temp_c"]), row["district_code"]
+    if forecast is not None:
+        start = pd.Timestamp(forecast["time"].values[0])
+        if kf.coldest_district is not None and kf.coldest_district in forecast["district"].values:
+            median = forecast["temp_c"].sel(district=kf.coldest_district).median("member")
+            kf.coldest_time = pd.Timestamp(median["time"].values[int(median.argmin("time"))])
     hours = exposed["hours_to_12c"].dropna()
     if not hours.empty:
         row = exposed.loc[hours.idxmin()]
@@ -507,23 +536,37 @@ def age_text(hours: float) -> float:
 
 # --------------------------------------------------------------------------- one district in detail
 
+def hours_text(hours, lang: str) -> str:
+    """Hours to a threshold for the screen: "never" (not within the horizon), "already below" at 0 h
+    (as the header says it), else one decimal."""
+    if pd.isna(hours):
+        return i18n.text("never", lang)
+    return i18n.text("already", lang) if float(hours) <= 0 else f"{float(hours):.1f}"
+
+
 def threshold_table(hours: pd.DataFrame, result: pipeline.RankResult, lang: str) -> pd.DataFrame:
     """``DistrictDetail.hours`` for the screen: labels, one decimal, the Kyiv time of the median."""
     t = lambda key, **kw: i18n.text(key, lang, **kw)  # noqa: E731
     p = result.params
     start = pd.Timestamp(result.forecast["time"].values[0])
-    fmt = lambda h: t("never") if pd.isna(h) else f"{h:.1f}"  # noqa: E731
+    fmt = lambda h: hours_text(h, lang)  # noqa: E731
     return pd.DataFrame({
         t("th_threshold"): [t(k, c=f"{c:g}") for k, c in zip(("th_18", "th_12", "th_5"), hours.index)],
         t("th_median"): [fmt(h) for h in hours["median"]],
         t("th_when"): ["" if pd.isna(h) else local_time(start + pd.Timedelta(hours=h)) for h in hours["median"]],
-        t("th_ensemble"): [f"{fmt(a)} – {fmt(b)}" for a, b in zip(hours["p10"], hours["p90"])],
+        t("th_ensemble"): [fmt(a) if fmt(a) == fmt(b) else f"{fmt(a)} – {fmt(b)}"
+                           for a, b in zip(hours["p10"], hours["p90"])],
         t("th_tau", low=f"{p.tau_low_hours:g}", high=f"{p.tau_high_hours:g}"):
-            [f"{fmt(a)} … {fmt(b)}" for a, b in zip(hours["tau_low"], hours["tau_high"])],
+            [fmt(a) if fmt(a) == fmt(b) else f"{fmt(a)} … {fmt(b)}"
+             for a, b in zip(hours["tau_low"], hours["tau_high"])],
     })
 
 
 # --------------------------------------------------------------------------- charts
+
+#: Decimals of the temperatures [°C] handed to the charts: their tooltips show the data, so it is
+#: rounded as the list publishes temperatures (one decimal), never a raw float.
+CHART_DECIMALS = 1
 
 def wall_clock(times) -> pd.DatetimeIndex:
     """UTC times (naive = UTC) as naive Kyiv wall-clock times.
@@ -537,13 +580,13 @@ def wall_clock(times) -> pd.DatetimeIndex:
 
 
 def _long(series: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
-    frame = series[list(columns)].rename(columns=columns)
+    frame = series[list(columns)].rename(columns=columns).round(CHART_DECIMALS)
     frame.index = wall_clock(frame.index).rename("time")
     return frame.reset_index().melt("time", var_name="series", value_name="temp_c").dropna()
 
 
 def _band(series: pd.DataFrame, low: str, high: str, label: str) -> pd.DataFrame:
-    frame = series[[low, high]].dropna().rename(columns={low: "low", high: "high"})
+    frame = series[[low, high]].dropna().rename(columns={low: "low", high: "high"}).round(CHART_DECIMALS)
     frame.index = wall_clock(frame.index).rename("time")
     return frame.reset_index().assign(series=label)
 
@@ -613,7 +656,7 @@ def history_chart(history: pd.DataFrame, lang: str) -> alt.Chart:
     return alt.Chart(frame).mark_line(point=alt.OverlayMarkDef(color="#b3261e"), color="#b3261e").encode(
         x=alt.X("published_at:T", title=i18n.text("axis_published", lang), axis=alt.Axis(format="%d.%m %H:%M")),
         y=alt.Y("risk_score:Q", title=i18n.text("col_risk", lang), scale=alt.Scale(domain=[0, 10])),
-        tooltip=[alt.Tooltip("published_at:T", format="%d.%m %H:%M"), "risk_score:Q"],
+        tooltip=[alt.Tooltip("published_at:T", format="%d.%m %H:%M"), alt.Tooltip("risk_score:Q", format=".1f")],
     ).properties(height=220)
 
 

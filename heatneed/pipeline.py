@@ -645,7 +645,8 @@ def _scores(a: pd.DataFrame, metrics: pd.DataFrame, forecast: xr.Dataset | None,
     heat lost at the unheated report time, warming places absorbing all they can), from a
     counterfactual run of the districts concerned; ``risk_high`` = the score (the assumptions are
     the worst plausible values). The decomposition runs on the ensemble-mean forecast (one member):
-    as modelled, with power all day, with heat lost at the forecast start, and with both.
+    as modelled, with power all day, with heat lost at the forecast start, and with both
+    (``risk.VARIANTS``: weighted hours per resident).
     """
     residents = a["residents_unheated"].to_numpy(float)
     places = a["warming_places"].to_numpy(float)
@@ -688,8 +689,7 @@ def _scores(a: pd.DataFrame, metrics: pd.DataFrame, forecast: xr.Dataset | None,
     member_mean = forecast["temp_c"].transpose("district", "time", "member").mean("member", dtype=np.float64)
     mean_temp = np.asarray(member_mean.values, dtype=np.float32)[:, :, None]
     mean_wind = np.zeros_like(mean_temp)
-    variants = {"risk_mean": (None, None), "risk_power_on": (1.0, None), "risk_fresh": (None, 0.0),
-                "benign": (1.0, 0.0)}
+    variants = dict(zip(risk.VARIANTS, ((None, None), (1.0, None), (None, 0.0), (1.0, 0.0))))
     stacked = []
     for p_on, gap in variants.values():
         c = cooling.copy()
@@ -703,8 +703,7 @@ def _scores(a: pd.DataFrame, metrics: pd.DataFrame, forecast: xr.Dataset | None,
     bands4 = _band_hours(np.concatenate([mean_temp] * len(variants)), np.concatenate([mean_wind] * len(variants)),
                          np.concatenate(stacked), dt, p)
     for k, name in enumerate(variants):
-        hv = risk.harm(residents, places, bands4[k * n:(k + 1) * n], p)
-        out["weighted_hours_benign" if name == "benign" else name] = hv["weighted_hours" if name == "benign" else "risk"]
+        out[name] = risk.weighted_hours(bands4[k * n:(k + 1) * n], p)
     frame = pd.DataFrame(out, index=a.index)
     frame = pd.concat([frame, risk.decompose(frame.assign(residents_unheated=residents), p)], axis=1)
     return _unscored_unknown(frame, a)
@@ -831,9 +830,33 @@ def priority_table(detail: pd.DataFrame, inputs: Inputs, forecast: xr.Dataset, p
     no_homes = detail["unheated_buildings"].to_numpy() == 0
     for col in ("min_indoor_c", "hours_to_12c", "hours_to_5c", "p_indoor_below_12c"):
         out[col] = out[col].mask(no_homes)
-    # Highest risk first; ties by residents exposed, then district_code (README: The model). Unknown risk last.
-    order = out.assign(_r=out["risk_score"].fillna(-1), _p=out["residents_unheated"].fillna(-1).astype(float))
-    order = order.sort_values(["_r", "_p", "district_code"], ascending=[False, False, True], kind="stable")
-    out = out.loc[order.index]
+    out = out.loc[ranking_order(out["risk_score"], out["residents_unheated"], out["district_code"])]
     out["rank"] = np.arange(1, len(out) + 1)
     return out.reset_index(drop=True)
+
+
+def ranking_order(risk_score: pd.Series, residents: pd.Series, codes: pd.Series) -> pd.Index:
+    """The list's order (the one rule, also behind ``heatneed.explain``'s rank ranges): highest
+    published (rounded) score first; ties by residents exposed, then ``district_code`` (README: The
+    model). Unknown score last. Returns the index labels in rank order."""
+    order = pd.DataFrame({"_r": risk_score.astype(float).fillna(-1), "_p": residents.astype(float).fillna(-1),
+                          "_c": codes.astype(str)}, index=risk_score.index)
+    return order.sort_values(["_r", "_p", "_c"], ascending=[False, False, True], kind="stable").index
+
+
+def risk_at_tau(result: RankResult, tau_hours: float) -> pd.Series:
+    """The score of every district of ``result`` with every district's τ set to ``tau_hours`` [h]
+    (the τ band's ends: how the ranking moves with the building time constant). One kernel run, no
+    decomposition or score range; NaN where the unheated count is unknown. Index: ``result.detail``'s."""
+    codes = result.forecast["district"].values
+    a = result.detail.loc[codes]
+    times = pd.DatetimeIndex(result.forecast["time"].values)
+    dt = np.diff(result.indoor_c["time"].values).astype("timedelta64[s]").astype(float) / 3600.0
+    power = None if result.power_on is None else result.power_on.sel(district=codes).values
+    values, _ = _run_kernel(result.forecast, cooling_inputs(a, times, tau_hours), dt, result.params,
+                            fused=use_fused(result.forecast["temp_c"].size), power=power)
+    bands = values[:, [METRIC_COLUMNS.index(c) for c in risk.BAND_HOURS]]
+    scores = risk.harm(a["residents_unheated"].to_numpy(float), a["warming_places"].to_numpy(float), bands,
+                       result.params)["risk"]
+    scores = np.where(a["unheated_buildings"].isna().to_numpy(), np.nan, scores)
+    return pd.Series(scores, index=a.index, name="risk").loc[result.detail.index]

@@ -136,40 +136,68 @@ def harm_table(m: pd.DataFrame, p: ModelParams) -> pd.DataFrame:
                              m[list(BAND_HOURS)].to_numpy(float), p), index=m.index)
 
 
+#: Counterfactual weighted hours per resident [h] ``decompose`` needs, each from a run of the
+#: ensemble-mean forecast: as modelled, with power all day, with heat lost at the forecast start, both.
+VARIANTS = ("weighted_hours_mean", "weighted_hours_power_on", "weighted_hours_fresh", "weighted_hours_benign")
+
+
+def reference_score(p: ModelParams) -> float:
+    """Score of the reference district the decomposition starts from: one block of flats
+    (``residents_per_building``) spending the whole horizon at 12–16 °C (W = horizon · w₁) with
+    warming places absorbing the most they can (``warming_max_absorbed_share``)."""
+    return float(score(p.residents_per_building * p.horizon_hours * p.band_weights[0]
+                       * (1.0 - p.warming_max_absorbed_share)))
+
+
 def decompose(d: pd.DataFrame, p: ModelParams) -> pd.DataFrame:
     """Score points each factor adds to a district's harm; the app's "why this rank" and ``main_driver``.
 
-    ``d`` columns (per district): residents_unheated, risk, risk_low, absorbed_share, and the
-    counterfactual scores of the ensemble-mean forecast ``risk_mean`` (as modelled), ``risk_power_on``
-    (power all day), ``risk_fresh`` (heat lost at the forecast start) and ``weighted_hours_benign``
-    (per resident, power all day and heat lost at the start) [h]. Points:
+    ``d`` columns (per district): residents_unheated, risk, risk_low, absorbed_share, weighted_hours
+    (the ensemble as modelled) and ``VARIANTS`` [h]. With S(r, W, k) = score(r · W · k), k_max =
+    1 − a_max, the points telescope from ``reference_score`` (S₀ = S(R₀, W₀, k_max)) to the score:
 
-    - people exposed: log10(residents / residents_per_building), points above one block of flats;
-    - forecast cold: log10(W_benign / (horizon · w₁)), the per-resident harm the weather alone causes,
-      against a whole horizon spent at 12–16 °C;
-    - hours without power: risk_mean − risk_power_on;
-    - already cold since …: risk_mean − risk_fresh;
-    - few warming places: log10 of the harm removed were places to absorb the most they can;
-    - missing data: risk − risk_low.
+    - people exposed: S(R, W₀, k_max) − S₀ (R₀ = one block of flats);
+    - forecast cold: S(R, W_benign, k_max) − S(R, W₀, k_max), plus the ensemble's spread around its
+      mean S(R, W, k_max) − S(R, W_mean, k_max) (the weather, as the members have it);
+    - hours without power, already cold since …: the two-factor Shapley split of
+      S(R, W_mean, k_max) − S(R, W_benign, k_max) (each factor's effect averaged over both orders);
+    - few warming places: risk − S(R, W, k_max) (≥ 0: places short of absorbing the most they can);
+
+    so that S₀ + people + cold + power + since + warming = risk exactly (up to rounding). Missing data
+    (risk − risk_low) is shown beside them: the part of the points above that rests on assumed inputs.
+
+    ``main_driver``: the factor whose points exceed the median of that factor over the list's
+    districts with any harm by the most (``relative_*``): what sets the district apart on this list.
+    With fewer than two such districts, the factor adding the most points. Ties: ``DRIVERS`` order.
     """
-    residents = d["residents_unheated"].to_numpy(float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        people = np.log10(np.clip(residents, 1.0, None) / p.residents_per_building)
-        warming = np.log10((1.0 - d["absorbed_share"].to_numpy(float)) / (1.0 - p.warming_max_absorbed_share))
-        cold = np.log10(np.clip(d["weighted_hours_benign"].to_numpy(float), 0.0, None)
-                        / (p.horizon_hours * p.band_weights[0]))
-    points = {
-        "people": people,
-        "cold": cold,
-        "power": d["risk_mean"].to_numpy(float) - d["risk_power_on"].to_numpy(float),
-        "since": d["risk_mean"].to_numpy(float) - d["risk_fresh"].to_numpy(float),
-        "warming": warming,
-        "missing": d["risk"].to_numpy(float) - d["risk_low"].to_numpy(float),
-    }
-    out = pd.DataFrame({f"points_{k}": np.clip(np.nan_to_num(v, nan=0.0), 0.0, None) for k, v in points.items()},
-                       index=d.index)
-    stack = out.to_numpy()
-    names = np.array(list(DRIVERS.values()), dtype=object)[stack.argmax(axis=1)]
+    residents = np.clip(d["residents_unheated"].to_numpy(float), 0.0, None)
+    k_max = 1.0 - p.warming_max_absorbed_share
+    w_ref = p.horizon_hours * p.band_weights[0]
+
+    def s(weighted):
+        return np.asarray(score(residents * np.asarray(weighted, dtype=float) * k_max), dtype=float)
+
+    s0 = reference_score(p)
     risk = d["risk"].to_numpy(float)
+    s_people = s(np.full(len(d), w_ref))
+    s_benign, s_on, s_fresh, s_mean = (s(d[c].to_numpy(float)) for c in (
+        "weighted_hours_benign", "weighted_hours_power_on", "weighted_hours_fresh", "weighted_hours_mean"))
+    s_ens = s(d["weighted_hours"].to_numpy(float))
+    points = {
+        "people": s_people - s0,
+        "cold": (s_benign - s_people) + (s_ens - s_mean),
+        "power": 0.5 * ((s_fresh - s_benign) + (s_mean - s_on)),
+        "since": 0.5 * ((s_on - s_benign) + (s_mean - s_fresh)),
+        "warming": risk - s_ens,
+        "missing": risk - d["risk_low"].to_numpy(float),
+    }
+    out = pd.DataFrame({f"points_{k}": v for k, v in points.items()}, index=d.index)
+    out["score_reference"] = s0
+    stack = out[[f"points_{k}" for k in DRIVERS]].to_numpy()
+    harmed = np.isfinite(risk) & (risk > 0)
+    relative = stack - np.median(stack[harmed], axis=0) if harmed.sum() >= 2 else stack
+    for i, k in enumerate(DRIVERS):
+        out[f"relative_{k}"] = relative[:, i]
+    names = np.array(list(DRIVERS.values()), dtype=object)[np.nan_to_num(relative, nan=-np.inf).argmax(axis=1)]
     out["main_driver"] = np.where(np.isnan(risk), "", np.where(risk > 0, names, NO_DRIVER))
     return out

@@ -130,19 +130,53 @@ def test_severity_never_falls_with_more_people_or_likelier_cold(r1, r2, p1, p2):
 
 # --------------------------------------------------------------------------- decomposition
 
-def test_main_driver_comes_from_the_decomposition():
-    d = pd.DataFrame({
-        "residents_unheated": [50_000, 300, 300, 0],
-        "risk": [7.0, 5.0, 5.0, 0.0], "risk_low": [7.0, 5.0, 3.5, 0.0],
-        "absorbed_share": [0.5, 0.5, 0.5, 0.0],
-        "risk_mean": [7.0, 5.0, 5.0, 0.0], "risk_power_on": [6.9, 4.0, 4.9, 0.0], "risk_fresh": [6.9, 5.0, 5.0, 0.0],
-        "weighted_hours_benign": [100.0, 100.0, 100.0, 300.0]}, index=list("abcd"))
+def _decomposition_frame(residents, w_mean, w_power_on, w_fresh, w_benign, w_ens, places_share, risk_low=None):
+    """A ``risk.decompose`` input from weighted hours per resident [h] of the four counterfactual runs."""
+    residents, w_ens, a = (np.asarray(x, dtype=float) for x in (residents, w_ens, places_share))
+    risk_ = risk.score(residents * w_ens * (1 - a))
+    return pd.DataFrame({"residents_unheated": residents, "risk": risk_,
+                         "risk_low": risk_ if risk_low is None else risk_low, "absorbed_share": a,
+                         "weighted_hours": w_ens, "weighted_hours_mean": w_mean, "weighted_hours_power_on": w_power_on,
+                         "weighted_hours_fresh": w_fresh, "weighted_hours_benign": w_benign})
+
+
+def test_main_driver_differs_when_the_drivers_differ():
+    # a: many people, power all day; b: few people, 24 h without power (W 3× the powered one).
+    d = _decomposition_frame(residents=[50_000, 3_000, 0], w_mean=[100.0, 300.0, 300.0],
+                             w_power_on=[100.0, 100.0, 100.0], w_fresh=[100.0, 300.0, 300.0],
+                             w_benign=[100.0, 100.0, 100.0], w_ens=[100.0, 300.0, 300.0],
+                             places_share=[0.5, 0.5, 0.0]).set_axis(list("abc"))
     out = risk.decompose(d, P)
-    assert out["main_driver"].tolist() == ["people exposed", "hours without power", "missing data",
-                                           "nobody in the cold"]
-    assert out.loc["a", "points_people"] == pytest.approx(np.log10(50_000 / 230))
-    assert out.loc["b", "points_power"] == pytest.approx(1.0)
-    assert out.loc["c", "points_missing"] == pytest.approx(1.5)
+    assert out["main_driver"].tolist() == ["people exposed", "hours without power", "nobody in the cold"]
+    assert out.loc["a", "points_people"] == pytest.approx(np.log10((1 + 50_000 * 72 * 0.5) / (1 + 230 * 72 * 0.5)))
+    assert out.loc["b", "points_power"] == pytest.approx(np.log10((1 + 3_000 * 300 * 0.5) / (1 + 3_000 * 100 * 0.5)))
+    assert out.loc["a", "points_power"] == 0.0 and out.loc["b", "points_since"] == 0.0
+    # Relative to the median of the two harmed districts: ± half the difference.
+    assert out.loc["a", "relative_people"] == pytest.approx(-out.loc["b", "relative_people"])
+
+
+def test_missing_data_is_the_driver_when_assumptions_carry_the_score():
+    d = _decomposition_frame([1_000, 1_000], [200.0] * 2, [200.0] * 2, [200.0] * 2, [200.0] * 2, [200.0] * 2,
+                             [0.0, 0.0], risk_low=[5.0, 3.0])
+    assert risk.decompose(d, P)["main_driver"].tolist() == ["people exposed", "missing data"]
+
+
+def test_a_lone_district_gets_the_factor_adding_the_most_points():
+    d = _decomposition_frame([500], [800.0], [100.0], [800.0], [100.0], [800.0], [0.5])
+    out = risk.decompose(d, P)
+    assert out.loc[0, "points_power"] > out.loc[0, "points_people"] > 0
+    assert out.loc[0, "main_driver"] == "hours without power"
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.floats(0, 1e6), st.floats(0, 500), st.floats(0, 500), st.floats(0, 500),
+                          st.floats(0, 500), st.floats(0, 500), st.floats(0, 0.5)), min_size=1, max_size=6))
+def test_reference_and_points_sum_to_the_score(rows):
+    d = _decomposition_frame(*zip(*rows))
+    out = risk.decompose(d, P)
+    total = out["score_reference"] + out[[f"points_{k}" for k in risk.DRIVERS if k != "missing"]].sum(axis=1)
+    np.testing.assert_allclose(total, d["risk"], atol=1e-9)
+    assert (out["points_warming"] >= -1e-12).all()  # places never absorb more than their most
 
 
 # --------------------------------------------------------------------------- Kyiv plausibility (README)

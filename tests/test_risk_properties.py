@@ -139,7 +139,9 @@ def test_removing_a_district_never_changes_another_districts_numbers(base, spec,
     fewer = dataclasses.replace(inputs, districts=inputs.districts.loc[keep],
                                 unheated=inputs.unheated.loc[keep], outages=inputs.outages.loc[keep],
                                 forecast=inputs.forecast.sel(district=keep))
-    columns = ["risk", "risk_low", "risk_high", "cold_harm", "severity", "main_driver"]
+    # main_driver compares a district with the others on the list (risk.decompose); its points do not.
+    columns = ["risk", "risk_low", "risk_high", "cold_harm", "severity",
+               "points_people", "points_cold", "points_power", "points_since", "points_warming", "points_missing"]
     pd.testing.assert_frame_equal(scores(fewer)[columns], full.loc[keep, columns].sort_index())
 
 
@@ -187,10 +189,15 @@ def test_kyiv_unknown_outage_is_not_a_zero(kyiv):
 
 
 def test_the_apps_why_this_rank_is_the_decomposition_behind_main_driver(kyiv):
-    from heatneed import app_support, i18n
+    from heatneed import app_support, explain, i18n
 
+    tau = explain.tau_ranks(kyiv)
     for code in kyiv.priority["district_code"][:8]:
         row = kyiv.detail.loc[code]
-        why = app_support.why_table(row, "uk")
-        assert why.iloc[0, 0] == i18n.driver(row["main_driver"], "uk")
-        assert why.iloc[-1, 1] == f"{row['risk_low']:.1f}–{row['risk_high']:.1f}"
+        why = app_support.why_table(explain.why(kyiv, code, tau), "uk")
+        starred = why[why.iloc[:, 0].str.startswith("★ ")].iloc[:, 0].tolist()
+        assert len(starred) == 1 and i18n.driver(row["main_driver"], "uk") in starred[0]
+        # reference + factors = the score row; the missing-data row after it is not a summand
+        assert why.iloc[-2, 1] == f"{row['risk']:.2f}"
+        assert float(why.iloc[0, 1]) + sum(float(v) for v in why.iloc[1:-2, 1]) == pytest.approx(row["risk"], abs=0.03)
+        assert why.iloc[-1, 1] == f"{row['risk'] - row['risk_low']:+.2f}"

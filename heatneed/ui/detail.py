@@ -6,9 +6,21 @@ import pandas as pd
 import streamlit as st
 
 from heatneed import app_support as support
-from heatneed import store
+from heatneed import explain, store
 from heatneed.errors import SourceError
 from heatneed.ui.state import ss, t
+
+
+@st.cache_resource(max_entries=32, show_spinner=False)
+def cached_tau_ranks(key, _result):
+    """``explain.tau_ranks`` once per ranking (two kernel runs). ``key``: the ranking's identity and its
+    settings and published scores, so that a new ranking never meets an old entry."""
+    return explain.tau_ranks(_result)
+
+
+def tau_ranks(result):
+    scores = result.priority[["district_code", "risk_score", "residents_unheated"]].to_csv(index=False)
+    return cached_tau_ranks((id(result), result.params, scores), result)
 
 
 def render(table, inputs, result, lang: str, params, output_dir) -> None:
@@ -32,9 +44,21 @@ def render(table, inputs, result, lang: str, params, output_dir) -> None:
             st.markdown(f"**{t('history_title')}**")
             st.altair_chart(support.history_chart(history, lang), width="stretch")
         return
-    detail = support.district_detail(result, code)
+    why = explain.why(result, code, tau_ranks(result))
     st.caption(t("why_title"))
-    st.dataframe(support.why_table(result.detail.loc[code], lang), hide_index=True)
+    if why.harmed:
+        st.dataframe(support.why_table(why, lang), hide_index=True, key="why_table")
+    st.markdown("\n".join(f"- {line}" for line in support.why_lines(why, lang, params)))
+    homes = result.detail.at[code, "unheated_buildings"]
+    if not homes > 0:  # nobody's home is cooling: no indoor curve as if one were
+        st.info(t("detail_unknown_homes" if pd.isna(homes) else "detail_no_homes"))
+        detail = support.district_detail(result, code)
+        st.markdown(f"**{t('chart_outdoor')}**")
+        st.altair_chart(support.outdoor_chart(detail.series, lang), width="stretch")
+        st.altair_chart(support.power_chart(detail.series, lang), width="stretch")
+        st.caption(t("chart_power"))
+        return
+    detail = support.district_detail(result, code)
     st.caption(t("thresholds_title"))
     st.dataframe(support.threshold_table(detail.hours, result, lang), hide_index=True)
     c1, c2 = st.columns(2)

@@ -9,6 +9,7 @@ from heatneed import app_support as support
 from heatneed import i18n, pipeline
 from heatneed.errors import InputError
 from heatneed.inputs import OUTAGE_STATUSES
+from heatneed.ui import registry_editor
 from heatneed.ui.state import inputs_of, show_problems, ss, t, to_model
 
 
@@ -53,7 +54,7 @@ def render(lang: str) -> dict:
     if ss.sources:
         st.button(t("reset_inputs"), on_click=back_to_embedded, key="reset_inputs")
 
-    edits = report_editor(lang)
+    edits = registry_editor.render(lang, report_editor(lang), take_upload)
     for role, placeholder in in_use.items():
         if role in edits:
             placeholder.caption(t("in_use_edited"))
@@ -81,12 +82,13 @@ def report_editor(lang: str) -> dict:
         disabled=["district"], placeholder="—",
         column_config={
             "district": st.column_config.TextColumn(t("col_district")),
-            "unheated_buildings": st.column_config.NumberColumn(t("col_buildings"), min_value=0, step=1),
-            "residents": st.column_config.NumberColumn(t("col_residents_known"), min_value=0, step=1),
+            # No min/max: the browser would clamp or revert an out-of-range value silently; the
+            # reader's checks name it (file, row, column) and the last good data stays in use.
+            "unheated_buildings": st.column_config.NumberColumn(t("col_buildings"), step=1),
+            "residents": st.column_config.NumberColumn(t("col_residents_known"), step=1),
             "outage_status": st.column_config.SelectboxColumn(t("col_status"), options=list(OUTAGE_STATUSES),
                                                               format_func=lambda s: i18n.outage_status(s, lang)),
-            "hours_off_per_day": st.column_config.NumberColumn(t("col_hours_off"), min_value=0, max_value=24,
-                                                               step=0.5),
+            "hours_off_per_day": st.column_config.NumberColumn(t("col_hours_off"), step=0.5),
         })
     edited.index = base_table.index
     changed = support.changed_rows(base_table, edited)

@@ -16,9 +16,11 @@ def language() -> str:
                             horizontal=True, key="lang")
 
 
-def reset_settings():
+def reset_settings(default_params):
+    """Every setting back to its default, set explicitly: a key merely removed re-creates the widget
+    with its default, but the browser keeps showing what was typed (an invalid horizon stayed)."""
     for field in support.SETTINGS:
-        ss.pop(f"set_{field}", None)
+        ss[f"set_{field}"] = float(getattr(default_params, field))
 
 
 def settings(config, default_params, setting_sources):
@@ -30,11 +32,12 @@ def settings(config, default_params, setting_sources):
         overrides = {}
         for field, (low, high, step, fmt) in support.SETTINGS.items():
             default = float(getattr(default_params, field))
+            ss.setdefault(f"set_{field}", default)  # the value lives in the session (reset sets it)
             overrides[field] = st.number_input(
-                t(f"set_{field}"), min_value=low, max_value=high, value=default, step=step, format=fmt,
+                t(f"set_{field}"), min_value=low, max_value=high, step=step, format=fmt,
                 key=f"set_{field}", on_change=to_model,
                 help=t("default_source", value=f"{default:g}", source=setting_sources.get(field, "")))
-        st.button(t("reset_settings"), on_click=reset_settings, key="reset_settings")
+        st.button(t("reset_settings"), on_click=reset_settings, args=(default_params,), key="reset_settings")
         try:
             params = model_params(config, **overrides)
         except InputError as exc:

@@ -211,10 +211,11 @@ def test_district_detail_shows_hours_to_each_threshold(app):
     hours = next(f.value for f in at.dataframe if "Threshold" in f.value.columns)
     assert list(hours["Threshold"]) == ["18 °C: WHO minimum", "12 °C: cardiovascular strain",
                                         "5 °C: hypothermia risk; drain heating systems"]
-    assert hours.loc[1, "Hours, median"] == f"{detail['hours_to_12c']:.1f}"
-    assert hours.loc[1, "Ensemble P10–P90"] == f"{detail['hours_to_12c_p10']:.1f} – {detail['hours_to_12c_p90']:.1f}"
-    tau_range = f"{detail['hours_to_12c_tau_low']:.1f} … {detail['hours_to_12c_tau_high']:.1f}"
-    assert hours.loc[1, "τ 26 h … τ 72 h"] == tau_range
+    assert detail["hours_to_12c"] == 0.0 and hours.loc[1, "Hours, median"] == "already below"  # as the header says
+    assert detail["hours_to_12c_p10"] == detail["hours_to_12c_p90"] == 0.0
+    assert hours.loc[1, "Ensemble P10–P90"] == "already below"  # one value, not "already below – already below"
+    tau = detail[["hours_to_12c_tau_low", "hours_to_12c_tau_high"]].tolist()
+    assert hours.loc[1, "τ 26 h … τ 72 h"] == ("already below" if tau == [0.0, 0.0] else f"{tau[0]:.1f} … {tau[1]:.1f}")
     assert len(at.get("vega_lite_chart")) >= 2  # outdoor and indoor charts (and the map legend)
     at.selectbox(key="district").set_value(PECHERSKYI).run()
     assert any(shown(m.value).startswith("### Pecherskyi / Печерський") for m in at.markdown)

@@ -138,12 +138,28 @@ def test_key_figures_of_the_scenario(result):
     kf = support.key_figures(result.priority, result.forecast)
     assert kf.residents_unheated == int(result.priority["residents_unheated"].sum())
     assert kf.severe_districts == int((result.priority["severity"] >= 4).sum())
-    coldest = result.forecast["temp_c"].median("member")
-    assert kf.coldest_c == pytest.approx(float(coldest.min()))
-    assert float(coldest.sel(district=kf.coldest_district, time=kf.coldest_time)) == kf.coldest_c
+    # The coldest hour is the list's min_temp_c (first such district in list order); the time is that
+    # district's coldest hour of the ensemble-median forecast.
+    assert kf.coldest_c == result.priority["min_temp_c"].min() == -28.2
+    assert kf.coldest_district == result.priority.loc[result.priority["min_temp_c"].idxmin(), "district_code"]
+    coldest = result.forecast["temp_c"].median("member").sel(district=kf.coldest_district)
+    assert float(coldest.sel(time=kf.coldest_time)) == pytest.approx(float(coldest.min()))
+    assert round(float(coldest.min()), 1) == kf.coldest_c
     exposed = result.priority[result.priority["residents_unheated"] > 0]
     assert kf.earliest_hours == exposed["hours_to_12c"].min()
     assert kf.earliest_time == pd.Timestamp(result.forecast["time"].values[0]) + pd.Timedelta(hours=kf.earliest_hours)
+
+
+def test_the_published_and_the_model_view_agree_on_the_coldest_hour_and_first_crossing(result):
+    # Issue 13: the model view took the coldest hour of the member-median forecast (ties: registry
+    # order), the published view the list's min_temp_c (ties: list order): Darnytskyi against Desnianskyi.
+    model, published = support.key_figures(result.priority, result.forecast), support.key_figures(result.priority)
+    for field in ("coldest_c", "coldest_district", "earliest_hours", "earliest_district"):
+        assert getattr(model, field) == getattr(published, field), field
+    names = pd.Series(dtype=object)
+    for lang in ("en", "uk"):
+        a, b = support.headline(model, names, lang, 72), support.headline(published, names, lang, 72)
+        assert [row[1] for row in a] == [row[1] for row in b]  # the same values; the model adds the times
 
 
 def test_key_figures_ignore_districts_without_unheated_homes(result):
@@ -275,7 +291,7 @@ def test_headline_in_ukrainian(result, inputs):
     names = support.district_names(inputs.districts, "uk")
     (label, value, _, _), _, (_, cold, cold_note, _), (_, earliest, where, _) = support.headline(kf, names, "uk", 72)
     assert (label, value) == ("Мешканців без тепла", "119 606")
-    assert cold == "-28.2 °C" and cold_note == "03.02 06:00 · Дарницький"
+    assert cold == "-28.2 °C" and cold_note == "03.02 06:00 · Деснянський"
     assert (earliest, where) == ("вже нижче", "Деснянський")
     kf.earliest_hours, kf.earliest_time = None, None
     assert support.headline(kf, names, "en", 72)[3][1] == "not within 72 h"

@@ -2,9 +2,8 @@
 limit, unsafe HTML and XSRF.
 
 The corpus files (tools/make_bad_inputs.py) go into the app's uploader of their role through
-AppTest, the same injection the app tests use. The district registry cannot be uploaded in the
-app (it always comes from the scenario), so the corpus' districts files only go through the
-command line (test_corpus.py).
+AppTest, the same injection the app tests use. The district registry's corpus files go through
+the app's registry upload path in tests/app/test_app_registry.py.
 """
 
 from __future__ import annotations
@@ -49,7 +48,8 @@ def upload(at, role: str, name: str, data: bytes):
 
 def test_the_app_offers_uploads_for_reports_forecasts_sites_and_outage_schedules_only(app):
     at = app()
-    keys = {u.key for u in at.file_uploader} - {"upload_readings", "upload_outdoor"}  # the Calibrate tab's own
+    # the Calibrate tab's own, and the district registry's (its corpus: tests/app/test_app_registry.py)
+    keys = {u.key for u in at.file_uploader} - {"upload_readings", "upload_outdoor", "upload_districts"}
     assert keys == {f"upload_{role}" for role in support.UPLOAD_ROLES} == {
         "upload_unheated", "upload_outages", "upload_forecast", "upload_warming_sites", "upload_outage_schedule",
         "upload_district_queues"}
