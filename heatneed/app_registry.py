@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from .app_support import Upload, _illustrative, changed_rows
-from .export import safe_for_spreadsheets
+from .export import Edit, edit_log, safe_for_spreadsheets
 from .inputs import Inputs
 
 #: Registry columns shown in the editor, in order (README: Input files). The optional ones are shown
@@ -102,16 +102,8 @@ def registry_download(inputs: Inputs, sources: Mapping[str, Upload]) -> tuple[st
     return name, registry_bytes(editable_registry(inputs), inputs.districts, download=True)
 
 
-def registry_changes(before: Inputs, after: Inputs) -> list[tuple[str, str, object, object]]:
-    """The registry cells that differ between two input sets, as (district_code, column, before,
-    after) in registry row then ``COLUMNS`` order (NaN equals NaN): the registry edits an export's
-    provenance records (the report edits' ``export.Edit`` takes the same four values)."""
-    old, new = editable_registry(before), editable_registry(after)
-    new = new.reindex(index=old.index, columns=old.columns)
-    out = []
-    for code in old.index:
-        for col in EDITABLE:
-            a, b = old.at[code, col], new.at[code, col]
-            if not ((pd.isna(a) and pd.isna(b)) or a == b):
-                out.append((code, col, None if pd.isna(a) else a, None if pd.isna(b) else b))
-    return out
+def registry_changes(before: Inputs, after: Inputs) -> tuple[Edit, ...]:
+    """The registry cells that differ between two input sets (``export.Edit``: district, column,
+    before -> after, NaN equals NaN) in registry row then column order: the registry edits an
+    export's provenance records, next to the report edits."""
+    return edit_log(editable_registry(before), editable_registry(after))

@@ -12,7 +12,7 @@ from __future__ import annotations
 import streamlit as st
 
 from heatneed import app_support as support
-from heatneed import export
+from heatneed import app_registry, export
 from heatneed.ui import state
 from heatneed.ui.state import ss, t
 
@@ -20,10 +20,13 @@ XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def edits_in_use(shown) -> tuple:
-    """The report cells edited in the app that the shown (model) list uses."""
-    if shown.result is None or not (ss.get("edits") and ss.edits[0] == ss.generation):
+    """The report and registry cells edited in the app that the shown (model) list uses: the inputs
+    before the edits against the inputs the list was ranked on."""
+    if shown.result is None:
         return ()
-    return support.report_edits(state.inputs_of(ss.sources), shown.result.inputs)
+    base = state.inputs_of(ss.sources)
+    return (support.report_edits(base, shown.result.inputs)
+            + app_registry.registry_changes(base, shown.result.inputs))
 
 
 def render(shown, lang: str) -> None:

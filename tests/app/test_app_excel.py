@@ -135,3 +135,17 @@ def test_published_list_exports_its_manifest_provenance(app, managers, nothing_p
     sheet = list(wb["priority"].iter_rows(values_only=True))
     assert [r[1] for r in sheet[1:]] == list(priority["district_code"])
     assert [r[4] for r in sheet[1:]] == list(priority["risk_score"])
+
+
+def test_a_registry_edit_is_recorded_in_the_provenance(app, managers):
+    podilskyi = "UA80000000000719633"
+    at = app()
+    row = list(pipeline.load_inputs().districts.index).index(podilskyi)
+    at.session_state["registry_0_embedded"] = {"edited_rows": {row: {"share_65plus": 0.3}},
+                                               "added_rows": [], "deleted_rows": []}
+    at.run()
+    assert not at.exception and not at.error
+    xlsx, _ = deferred(at, managers, "download_xlsx")
+    rows = list(openpyxl.load_workbook(io.BytesIO(xlsx))["provenance"].iter_rows(values_only=True))
+    edits = [r for r in rows if r[0] == "edit"]
+    assert [r[1:3] for r in edits] == [(f"{podilskyi} share_65plus", 0.3)]

@@ -14,6 +14,7 @@ from heatneed import app_registry as registry
 from heatneed import app_support as support
 from heatneed import pipeline
 from heatneed.errors import InputError
+from heatneed.export import Edit
 
 PODILSKYI = "UA80000000000719633"
 CORPUS = Path(__file__).resolve().parents[1] / "hardening" / "corpus"
@@ -74,9 +75,9 @@ def test_the_registry_changes_are_listed_cell_by_cell_for_the_provenance(inputs)
     table = registry.editable_registry(inputs)
     table.loc[PODILSKYI, ["share_65plus", "warming_places"]] = [0.21, 900.0]
     edited = support.load_sources({"districts": registry.edited_registry(inputs, {}, table)})
-    assert registry.registry_changes(inputs, edited) == [(PODILSKYI, "share_65plus", None, 0.21),
-                                                         (PODILSKYI, "warming_places", 4550.0, 900.0)]
-    assert registry.registry_changes(inputs, inputs) == []
+    assert registry.registry_changes(inputs, edited) == (Edit(PODILSKYI, "share_65plus", None, 0.21),
+                                                         Edit(PODILSKYI, "warming_places", 4550.0, 900.0))
+    assert registry.registry_changes(inputs, inputs) == ()
 
 
 REGISTRY_ERRORS = [c for c in csv.DictReader(open(CORPUS / "EXPECTED.csv", encoding="utf-8"))
