@@ -8,6 +8,7 @@ only selects, reshapes and labels it.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import math
 import re
@@ -377,13 +378,15 @@ def priority_view(priority: pd.DataFrame, names: pd.Series, lang: str) -> pd.Dat
     """The priority list for the screen: localised names and labels, index district_code."""
     view = pd.DataFrame(index=pd.Index(priority["district_code"], name="district_code"))
     values = priority.set_index("district_code")
+    # The key columns first (KEY_COLUMNS: visible on a 390 px phone without scrolling sideways).
     view["rank"] = values["rank"]
     view["district"] = [names.get(code, values.at[code, "district_name"]) for code in view.index]
     view["severity"] = values["severity"].astype(int)
+    view["residents_unheated"] = values["residents_unheated"]
+    view["hours_to_12c"] = values["hours_to_12c"]
     view["severity_label"] = [i18n.severity_label(s, lang) for s in values["severity_label"]]
     view["risk_score"] = values["risk_score"]
-    view["residents_unheated"] = values["residents_unheated"]
-    for col in ("hours_to_12c", "hours_to_5c", "min_indoor_c"):
+    for col in ("hours_to_5c", "min_indoor_c"):
         view[col] = values[col]
     view["main_driver"] = [i18n.driver(d, lang) for d in values["main_driver"].fillna("")]
     view["outage_status"] = [i18n.outage_status(s, lang) for s in values["outage_status"]]
@@ -423,10 +426,24 @@ def severity_cell_style(severity: int) -> str:
     return f"background-color: {colour}; color: {text}"
 
 
-def styled_priority(view: pd.DataFrame):
-    """The view as a pandas Styler with the severity columns coloured."""
+def styled_priority(view: pd.DataFrame, lang: str = i18n.REFERENCE):
+    """The view as a pandas Styler: severity columns coloured, numbers written in ``lang``.
+
+    The numbers are formatted by ``i18n.number`` (Babel: ``27 601`` and ``-9,4`` in Ukrainian) as the
+    Styler's display values: Streamlit shows those while the cells keep their numbers, so sorting
+    by a column still sorts numerically (printf formats in ``st.column_config`` cannot write a
+    decimal comma).
+    """
     colours = view["severity"].map(severity_cell_style).to_numpy()
-    return view.style.apply(lambda _: colours, subset=["severity", "severity_label"])
+    formats = {name: functools.partial(i18n.number, lang=lang, decimals=decimals)
+               for name, decimals in _display_decimals().items() if name in view.columns}
+    return view.style.apply(lambda _: colours, subset=["severity", "severity_label"]).format(formats)
+
+
+def _display_decimals() -> dict[str, int]:
+    """Decimals each number column of the app's table is shown with (the column registry's)."""
+    return {col.name: col.decimals or 0 for col in columns.PRIORITY
+            if col.label is not None and col.display not in ("text", "progress")}
 
 
 # --------------------------------------------------------------------------- key figures
@@ -708,11 +725,25 @@ def export_file_name(issued_at: str, hxl: bool) -> str:
     return f"heatneed-priority_{stamp}{'_hxl' if hxl else ''}.csv"
 
 
+#: The key columns of the app's table, first and in this order: short header (i18n id), the full
+#: label as its help tooltip, width [px]. 34 + 100 + 42 + 72 + 76 px and the row selector (33 px)
+#: fit the 356 px a 390 px wide phone leaves the table, so they are seen without scrolling sideways.
+KEY_COLUMNS = {
+    "rank": ("short_rank", "col_rank", 34),
+    "district": ("col_district", "col_district", 100),
+    "severity": ("short_severity", "col_severity", 42),
+    "residents_unheated": ("short_residents", "col_residents", 72),
+    "hours_to_12c": ("short_hours_12", "col_hours_12", 76),
+}
+
+
 def priority_column_config(column_config, t) -> dict:
-    """The app table's column configuration from the column registry (``heatneed.columns``).
+    """The app table's column configuration from the column registry (``heatneed.columns``) and
+    the key columns' layout (``KEY_COLUMNS``).
 
     ``column_config`` is ``st.column_config`` (passed in: the library does not import Streamlit),
-    ``t`` the translation function of the page.
+    ``t`` the translation function of the page. Number columns get no format here: their text
+    comes from ``styled_priority`` in the page's language.
     """
     out = {}
     for col in columns.PRIORITY:
@@ -724,10 +755,12 @@ def priority_column_config(column_config, t) -> dict:
                                                          **size)
         elif col.display == "text":
             out[col.name] = column_config.TextColumn(label, **size)
-        elif col.display == "localized":
-            out[col.name] = column_config.NumberColumn(label, format="localized", **size)
         else:
-            out[col.name] = column_config.NumberColumn(label, format=col.app_format, **size)
+            out[col.name] = column_config.NumberColumn(label, **size)
+    out["district"] = column_config.TextColumn(t("col_district"))
+    for name, (short, full, width) in KEY_COLUMNS.items():
+        kind = column_config.TextColumn if name == "district" else column_config.NumberColumn
+        out[name] = kind(t(short), help=t(full), width=width)
     return out
 
 

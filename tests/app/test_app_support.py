@@ -237,7 +237,7 @@ def test_every_catalogue_has_every_message_with_the_same_placeholders():
     for lang in i18n.LANGUAGES:
         other = i18n.catalogue(lang)
         for table in ("messages", "severity", "driver", "outage_status", "completeness", "completeness_item", "role",
-                      "alerts"):
+                      "alerts", "problem"):
             assert set(other[table]) == set(english[table]), (lang, table)
             for key, message in english[table].items():
                 assert other[table][key].strip(), (lang, table, key)
@@ -248,7 +248,7 @@ def test_completeness_is_written_from_its_codes_in_ukrainian():
     note = ("missing: outage status (assumed emergency, 24 h off), share_65plus (national 18.4% shown); "
             "residents estimated at 230 per building")
     assert i18n.completeness(note, "uk") == ("бракує: стану знеструмлення (прийнято аварійне, 24 год без світла), "
-                                             "частки 65+ (показано національну 18.4%); "
+                                             "частки 65+ (показано національну 18,4%); "
                                              "мешканців оцінено в 230 на будинок")
     assert i18n.completeness("complete", "uk") == "повні"
     assert i18n.completeness(note, "en") == note
