@@ -398,7 +398,7 @@ def priority_view(priority: pd.DataFrame, names: pd.Series, lang: str) -> pd.Dat
         view[col] = values[col] if col in values else pd.NA
     low = values["risk_low"] if "risk_low" in values else pd.Series(np.nan, index=values.index)
     high = values["risk_high"] if "risk_high" in values else pd.Series(np.nan, index=values.index)
-    view["risk_range"] = [f"{lo:.1f}–{hi:.1f}" if pd.notna(lo) and pd.notna(hi) else ""
+    view["risk_range"] = [f"{i18n.number(lo, lang, 1)}–{i18n.number(hi, lang, 1)}" if pd.notna(lo) and pd.notna(hi) else ""
                           for lo, hi in zip(low, high)]
     view["completeness"] = [i18n.completeness(c, lang) for c in values["completeness"].fillna("")]
     return view
@@ -412,10 +412,11 @@ def why_table(row: pd.Series, lang: str) -> pd.DataFrame:
               for key, name in risk.DRIVERS.items()]
     points = sorted((p for p in points if p[1] > 0), key=lambda p: -p[1])
     frame = pd.DataFrame({t("why_factor"): [p[0] for p in points],
-                          t("why_points"): [f"+{p[1]:.1f}" for p in points]})
+                          t("why_points"): ["+" + i18n.number(p[1], lang, 1) for p in points]})
     extra = pd.DataFrame({t("why_factor"): [t("col_cold_harm"), t("col_risk_range")],
-                          t("why_points"): [f"{row.get('cold_harm', np.nan):,.0f}".replace(",", " "),
-                                            f"{row.get('risk_low', np.nan):.1f}–{row.get('risk_high', np.nan):.1f}"]})
+                          t("why_points"): [i18n.number(row.get("cold_harm", np.nan), lang),
+                                            f"{i18n.number(row.get('risk_low', np.nan), lang, 1)}–"
+                                            f"{i18n.number(row.get('risk_high', np.nan), lang, 1)}"]})
     return pd.concat([frame, extra], ignore_index=True)
 
 
@@ -497,11 +498,12 @@ def headline(kf: KeyFigures, names: pd.Series, lang: str, horizon_hours: float) 
     elif kf.earliest_time is not None:
         earliest = local_time(kf.earliest_time)
     else:  # a published list: hours from a forecast start it does not record
-        earliest = t("after_hours", hours=f"{kf.earliest_hours:.1f}")
+        earliest = t("after_hours", hours=i18n.number(kf.earliest_hours, lang, 1))
     return [
-        (t("kf_residents"), f"{kf.residents_unheated:,}".replace(",", " "), None, t("kf_residents_help")),
+        (t("kf_residents"), i18n.number(kf.residents_unheated, lang), None, t("kf_residents_help")),
         (t("kf_severe"), t("kf_severe_value", count=kf.severe_districts, total=kf.districts), None, None),
-        (t("kf_coldest"), "–" if kf.coldest_c is None else f"{kf.coldest_c:.1f} °C", coldest_note or None,
+        (t("kf_coldest"), i18n.number(kf.coldest_c, lang, 1) + ("" if kf.coldest_c is None else " °C"),
+         coldest_note or None,
          t("kf_coldest_help")),
         (t("kf_earliest"), earliest, names.get(kf.earliest_district) if kf.earliest_district else None,
          t("kf_earliest_help")),
@@ -529,7 +531,7 @@ def threshold_table(hours: pd.DataFrame, result: pipeline.RankResult, lang: str)
     t = lambda key, **kw: i18n.text(key, lang, **kw)  # noqa: E731
     p = result.params
     start = pd.Timestamp(result.forecast["time"].values[0])
-    fmt = lambda h: t("never") if pd.isna(h) else f"{h:.1f}"  # noqa: E731
+    fmt = lambda h: t("never") if pd.isna(h) else i18n.number(h, lang, 1)  # noqa: E731
     return pd.DataFrame({
         t("th_threshold"): [t(k, c=f"{c:g}") for k, c in zip(("th_18", "th_12", "th_5"), hours.index)],
         t("th_median"): [fmt(h) for h in hours["median"]],
@@ -541,6 +543,12 @@ def threshold_table(hours: pd.DataFrame, result: pipeline.RankResult, lang: str)
 
 
 # --------------------------------------------------------------------------- charts
+
+def localised(chart, lang: str):
+    """``chart`` with its axes and tooltips writing numbers as ``i18n.number`` does in ``lang``
+    (Vega-Lite ``config.locale``: ``-9,4`` in Ukrainian)."""
+    return chart.configure(locale=i18n.vega_locale(lang))
+
 
 def wall_clock(times) -> pd.DatetimeIndex:
     """UTC times (naive = UTC) as naive Kyiv wall-clock times.
@@ -580,7 +588,7 @@ def outdoor_chart(series: pd.DataFrame, lang: str) -> alt.LayerChart:
         x=x, y="temp_c:Q", color=alt.Color("series:N", scale=colours, title=None),
         tooltip=[alt.Tooltip("time:T", format="%d.%m %H:%M"), "series:N",
                  alt.Tooltip("temp_c:Q", format=".1f")])
-    return (area + line).properties(height=260)
+    return localised((area + line).properties(height=260), lang)
 
 
 def indoor_chart(series: pd.DataFrame, p: ModelParams, tau_hours: float, lang: str) -> alt.LayerChart:
@@ -604,7 +612,7 @@ def indoor_chart(series: pd.DataFrame, p: ModelParams, tau_hours: float, lang: s
     rule = alt.Chart(rules).mark_rule(strokeDash=[5, 4], color="#444").encode(y="temp_c:Q")
     text = alt.Chart(rules).mark_text(align="left", dx=4, dy=-6, color="#444").encode(
         y="temp_c:Q", text="label:N", x=alt.value(0))
-    return (tau_band + ens_band + line + rule + text).properties(height=300)
+    return localised((tau_band + ens_band + line + rule + text).properties(height=300), lang)
 
 
 def power_chart(series: pd.DataFrame, lang: str) -> alt.Chart:
@@ -615,23 +623,23 @@ def power_chart(series: pd.DataFrame, lang: str) -> alt.Chart:
         frame.index.append(pd.DatetimeIndex([frame.index[-1] + (frame.index[-1] - frame.index[-2])]))[1:]
     frame.index, frame["end"] = wall_clock(frame.index), wall_clock(frame["end"])
     frame = frame.rename_axis("time").reset_index()
-    return alt.Chart(frame).mark_bar(color="#f2b01e").encode(
+    return localised(alt.Chart(frame).mark_bar(color="#f2b01e").encode(
         x=alt.X("time:T", title=t("axis_time"), axis=alt.Axis(format="%d.%m %H:%M")), x2="end:T",
         y=alt.Y("power_on:Q", title=t("axis_power"), scale=alt.Scale(domain=[0, 1]),
                 axis=alt.Axis(format=".0%", values=[0, 0.5, 1])), y2=alt.datum(0),
         tooltip=[alt.Tooltip("time:T", format="%d.%m %H:%M"), alt.Tooltip("power_on:Q", format=".0%")],
-    ).properties(height=160)
+    ).properties(height=160), lang)
 
 
 def history_chart(history: pd.DataFrame, lang: str) -> alt.Chart:
     """Risk score (0–10) of one district over the published runs (``store.read_history``)."""
     frame = history[["published_at", "risk_score"]].copy()
     frame["published_at"] = wall_clock(frame["published_at"])
-    return alt.Chart(frame).mark_line(point=alt.OverlayMarkDef(color="#b3261e"), color="#b3261e").encode(
+    return localised(alt.Chart(frame).mark_line(point=alt.OverlayMarkDef(color="#b3261e"), color="#b3261e").encode(
         x=alt.X("published_at:T", title=i18n.text("axis_published", lang), axis=alt.Axis(format="%d.%m %H:%M")),
         y=alt.Y("risk_score:Q", title=i18n.text("col_risk", lang), scale=alt.Scale(domain=[0, 10])),
-        tooltip=[alt.Tooltip("published_at:T", format="%d.%m %H:%M"), "risk_score:Q"],
-    ).properties(height=220)
+        tooltip=[alt.Tooltip("published_at:T", format="%d.%m %H:%M"), alt.Tooltip("risk_score:Q", format=".1f")],
+    ).properties(height=220), lang)
 
 
 # --------------------------------------------------------------------------- map
@@ -660,6 +668,7 @@ def map_points(priority: pd.DataFrame, districts: pd.DataFrame, names: pd.Series
         "severity_label": [i18n.severity_label(s, lang) for s in rows["severity_label"]],
         "residents": rows["residents_unheated"].fillna(0).astype(int).to_numpy(),
     })
+    points["residents_text"] = [i18n.number(v, lang) for v in points["residents"]]
     points["colour"] = [_hex_rgb(SEVERITY_COLOURS.get(s, SEVERITY_COLOURS[0])) for s in points["severity"]]
     points["radius_px"] = marker_radius_px(points["residents"])
     return points.sort_values("residents", ascending=False)  # big markers first, small ones on top
@@ -683,9 +692,9 @@ def map_deck(points: pd.DataFrame, lang: str) -> pdk.Deck:
     still draw on a plain background. (pydeck turns every string into a JavaScript expression, so
     literal strings are quoted inside it.)
     """
-    tooltip_text = {"en": "{rank}. {name}\nseverity {severity}: {severity_label}\n{residents} residents "
+    tooltip_text = {"en": "{rank}. {name}\nseverity {severity}: {severity_label}\n{residents_text} residents "
                           "without heat",
-                    "uk": "{rank}. {name}\nтяжкість {severity}: {severity_label}\n{residents} мешканців "
+                    "uk": "{rank}. {name}\nтяжкість {severity}: {severity_label}\n{residents_text} мешканців "
                           "без тепла"}[lang]
     markers = pdk.Layer("ScatterplotLayer", data=points, id="districts", get_position=["lon", "lat"],
                         get_fill_color="colour", get_radius="radius_px", radius_units="'pixels'",

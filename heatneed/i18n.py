@@ -16,7 +16,8 @@ import tomllib
 from pathlib import Path
 
 import pandas as pd
-from babel.numbers import format_decimal, format_percent
+from babel.numbers import (format_decimal, format_percent, get_decimal_symbol, get_group_symbol,
+                           get_minus_sign_symbol)
 
 LOCALES = Path(__file__).with_name("locales")
 REFERENCE = "en"
@@ -63,7 +64,8 @@ def text(key: str, lang: str, **values) -> str:
 def severity_label(label: str, lang: str) -> str:
     """A published severity label (numbers filled in) in ``lang``: read as one of the English
     ``[severity]`` templates and written from the same level's template in ``lang``."""
-    return _from_template(label, "severity", lang)
+    return _from_template(label, "severity", lang,
+                          lambda values: {key: _localised_number(v, lang) for key, v in values.items()})
 
 
 def driver(name: str, lang: str) -> str:
@@ -223,3 +225,12 @@ def problem(line: str, lang: str) -> str:
     if parts["got"] is not None:
         message += " " + text("problem_got", lang, value=parts["got"])
     return f"{', '.join(where)}: {message}"
+
+
+def vega_locale(lang: str) -> dict:
+    """The d3-format number locale of ``lang`` for Vega-Lite's ``config.locale`` (chart axes and
+    tooltips), from the same CLDR symbols as ``number``: ``-9,4`` and ``27 601`` in Ukrainian."""
+    locale = _locale(lang)
+    return {"number": {"decimal": get_decimal_symbol(locale), "thousands": get_group_symbol(locale),
+                       "grouping": [3], "currency": ["", ""], "minus": get_minus_sign_symbol(locale),
+                       "percent": "%"}}

@@ -51,7 +51,7 @@ def test_first_render_ranks_the_embedded_scenario(app):
     assert "ILLUSTRATIVE" in at.warning[0].value  # says the embedded data is not real
     figures = {m.label: m.value for m in at.metric}
     residents = int(expected["residents_unheated"].sum())
-    assert figures["Residents in unheated buildings"] == f"{residents:,}".replace(",", " ")
+    assert figures["Residents in unheated buildings"] == f"{residents:,}"  # English grouping: 119,606
     assert figures["Districts at severity 4–5"] == f"{int((expected['severity'] >= 4).sum())} of 10"
     assert figures["Coldest hour outdoors"] == "-28.2 °C"
     assert figures["First homes below 12 °C"] == "already below"  # Desnianskyi: 0 h in the scenario
