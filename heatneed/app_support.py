@@ -341,11 +341,11 @@ def data_state_lines(state: DataState | None, lang: str) -> tuple[str | None, st
     if state is None:
         return None, None, ""
     age = (i18n.text("forecast_age_unknown", lang) if state.age_hours is None
-           else i18n.text("forecast_age", lang, age=i18n.text("age_hours", lang, hours=age_text(state.age_hours))))
+           else i18n.text("forecast_age", lang, age=age_label(state.age_hours, lang)))
     warning = (i18n.text("still_embedded", lang, roles=", ".join(i18n.role(r, lang) for r in state.embedded))
                if state.embedded else None)
     too_old = state.age_hours is None or state.age_hours > state.stale_after_hours
-    error = (i18n.text("stale_age", lang, age=i18n.text("age_hours", lang, hours=age_text(state.age_hours or 0.0))
+    error = (i18n.text("stale_age", lang, age=age_label(state.age_hours or 0.0, lang)
                        if state.age_hours is not None else "?", limit=f"{state.stale_after_hours:g}")
              if too_old else None)
     return warning, error, age
@@ -441,6 +441,22 @@ def styled_priority(view: pd.DataFrame, lang: str = i18n.REFERENCE):
     return view.style.apply(lambda _: colours, subset=["severity", "severity_label"]).format(formats)
 
 
+def localised_numbers(frame: pd.DataFrame, lang: str):
+    """``frame`` as a Styler writing every number column in ``lang`` (``i18n.number``) with the
+    decimals its values have (up to 3: the tables are already rounded as published); the cells
+    keep their numbers, so sorting stays numeric."""
+    formats = {}
+    for name in frame.columns:
+        values = frame[name]
+        if pd.api.types.is_bool_dtype(values) or not pd.api.types.is_numeric_dtype(values):
+            continue
+        finite = values.dropna().astype(float).to_numpy()
+        finite = finite[np.isfinite(finite)]
+        decimals = next((d for d in range(4) if np.allclose(finite, np.round(finite, d), rtol=0, atol=1e-9)), 3)
+        formats[name] = functools.partial(i18n.number, lang=lang, decimals=decimals)
+    return frame.style.format(formats)
+
+
 def _display_decimals() -> dict[str, int]:
     """Decimals each number column of the app's table is shown with (the column registry's)."""
     return {col.name: col.decimals or 0 for col in columns.PRIORITY
@@ -522,6 +538,11 @@ def local_time(ts, fmt: str = "%d.%m %H:%M") -> str:
 def age_text(hours: float) -> float:
     """Age rounded for display: tenths under ten hours, whole hours above."""
     return round(hours, 1) if hours < 10 else round(hours)
+
+
+def age_label(hours: float, lang: str) -> str:
+    """An age [h] as shown: ``2.5 h`` / ``2,5 год`` under ten hours, ``36 h`` above (``age_text``)."""
+    return i18n.hours(age_text(hours), lang, 1 if hours < 10 else 0)
 
 
 # --------------------------------------------------------------------------- one district in detail

@@ -234,3 +234,22 @@ def vega_locale(lang: str) -> dict:
     return {"number": {"decimal": get_decimal_symbol(locale), "thousands": get_group_symbol(locale),
                        "grouping": [3], "currency": ["", ""], "minus": get_minus_sign_symbol(locale),
                        "percent": "%"}}
+
+
+# --------------------------------------------------------------------------- which language
+
+#: Browser languages (BCP 47, lower case) that open the interface in Ukrainian: Ukrainian itself,
+#: and Russian as set on a computer in Ukraine (``ru-UA``). Any other browser language opens English.
+BROWSER_UK = ("uk", "ru-ua")
+
+
+def pick_language(requested: str | None, browser_locale: str | None) -> str:
+    """The interface language of a new session: ``requested`` (the URL's ``?lang=``) when it is one
+    of ``LANGUAGES``; else Ukrainian for a browser language in ``BROWSER_UK`` (``uk``, ``uk-UA``,
+    ``ru-UA``); else English."""
+    if isinstance(requested, str) and requested.strip().lower() in LANGUAGES:
+        return requested.strip().lower()
+    browser = (browser_locale or "").strip().lower().replace("_", "-")
+    if any(browser == code or browser.startswith(code + "-") for code in BROWSER_UK):
+        return "uk"
+    return REFERENCE

@@ -13,7 +13,7 @@ def render(shown, published, sources, output_dir, names, lang: str, params) -> N
     st.title(t("title"))
     st.caption(t("subtitle"))
     if shown.published is not None:
-        age = t("age_hours", hours=support.age_text(published.age_hours))
+        age = support.age_label(published.age_hours, lang)
         st.info(t("source_published", folder=support.plain(output_dir), age=age,
                   published=support.local_time(published.published_at, "%Y-%m-%d %H:%M")))
         if published.stale:

@@ -163,7 +163,7 @@ def test_language_switch_translates_interface_and_district_names(app):
     assert at.title[0].value == "Потреба в обігріві: кому допомогти першими"
     table = priority_table(at)
     assert table.loc[PECHERSKYI, "district"] == "Печерський"
-    assert table.loc[DESNIANSKYI, "severity_label"] == "≥10,000 мешканців імовірно опиняться нижче 5 °C протягом 24 год"
+    assert table.loc[DESNIANSKYI, "severity_label"] == "≥10\u00a0000 мешканців імовірно опиняться нижче 5 °C протягом 24 год"
     assert "Деснянський / Desnianskyi" in at.selectbox(key="district").format_func(ranked_codes(at)[0])
     assert ranked_codes(at) == list(embedded_ranking()["district_code"])  # only words change
     assert downloaded(at, "download_csv").content == priority_bytes(embedded_ranking())  # export stays English
