@@ -460,7 +460,7 @@ def localised_numbers(frame: pd.DataFrame, lang: str):
 def _display_decimals() -> dict[str, int]:
     """Decimals each number column of the app's table is shown with (the column registry's)."""
     return {col.name: col.decimals or 0 for col in columns.PRIORITY
-            if col.label is not None and col.display not in ("text", "progress")}
+            if col.label is not None and col.display != "text"}
 
 
 # --------------------------------------------------------------------------- key figures
@@ -756,14 +756,14 @@ def export_file_name(issued_at: str, hxl: bool) -> str:
 
 
 #: The key columns of the app's table, first and in this order: short header (i18n id), the full
-#: label as its help tooltip, width [px]. 34 + 100 + 42 + 72 + 76 px and the row selector (33 px)
-#: fit the 356 px a 390 px wide phone leaves the table, so they are seen without scrolling sideways.
+#: label as its help tooltip, width [px]. With the row selector (33 px) they take 354 px of the
+#: 356 px a 390 px wide phone leaves the table, so they are seen without scrolling sideways.
 KEY_COLUMNS = {
-    "rank": ("short_rank", "col_rank", 34),
-    "district": ("col_district", "col_district", 100),
-    "severity": ("short_severity", "col_severity", 42),
-    "residents_unheated": ("short_residents", "col_residents", 72),
-    "hours_to_12c": ("short_hours_12", "col_hours_12", 76),
+    "rank": ("short_rank", "col_rank", 30),
+    "district": ("col_district", "col_district", 110),
+    "severity": ("short_severity", "col_severity", 40),
+    "residents_unheated": ("short_residents", "col_residents", 62),
+    "hours_to_12c": ("short_hours_12", "col_hours_12", 79),
 }
 
 
@@ -773,17 +773,16 @@ def priority_column_config(column_config, t) -> dict:
 
     ``column_config`` is ``st.column_config`` (passed in: the library does not import Streamlit),
     ``t`` the translation function of the page. Number columns get no format here: their text
-    comes from ``styled_priority`` in the page's language.
+    comes from ``styled_priority`` in the page's language (Streamlit shows a Styler's text only in
+    number columns without a format; a progress bar always writes its number with a point, so the
+    risk score is a number column too).
     """
     out = {}
     for col in columns.PRIORITY:
         if col.label is None:
             continue
         label, size = t(col.label), {"width": col.width} if col.width else {}
-        if col.display == "progress":
-            out[col.name] = column_config.ProgressColumn(label, min_value=0, max_value=10, format=col.app_format,
-                                                         **size)
-        elif col.display == "text":
+        if col.display == "text":
             out[col.name] = column_config.TextColumn(label, **size)
         else:
             out[col.name] = column_config.NumberColumn(label, **size)

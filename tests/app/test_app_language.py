@@ -15,7 +15,17 @@ from heatneed.ui import sidebar
 APP = Path(__file__).resolve().parents[2] / "app.py"
 NBSP = "\u00a0"
 PECHERSKYI = "UA80000000000624772"
+DESNIANSKYI = "UA80000000000336424"  # rank 1 of the embedded scenario: 27,601 residents without heat
+HOLOSIIVSKYI = "UA80000000000126643"  # homes below 12 °C after 12.3 h
 BAD_UNHEATED = (f"district_code,reported_at,unheated_buildings\n{PECHERSKYI},2026-02-01,-5\n").encode("utf-8")
+
+
+def shown_table(at):
+    """The priority table's cells as the browser gets them: the Styler's display text."""
+    from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
+
+    frame = next(d for d in at.dataframe if "severity_label" in d.value.columns)
+    return convert_arrow_bytes_to_pandas_df(frame.proto.arrow_data.styler.display_values)
 
 
 def run(query: dict | None = None, locale: str | None = None):
@@ -37,6 +47,10 @@ def test_lang_in_the_address_opens_ukrainian_with_its_numbers_and_stays_there():
     figures = {m.label: m.value for m in at.metric}
     assert figures["Мешканців без тепла"] == f"119{NBSP}606"
     assert figures["Найхолодніша година надворі"] == "-28,2 °C"
+    table = shown_table(at)  # the key columns first, numbers as Babel writes them in Ukrainian
+    assert list(table.columns[:5]) == ["rank", "district", "severity", "residents_unheated", "hours_to_12c"]
+    assert table.loc[DESNIANSKYI, "residents_unheated"] == f"27{NBSP}601"
+    assert table.loc[HOLOSIIVSKYI, "hours_to_12c"] == "12,3" and table.loc[DESNIANSKYI, "risk_score"] == "7,1"
     # Sidebar: the field settings first, outside the expander; the physics inside "Advanced".
     sidebar_inputs = [w.key for w in at.sidebar.number_input]
     assert sidebar_inputs[:3] == [f"set_{f}" for f in sidebar.FIELD_SETTINGS]
@@ -56,6 +70,8 @@ def test_lang_in_the_address_opens_ukrainian_with_its_numbers_and_stays_there():
     # The radio writes the address.
     at.radio(key="lang").set_value("en").run()
     assert at.query_params["lang"] == "en" and at.title[0].value == i18n.text("title", "en")
+    table = shown_table(at)
+    assert table.loc[DESNIANSKYI, "residents_unheated"] == "27,601" and table.loc[HOLOSIIVSKYI, "hours_to_12c"] == "12.3"
 
 
 @pytest.mark.parametrize("query, locale, expected", [
