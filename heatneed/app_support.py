@@ -604,11 +604,11 @@ def outdoor_chart(series: pd.DataFrame, lang: str) -> alt.LayerChart:
     x = alt.X("time:T", title=t("axis_time"), axis=alt.Axis(format="%d.%m %H:%M"))
     area = alt.Chart(band).mark_area(opacity=0.45).encode(
         x=x, y=alt.Y("low:Q", title=t("axis_temp")), y2="high:Q",
-        color=alt.Color("series:N", scale=colours, title=None, legend=alt.Legend(orient="bottom", columns=2)))
+        color=alt.Color("series:N", scale=colours, title=None, legend=alt.Legend(orient="bottom", columns=1, labelLimit=0)))
     line = alt.Chart(lines).mark_line().encode(
         x=x, y="temp_c:Q", color=alt.Color("series:N", scale=colours, title=None),
-        tooltip=[alt.Tooltip("time:T", format="%d.%m %H:%M"), "series:N",
-                 alt.Tooltip("temp_c:Q", format=".1f")])
+        tooltip=[alt.Tooltip("time:T", format="%d.%m %H:%M", title=t("axis_time")), alt.Tooltip("series:N", title=" "),
+                 alt.Tooltip("temp_c:Q", format=".1f", title=t("axis_temp"))])
     return localised((area + line).properties(height=260), lang)
 
 
@@ -620,14 +620,15 @@ def indoor_chart(series: pd.DataFrame, p: ModelParams, tau_hours: float, lang: s
     tau_label = t("series_tau_band", low=f"{p.tau_low_hours:g}", high=f"{p.tau_high_hours:g}")
     colours = alt.Scale(domain=[median_label, ens_label, tau_label], range=["#b3261e", "#f4a582", "#fddbc7"])
     x = alt.X("time:T", title=t("axis_time"), axis=alt.Axis(format="%d.%m %H:%M"))
-    color = alt.Color("series:N", scale=colours, title=None, legend=alt.Legend(orient="bottom", columns=2))
+    color = alt.Color("series:N", scale=colours, title=None, legend=alt.Legend(orient="bottom", columns=1, labelLimit=0))
     tau_band = alt.Chart(_band(series, "indoor_c_tau_low", "indoor_c_tau_high", tau_label)).mark_area(
         opacity=0.6).encode(x=x, y=alt.Y("low:Q", title=t("axis_temp")), y2="high:Q", color=color)
     ens_band = alt.Chart(_band(series, "indoor_c_p10", "indoor_c_p90", ens_label)).mark_area(
         opacity=0.7).encode(x=x, y="low:Q", y2="high:Q", color=color)
     line = alt.Chart(_long(series, {"indoor_c": median_label})).mark_line(strokeWidth=2.5).encode(
         x=x, y="temp_c:Q", color=color,
-        tooltip=[alt.Tooltip("time:T", format="%d.%m %H:%M"), alt.Tooltip("temp_c:Q", format=".1f")])
+        tooltip=[alt.Tooltip("time:T", format="%d.%m %H:%M", title=t("axis_time")),
+                 alt.Tooltip("temp_c:Q", format=".1f", title=t("axis_temp"))])
     rules = pd.DataFrame({"temp_c": [p.minimal_c, p.moderate_c, p.very_high_c],
                           "label": [f"{p.minimal_c:g} °C", f"{p.moderate_c:g} °C", f"{p.very_high_c:g} °C"]})
     rule = alt.Chart(rules).mark_rule(strokeDash=[5, 4], color="#444").encode(y="temp_c:Q")
@@ -648,7 +649,8 @@ def power_chart(series: pd.DataFrame, lang: str) -> alt.Chart:
         x=alt.X("time:T", title=t("axis_time"), axis=alt.Axis(format="%d.%m %H:%M")), x2="end:T",
         y=alt.Y("power_on:Q", title=t("axis_power"), scale=alt.Scale(domain=[0, 1]),
                 axis=alt.Axis(format=".0%", values=[0, 0.5, 1])), y2=alt.datum(0),
-        tooltip=[alt.Tooltip("time:T", format="%d.%m %H:%M"), alt.Tooltip("power_on:Q", format=".0%")],
+        tooltip=[alt.Tooltip("time:T", format="%d.%m %H:%M", title=t("axis_time")),
+                 alt.Tooltip("power_on:Q", format=".0%", title=t("axis_power"))],
     ).properties(height=160), lang)
 
 
@@ -659,7 +661,8 @@ def history_chart(history: pd.DataFrame, lang: str) -> alt.Chart:
     return localised(alt.Chart(frame).mark_line(point=alt.OverlayMarkDef(color="#b3261e"), color="#b3261e").encode(
         x=alt.X("published_at:T", title=i18n.text("axis_published", lang), axis=alt.Axis(format="%d.%m %H:%M")),
         y=alt.Y("risk_score:Q", title=i18n.text("col_risk", lang), scale=alt.Scale(domain=[0, 10])),
-        tooltip=[alt.Tooltip("published_at:T", format="%d.%m %H:%M"), alt.Tooltip("risk_score:Q", format=".1f")],
+        tooltip=[alt.Tooltip("published_at:T", format="%d.%m %H:%M", title=i18n.text("axis_published", lang)),
+                 alt.Tooltip("risk_score:Q", format=".1f", title=i18n.text("col_risk", lang))],
     ).properties(height=220), lang)
 
 

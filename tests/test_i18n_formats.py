@@ -94,3 +94,19 @@ def test_completeness_numbers_follow_the_language():
     assert i18n.completeness(note, "uk") == (f"бракує: частки 65+ (показано національну 18,4%); "
                                              f"мешканців оцінено в 1{NBSP}230 на будинок")
     assert i18n.completeness(note, "en") == note
+
+
+def test_chart_tooltips_and_axes_write_numbers_in_the_language():
+    """Vega-Lite formats tooltip and axis numbers with ``config.locale``: the same symbols as Babel."""
+    import pandas as pd
+
+    from heatneed import app_support as support
+
+    index = pd.date_range("2026-02-01", periods=3, freq="h")
+    series = pd.DataFrame({"power_on": [1.0, 0.5, 0.0]}, index=index)
+    spec = support.power_chart(series, "uk").to_dict()
+    assert spec["config"]["locale"]["number"] == {"decimal": ",", "thousands": NBSP, "grouping": [3],
+                                                  "currency": ["", ""], "minus": "-", "percent": "%"}
+    titles = [tip["title"] for tip in spec["encoding"]["tooltip"]]
+    assert titles == [i18n.text("axis_time", "uk"), i18n.text("axis_power", "uk")]  # never a field name
+    assert support.power_chart(series, "en").to_dict()["config"]["locale"]["number"]["decimal"] == "."
