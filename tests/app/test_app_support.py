@@ -257,8 +257,8 @@ def test_completeness_is_written_from_its_codes_in_ukrainian():
 
 def test_severity_labels_are_written_from_their_level_template():
     label = "≥1,000 residents likely below 5 °C within 24 h, or ≥10,000 within 72 h"
-    assert i18n.severity_label(label, "uk") == ("≥1,000 мешканців імовірно опиняться нижче 5 °C протягом 24 год, "
-                                                "або ≥10,000 протягом 72 год")
+    assert i18n.severity_label(label, "uk") == ("≥1\u00a0000 мешканців імовірно опиняться нижче 5 °C протягом 24 год, "
+                                                "або ≥10\u00a0000 протягом 72 год")  # numbers in Ukrainian too
 
 
 def test_model_labels_are_translated(result):
