@@ -770,6 +770,12 @@ KEY_COLUMNS = {
 }
 
 
+def header_width_px(label: str) -> int:
+    """A column width [px] that shows ``label`` whole in the table's 14 px header font (about 7.5 px
+    a character, 16 px padding and room for the sort arrow), at most 260 px."""
+    return int(min(260, 30 + 7.5 * len(label)))
+
+
 def priority_column_config(column_config, t) -> dict:
     """The app table's column configuration from the column registry (``heatneed.columns``) and
     the key columns' layout (``KEY_COLUMNS``).
@@ -784,7 +790,8 @@ def priority_column_config(column_config, t) -> dict:
     for col in columns.PRIORITY:
         if col.label is None:
             continue
-        label, size = t(col.label), {"width": col.width} if col.width else {}
+        label = t(col.label)
+        size = {"width": col.width or header_width_px(label), "help": label}  # whole header, also on hover
         if col.display == "text":
             out[col.name] = column_config.TextColumn(label, **size)
         else:

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from appcheck import errors_text
 
+from heatneed import app_support as support
 from heatneed import i18n
 from heatneed.attributions import ATTRIBUTIONS, ISSUES_URL, VERSION, record
 from heatneed.ui import sidebar
@@ -129,3 +130,18 @@ def test_every_attribution_has_its_record_saying_the_same():
             assert phrase in text, (a.id, phrase)
             assert phrase.strip('"') in f"{a.credit} {a.licence}" or a.id in ("scenario", "registry"), (a.id, phrase)
         assert i18n.text(f"about_src_{a.id}", "uk") != i18n.text(f"about_src_{a.id}", "en")
+
+
+def test_every_table_header_fits_its_column_and_has_its_label_as_help():
+    from streamlit import column_config
+
+    for lang in ("en", "uk"):
+        config = support.priority_column_config(column_config, lambda key, lang=lang, **v: i18n.text(key, lang, **v))
+        for name, col in config.items():
+            label, width = col["label"], col["width"]
+            if name in support.KEY_COLUMNS:  # short headers in fixed widths: seen whole in the browser test
+                assert col["help"] == i18n.text(support.KEY_COLUMNS[name][1], lang)
+                continue
+            assert col["help"] == label
+            if isinstance(width, int):  # about 7.5 px a character in the 14 px header font, plus padding
+                assert width >= min(260, 16 + 7.5 * len(label)), (lang, name, label, width)
