@@ -110,3 +110,17 @@ def test_chart_tooltips_and_axes_write_numbers_in_the_language():
     titles = [tip["title"] for tip in spec["encoding"]["tooltip"]]
     assert titles == [i18n.text("axis_time", "uk"), i18n.text("axis_power", "uk")]  # never a field name
     assert support.power_chart(series, "en").to_dict()["config"]["locale"]["number"]["decimal"] == "."
+
+
+def test_localised_numbers_keeps_the_values_and_writes_each_column_with_its_decimals():
+    import pandas as pd
+
+    from heatneed import app_support as support
+
+    frame = pd.DataFrame({"n": [27601, 5], "x": [-9.4, 2.0], "p": [0.95, 0.125], "gap": [float("nan"), 1.0],
+                          "ok": [True, False], "name": ["a", "b"]})
+    styler = support.localised_numbers(frame, "uk")
+    assert styler.data.equals(frame)  # the cells keep their numbers: sorting stays numeric
+    text = styler.to_string(delimiter="|").splitlines()
+    assert text[1].split("|")[1:] == [f"27{NBSP}601", "-9,4", "0,950", "—", "True", "a"]
+    assert text[2].split("|")[1:] == ["5", "2,0", "0,125", "1", "False", "b"]
