@@ -398,7 +398,8 @@ def priority_view(priority: pd.DataFrame, names: pd.Series, lang: str) -> pd.Dat
         view[col] = values[col] if col in values else pd.NA
     low = values["risk_low"] if "risk_low" in values else pd.Series(np.nan, index=values.index)
     high = values["risk_high"] if "risk_high" in values else pd.Series(np.nan, index=values.index)
-    view["risk_range"] = [f"{i18n.number(lo, lang, 1)}–{i18n.number(hi, lang, 1)}" if pd.notna(lo) and pd.notna(hi) else ""
+    view["risk_range"] = [f"{i18n.number(lo, lang, 1)}–{i18n.number(hi, lang, 1)}"
+                          if pd.notna(lo) and pd.notna(hi) else ""
                           for lo, hi in zip(low, high)]
     view["completeness"] = [i18n.completeness(c, lang) for c in values["completeness"].fillna("")]
     return view
@@ -604,7 +605,8 @@ def outdoor_chart(series: pd.DataFrame, lang: str) -> alt.LayerChart:
     x = alt.X("time:T", title=t("axis_time"), axis=alt.Axis(format="%d.%m %H:%M"))
     area = alt.Chart(band).mark_area(opacity=0.45).encode(
         x=x, y=alt.Y("low:Q", title=t("axis_temp")), y2="high:Q",
-        color=alt.Color("series:N", scale=colours, title=None, legend=alt.Legend(orient="bottom", columns=1, labelLimit=0)))
+        color=alt.Color("series:N", scale=colours, title=None,
+                        legend=alt.Legend(orient="bottom", columns=1, labelLimit=0)))
     line = alt.Chart(lines).mark_line().encode(
         x=x, y="temp_c:Q", color=alt.Color("series:N", scale=colours, title=None),
         tooltip=[alt.Tooltip("time:T", format="%d.%m %H:%M", title=t("axis_time")), alt.Tooltip("series:N", title=" "),
@@ -620,7 +622,8 @@ def indoor_chart(series: pd.DataFrame, p: ModelParams, tau_hours: float, lang: s
     tau_label = t("series_tau_band", low=f"{p.tau_low_hours:g}", high=f"{p.tau_high_hours:g}")
     colours = alt.Scale(domain=[median_label, ens_label, tau_label], range=["#b3261e", "#f4a582", "#fddbc7"])
     x = alt.X("time:T", title=t("axis_time"), axis=alt.Axis(format="%d.%m %H:%M"))
-    color = alt.Color("series:N", scale=colours, title=None, legend=alt.Legend(orient="bottom", columns=1, labelLimit=0))
+    color = alt.Color("series:N", scale=colours, title=None,
+                      legend=alt.Legend(orient="bottom", columns=1, labelLimit=0))
     tau_band = alt.Chart(_band(series, "indoor_c_tau_low", "indoor_c_tau_high", tau_label)).mark_area(
         opacity=0.6).encode(x=x, y=alt.Y("low:Q", title=t("axis_temp")), y2="high:Q", color=color)
     ens_band = alt.Chart(_band(series, "indoor_c_p10", "indoor_c_p90", ens_label)).mark_area(
@@ -716,10 +719,10 @@ def map_deck(points: pd.DataFrame, lang: str) -> pdk.Deck:
     still draw on a plain background. (pydeck turns every string into a JavaScript expression, so
     literal strings are quoted inside it.)
     """
-    tooltip_text = {"en": "{rank}. {name}\nseverity {severity}: {severity_label}\n{residents_text} residents "
-                          "without heat",
-                    "uk": "{rank}. {name}\nтяжкість {severity}: {severity_label}\n{residents_text} мешканців "
-                          "без тепла"}[lang]
+    tooltip_text = {"en": "{rank}. {name}\nseverity {severity}: {severity_label}\n{residents_text} "
+                          "residents without heat",
+                    "uk": "{rank}. {name}\nтяжкість {severity}: {severity_label}\n{residents_text} "
+                          "мешканців без тепла"}[lang]
     markers = pdk.Layer("ScatterplotLayer", data=points, id="districts", get_position=["lon", "lat"],
                         get_fill_color="colour", get_radius="radius_px", radius_units="'pixels'",
                         get_line_color=[40, 40, 40, 200], line_width_min_pixels=1, stroked=True,

@@ -72,7 +72,8 @@ def test_lang_in_the_address_opens_ukrainian_with_its_numbers_and_stays_there():
     at.radio(key="lang").set_value("en").run()
     assert at.query_params["lang"] == "en" and at.title[0].value == i18n.text("title", "en")
     table = shown_table(at)
-    assert table.loc[DESNIANSKYI, "residents_unheated"] == "27,601" and table.loc[HOLOSIIVSKYI, "hours_to_12c"] == "12.3"
+    assert table.loc[DESNIANSKYI, "residents_unheated"] == "27,601"
+    assert table.loc[HOLOSIIVSKYI, "hours_to_12c"] == "12.3"
 
 
 @pytest.mark.parametrize("query, locale, expected", [
@@ -89,7 +90,8 @@ def test_problem_lines_of_a_rejected_upload_are_in_ukrainian():
     at = run({"lang": "uk"})
     at.file_uploader(key="upload_unheated").set_value(("bad.csv", BAD_UNHEATED, "text/csv")).run()
     assert not at.exception
-    assert "bad.csv, рядок 2, стовпець unheated_buildings: має бути ≥ 0 (отримано -5.0)" in errors_text(at)
+    line = "bad.csv, рядок 2, стовпець unheated_buildings: має бути ≥ 0 (отримано -5.0)"
+    assert line in errors_text(at)
 
 
 @pytest.mark.parametrize("browser, expected", [

@@ -103,7 +103,8 @@ def test_lang_is_kept_on_reload_and_the_radio_writes_the_address(browser, server
         zone = page.locator(".st-key-upload_unheated [data-testid='stFileUploaderDropzone']")
         zone.wait_for(timeout=30_000)
         after = zone.evaluate("""z => {
-            const p = z.querySelector("button p"), s = z.querySelector("[data-testid='stFileUploaderDropzoneInstructions'] span");
+            const p = z.querySelector("button p");
+            const s = z.querySelector("[data-testid='stFileUploaderDropzoneInstructions'] span");
             return [getComputedStyle(p).fontSize, getComputedStyle(p, '::after').content,
                     getComputedStyle(s).fontSize, getComputedStyle(s, '::after').content,
                     z.querySelector('button').getBoundingClientRect().width];
