@@ -84,6 +84,17 @@ def test_screenshots_and_key_columns_in_view(browser, server, lang, width, heigh
             visible = text + (sidebar.inner_text() if sidebar.is_visible() else "")
             left = [s for s in ENGLISH if s in visible.replace("Language · Мова", "")]
             assert not left, left
+            # The key figures' labels wrap instead of ending in "…": nothing overflows its box.
+            labels = page.evaluate("""() => [...document.querySelectorAll(
+                "[data-testid='stMetricLabel'] [data-testid='stMarkdownContainer']")]
+                .filter(e => e.offsetParent !== null).map(e => {
+                    const text = document.createRange();  // the laid-out text, wider than its box when cut
+                    text.selectNodeContents(e);
+                    return [e.innerText, text.getBoundingClientRect().width - e.getBoundingClientRect().width];
+                })""")
+            assert [text for text, _ in labels][:4] == [i18n.text(k, "uk") for k in ("kf_residents", "kf_severe",
+                                                                                    "kf_coldest", "kf_earliest")]
+            assert all(overflow <= 0.01 for _, overflow in labels), labels  # no "…" (0.6 px was enough for one)
         else:
             assert "119,606" in text and "-28.2 °C" in text
     finally:
