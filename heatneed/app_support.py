@@ -346,7 +346,7 @@ def data_state_lines(state: DataState | None, lang: str) -> tuple[str | None, st
                if state.embedded else None)
     too_old = state.age_hours is None or state.age_hours > state.stale_after_hours
     error = (i18n.text("stale_age", lang, age=age_label(state.age_hours or 0.0, lang)
-                       if state.age_hours is not None else "?", limit=f"{state.stale_after_hours:g}")
+                       if state.age_hours is not None else "?", limit=i18n.short(state.stale_after_hours, lang))
              if too_old else None)
     return warning, error, age
 
@@ -509,7 +509,7 @@ def headline(kf: KeyFigures, names: pd.Series, lang: str, horizon_hours: float) 
     t = lambda key, **kw: i18n.text(key, lang, **kw)  # noqa: E731
     coldest_note = " · ".join(filter(None, [local_time(kf.coldest_time), names.get(kf.coldest_district, "")]))
     if kf.earliest_hours is None:
-        earliest = t("none_exposed") if kf.residents_unheated == 0 else t("not_within", hours=f"{horizon_hours:g}")
+        earliest = t("none_exposed") if kf.residents_unheated == 0 else t("not_within", hours=i18n.short(horizon_hours, lang))
     elif kf.earliest_hours == 0:
         earliest = t("already")
     elif kf.earliest_time is not None:
@@ -555,11 +555,11 @@ def threshold_table(hours: pd.DataFrame, result: pipeline.RankResult, lang: str)
     start = pd.Timestamp(result.forecast["time"].values[0])
     fmt = lambda h: t("never") if pd.isna(h) else i18n.number(h, lang, 1)  # noqa: E731
     return pd.DataFrame({
-        t("th_threshold"): [t(k, c=f"{c:g}") for k, c in zip(("th_18", "th_12", "th_5"), hours.index)],
+        t("th_threshold"): [t(k, c=i18n.short(c, lang)) for k, c in zip(("th_18", "th_12", "th_5"), hours.index)],
         t("th_median"): [fmt(h) for h in hours["median"]],
         t("th_when"): ["" if pd.isna(h) else local_time(start + pd.Timedelta(hours=h)) for h in hours["median"]],
         t("th_ensemble"): [f"{fmt(a)} – {fmt(b)}" for a, b in zip(hours["p10"], hours["p90"])],
-        t("th_tau", low=f"{p.tau_low_hours:g}", high=f"{p.tau_high_hours:g}"):
+        t("th_tau", low=i18n.short(p.tau_low_hours, lang), high=i18n.short(p.tau_high_hours, lang)):
             [f"{fmt(a)} … {fmt(b)}" for a, b in zip(hours["tau_low"], hours["tau_high"])],
     })
 
@@ -617,9 +617,9 @@ def outdoor_chart(series: pd.DataFrame, lang: str) -> alt.LayerChart:
 def indoor_chart(series: pd.DataFrame, p: ModelParams, tau_hours: float, lang: str) -> alt.LayerChart:
     """Indoor temperature: median line, ensemble P10–P90 band, τ band, and the 18/12/5 °C lines."""
     t = lambda key, **kw: i18n.text(key, lang, **kw)  # noqa: E731
-    median_label = t("series_indoor", tau=f"{tau_hours:g}")
+    median_label = t("series_indoor", tau=i18n.short(tau_hours, lang))
     ens_label = t("series_indoor_band")
-    tau_label = t("series_tau_band", low=f"{p.tau_low_hours:g}", high=f"{p.tau_high_hours:g}")
+    tau_label = t("series_tau_band", low=i18n.short(p.tau_low_hours, lang), high=i18n.short(p.tau_high_hours, lang))
     colours = alt.Scale(domain=[median_label, ens_label, tau_label], range=["#b3261e", "#f4a582", "#fddbc7"])
     x = alt.X("time:T", title=t("axis_time"), axis=alt.Axis(format="%d.%m %H:%M"))
     color = alt.Color("series:N", scale=colours, title=None,
@@ -633,7 +633,7 @@ def indoor_chart(series: pd.DataFrame, p: ModelParams, tau_hours: float, lang: s
         tooltip=[alt.Tooltip("time:T", format="%d.%m %H:%M", title=t("axis_time")),
                  alt.Tooltip("temp_c:Q", format=".1f", title=t("axis_temp"))])
     rules = pd.DataFrame({"temp_c": [p.minimal_c, p.moderate_c, p.very_high_c],
-                          "label": [f"{p.minimal_c:g} °C", f"{p.moderate_c:g} °C", f"{p.very_high_c:g} °C"]})
+                          "label": [f"{i18n.short(c, lang)} °C" for c in (p.minimal_c, p.moderate_c, p.very_high_c)]})
     rule = alt.Chart(rules).mark_rule(strokeDash=[5, 4], color="#444").encode(y="temp_c:Q")
     text = alt.Chart(rules).mark_text(align="left", dx=4, dy=-6, color="#444").encode(
         y="temp_c:Q", text="label:N", x=alt.value(0))

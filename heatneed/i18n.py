@@ -171,6 +171,14 @@ def number(value, lang: str, decimals: int = 0, missing: str = MISSING) -> str:
     return text[1:] if text.startswith("-") and not any(c in "123456789" for c in text) else text  # no "-0"
 
 
+def short(value, lang: str, missing: str = MISSING) -> str:
+    """``value`` with the digits Python's ``:g`` shows (``26``, ``26.5``), written in ``lang``: for
+    settings and thresholds quoted in labels."""
+    if _missing(value):
+        return missing
+    return _localised_number(f"{float(value):g}", lang)
+
+
 def percent(value, lang: str, decimals: int = 0, missing: str = MISSING) -> str:
     """A share 0..1 as a percentage in ``lang`` (``95%`` in both; ``12.5%`` / ``12,5%``)."""
     if _missing(value):

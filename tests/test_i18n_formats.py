@@ -124,3 +124,8 @@ def test_localised_numbers_keeps_the_values_and_writes_each_column_with_its_deci
     text = styler.to_string(delimiter="|").splitlines()
     assert text[1].split("|")[1:] == [f"27{NBSP}601", "-9,4", "0,950", "—", "True", "a"]
     assert text[2].split("|")[1:] == ["5", "2,0", "0,125", "1", "False", "b"]
+
+
+def test_short_numbers_keep_the_digits_of_g():
+    assert [i18n.short(v, "uk") for v in (26, 26.5, 0.05, 1234.0)] == ["26", "26,5", "0,05", f"1{NBSP}234"]
+    assert [i18n.short(v, "en") for v in (26, 26.5, 0.05, 1234.0)] == ["26", "26.5", "0.05", "1,234"]

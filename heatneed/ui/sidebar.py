@@ -74,11 +74,10 @@ def _setting(where, field: str, default_params, setting_sources, lang: str) -> f
     """The number input of one model setting, its default and the default's source as help."""
     low, high, step, fmt = support.SETTINGS[field]
     default = float(getattr(default_params, field))
-    decimals = int(fmt[2:-1]) if re.fullmatch(r"%\.\d+f", fmt) else 2
     return where.number_input(
         t(f"set_{field}"), min_value=low, max_value=high, value=default, step=step, format=fmt,
         key=f"set_{field}", on_change=to_model,
-        help=t("default_source", value=i18n.number(default, lang, decimals), source=setting_sources.get(field, "")))
+        help=t("default_source", value=i18n.short(default, lang), source=setting_sources.get(field, "")))
 
 
 def settings(config, default_params, setting_sources):
