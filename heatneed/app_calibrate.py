@@ -9,7 +9,7 @@ import altair as alt
 import pandas as pd
 
 from . import i18n
-from .app_support import DISPLAY_TZ
+from .app_support import DISPLAY_TZ, localised
 from .calibrate import Calibration, rounded, site_message
 
 #: Site columns shown, in order.
@@ -42,7 +42,7 @@ def fit_chart(series: pd.DataFrame, lang: str) -> alt.LayerChart:
         x=x, y=y, color=colour, tooltip=tip)
     lines = alt.Chart(long[long["series"] != labels["indoor_c"]]).mark_line().encode(
         x=x, y=y, color=colour, detail="episode:N", tooltip=tip)
-    return (points + lines).properties(height=280)
+    return localised((points + lines).properties(height=280), lang)
 
 
 def residual_chart(series: pd.DataFrame, lang: str) -> alt.LayerChart:
@@ -54,7 +54,7 @@ def residual_chart(series: pd.DataFrame, lang: str) -> alt.LayerChart:
         x=x, y=alt.Y("residual_k:Q", title=t("cal_axis_residual")),
         tooltip=[alt.Tooltip("time:T", format="%d.%m %H:%M"), alt.Tooltip("residual_k:Q", format=".2f")])
     zero = alt.Chart(pd.DataFrame({"y": [0.0]})).mark_rule(color="#999999").encode(y="y:Q")
-    return (zero + points).properties(height=160)
+    return localised((zero + points).properties(height=160), lang)
 
 
 def band_chart(calibration: Calibration, lang: str) -> alt.LayerChart:
@@ -73,7 +73,7 @@ def band_chart(calibration: Calibration, lang: str) -> alt.LayerChart:
         x="tau_low_hours:Q", x2="tau_high_hours:Q")
     median = alt.Chart(calibration.districts).mark_rule(color="#1f5fa8", strokeDash=[4, 3]).encode(
         x="tau_hours:Q", tooltip=["district_code:N", alt.Tooltip("tau_hours:Q", format=".1f")])
-    return (band + median + rules + points).properties(height=max(80, 24 * len(sites)))
+    return localised((band + median + rules + points).properties(height=max(80, 24 * len(sites))), lang)
 
 
 def district_view(calibration: Calibration) -> pd.DataFrame:

@@ -8,6 +8,7 @@ only selects, reshapes and labels it.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import math
 import re
@@ -342,12 +343,12 @@ def data_state_lines(state: DataState | None, lang: str) -> tuple[str | None, st
     if state is None:
         return None, None, ""
     age = (i18n.text("forecast_age_unknown", lang) if state.age_hours is None
-           else i18n.text("forecast_age", lang, age=i18n.text("age_hours", lang, hours=age_text(state.age_hours))))
+           else i18n.text("forecast_age", lang, age=age_label(state.age_hours, lang)))
     warning = (i18n.text("still_embedded", lang, roles=", ".join(i18n.role(r, lang) for r in state.embedded))
                if state.embedded else None)
     too_old = state.age_hours is None or state.age_hours > state.stale_after_hours
-    error = (i18n.text("stale_age", lang, age=i18n.text("age_hours", lang, hours=age_text(state.age_hours or 0.0))
-                       if state.age_hours is not None else "?", limit=f"{state.stale_after_hours:g}")
+    error = (i18n.text("stale_age", lang, age=age_label(state.age_hours or 0.0, lang)
+                       if state.age_hours is not None else "?", limit=i18n.short(state.stale_after_hours, lang))
              if too_old else None)
     return warning, error, age
 
@@ -379,13 +380,15 @@ def priority_view(priority: pd.DataFrame, names: pd.Series, lang: str) -> pd.Dat
     """The priority list for the screen: localised names and labels, index district_code."""
     view = pd.DataFrame(index=pd.Index(priority["district_code"], name="district_code"))
     values = priority.set_index("district_code")
+    # The key columns first (KEY_COLUMNS: visible on a 390 px phone without scrolling sideways).
     view["rank"] = values["rank"]
     view["district"] = [names.get(code, values.at[code, "district_name"]) for code in view.index]
     view["severity"] = values["severity"].astype(int)
+    view["residents_unheated"] = values["residents_unheated"]
+    view["hours_to_12c"] = values["hours_to_12c"]
     view["severity_label"] = [i18n.severity_label(s, lang) for s in values["severity_label"]]
     view["risk_score"] = values["risk_score"]
-    view["residents_unheated"] = values["residents_unheated"]
-    for col in ("hours_to_12c", "hours_to_5c", "min_indoor_c"):
+    for col in ("hours_to_5c", "min_indoor_c"):
         view[col] = values[col]
     view["main_driver"] = [i18n.driver(d, lang) for d in values["main_driver"].fillna("")]
     view["outage_status"] = [i18n.outage_status(s, lang) for s in values["outage_status"]]
@@ -397,7 +400,8 @@ def priority_view(priority: pd.DataFrame, names: pd.Series, lang: str) -> pd.Dat
         view[col] = values[col] if col in values else pd.NA
     low = values["risk_low"] if "risk_low" in values else pd.Series(np.nan, index=values.index)
     high = values["risk_high"] if "risk_high" in values else pd.Series(np.nan, index=values.index)
-    view["risk_range"] = [f"{lo:.1f}–{hi:.1f}" if pd.notna(lo) and pd.notna(hi) else ""
+    view["risk_range"] = [f"{i18n.number(lo, lang, 1)}–{i18n.number(hi, lang, 1)}"
+                          if pd.notna(lo) and pd.notna(hi) else ""
                           for lo, hi in zip(low, high)]
     view["completeness"] = [i18n.completeness(c, lang) for c in values["completeness"].fillna("")]
     return view
@@ -410,16 +414,18 @@ def why_table(why, lang: str) -> pd.DataFrame:
     minus ``risk_low``; a main-driver candidate, not a summand). Points with two decimals (the factors are often
     tenths), signed."""
     t = lambda key, **v: i18n.text(key, lang, **v)  # noqa: E731
+    num = lambda v, d: i18n.number(v, lang, d)  # noqa: E731
+    signed = lambda v: ("+" if not np.isnan(v) and v >= 0 else "") + num(v, 2)  # noqa: E731
     c = why.contributions.sort_values("relative", ascending=False, kind="stable")
     main = i18n.driver(why.main_driver, lang)
     factors = [i18n.driver(risk.DRIVERS[k], lang) for k in c.index]
-    rows = [(t("why_reference"), f"{why.reference:.2f}", "")]
-    rows += [(f"★ {name}" if name == main else name, f"{pts:+.2f}", f"{rel:+.2f}")
+    rows = [(t("why_reference"), num(why.reference, 2), "")]
+    rows += [(f"★ {name}" if name == main else name, signed(pts), signed(rel))
              for name, pts, rel in zip(factors, c["points"], c["relative"])]
-    rows.append((t("why_total"), f"{why.risk:.2f}", ""))
+    rows.append((t("why_total"), num(why.risk, 2), ""))
     missing = i18n.driver(risk.DRIVERS["missing"], lang)
     rows.append((("★ " if missing == main else "") + t("why_missing_row", driver=missing),
-                 f"{why.missing_points:+.2f}", f"{why.missing_relative:+.2f}"))
+                 signed(why.missing_points), signed(why.missing_relative)))
     return pd.DataFrame(rows, columns=[t("why_factor"), t("why_points"), t("why_relative")])
 
 
@@ -434,13 +440,13 @@ def why_lines(why, lang: str, p: ModelParams) -> list[str]:
         lines.append(t("why_nobody"))
     if why.missing:
         items = ", ".join(t(f"why_missing_{k}") for k in why.missing)
-        lines.append(t("why_missing", items=items, low=f"{why.risk_low:.1f}", high=f"{why.risk:.1f}"))
+        lines.append(t("why_missing", items=items, low=i18n.number(why.risk_low, lang, 1), high=i18n.number(why.risk, lang, 1)))
     else:
         lines.append(t("why_complete"))
     rank_range = str(why.rank_best) if why.rank_best == why.rank_worst else f"{why.rank_best}–{why.rank_worst}"
     lines.append(t("why_rank_range", rank=why.rank, range=rank_range))
     if why.rank_tau_low is not None:
-        lines.append(t("why_tau", low=f"{p.tau_low_hours:g}", high=f"{p.tau_high_hours:g}",
+        lines.append(t("why_tau", low=i18n.short(p.tau_low_hours, lang), high=i18n.short(p.tau_high_hours, lang),
                        rank_low=why.rank_tau_low, rank_high=why.rank_tau_high))
     return lines
 
@@ -452,10 +458,40 @@ def severity_cell_style(severity: int) -> str:
     return f"background-color: {colour}; color: {text}"
 
 
-def styled_priority(view: pd.DataFrame):
-    """The view as a pandas Styler with the severity columns coloured."""
+def styled_priority(view: pd.DataFrame, lang: str = i18n.REFERENCE):
+    """The view as a pandas Styler: severity columns coloured, numbers written in ``lang``.
+
+    The numbers are formatted by ``i18n.number`` (Babel: ``27 601`` and ``-9,4`` in Ukrainian) as the
+    Styler's display values: Streamlit shows those while the cells keep their numbers, so sorting
+    by a column still sorts numerically (printf formats in ``st.column_config`` cannot write a
+    decimal comma).
+    """
     colours = view["severity"].map(severity_cell_style).to_numpy()
-    return view.style.apply(lambda _: colours, subset=["severity", "severity_label"])
+    formats = {name: functools.partial(i18n.number, lang=lang, decimals=decimals)
+               for name, decimals in _display_decimals().items() if name in view.columns}
+    return view.style.apply(lambda _: colours, subset=["severity", "severity_label"]).format(formats)
+
+
+def localised_numbers(frame: pd.DataFrame, lang: str):
+    """``frame`` as a Styler writing every number column in ``lang`` (``i18n.number``) with the
+    decimals its values have (up to 3: the tables are already rounded as published); the cells
+    keep their numbers, so sorting stays numeric."""
+    formats = {}
+    for name in frame.columns:
+        values = frame[name]
+        if pd.api.types.is_bool_dtype(values) or not pd.api.types.is_numeric_dtype(values):
+            continue
+        finite = values.dropna().astype(float).to_numpy()
+        finite = finite[np.isfinite(finite)]
+        decimals = next((d for d in range(4) if np.allclose(finite, np.round(finite, d), rtol=0, atol=1e-9)), 3)
+        formats[name] = functools.partial(i18n.number, lang=lang, decimals=decimals)
+    return frame.style.format(formats)
+
+
+def _display_decimals() -> dict[str, int]:
+    """Decimals each number column of the app's table is shown with (the column registry's)."""
+    return {col.name: col.decimals or 0 for col in columns.PRIORITY
+            if col.label is not None and col.display != "text"}
 
 
 # --------------------------------------------------------------------------- key figures
@@ -503,17 +539,18 @@ def headline(kf: KeyFigures, names: pd.Series, lang: str, horizon_hours: float) 
     t = lambda key, **kw: i18n.text(key, lang, **kw)  # noqa: E731
     coldest_note = " · ".join(filter(None, [local_time(kf.coldest_time), names.get(kf.coldest_district, "")]))
     if kf.earliest_hours is None:
-        earliest = t("none_exposed") if kf.residents_unheated == 0 else t("not_within", hours=f"{horizon_hours:g}")
+        earliest = t("none_exposed") if kf.residents_unheated == 0 else t("not_within", hours=i18n.short(horizon_hours, lang))
     elif kf.earliest_hours == 0:
         earliest = t("already")
     elif kf.earliest_time is not None:
         earliest = local_time(kf.earliest_time)
     else:  # a published list: hours from a forecast start it does not record
-        earliest = t("after_hours", hours=f"{kf.earliest_hours:.1f}")
+        earliest = t("after_hours", hours=i18n.number(kf.earliest_hours, lang, 1))
     return [
-        (t("kf_residents"), f"{kf.residents_unheated:,}".replace(",", " "), None, t("kf_residents_help")),
+        (t("kf_residents"), i18n.number(kf.residents_unheated, lang), None, t("kf_residents_help")),
         (t("kf_severe"), t("kf_severe_value", count=kf.severe_districts, total=kf.districts), None, None),
-        (t("kf_coldest"), "–" if kf.coldest_c is None else f"{kf.coldest_c:.1f} °C", coldest_note or None,
+        (t("kf_coldest"), i18n.number(kf.coldest_c, lang, 1) + ("" if kf.coldest_c is None else " °C"),
+         coldest_note or None,
          t("kf_coldest_help")),
         (t("kf_earliest"), earliest, names.get(kf.earliest_district) if kf.earliest_district else None,
          t("kf_earliest_help")),
@@ -534,6 +571,11 @@ def age_text(hours: float) -> float:
     return round(hours, 1) if hours < 10 else round(hours)
 
 
+def age_label(hours: float, lang: str) -> str:
+    """An age [h] as shown: ``2.5 h`` / ``2,5 год`` under ten hours, ``36 h`` above (``age_text``)."""
+    return i18n.hours(age_text(hours), lang, 1 if hours < 10 else 0)
+
+
 # --------------------------------------------------------------------------- one district in detail
 
 def hours_text(hours, lang: str) -> str:
@@ -541,7 +583,7 @@ def hours_text(hours, lang: str) -> str:
     (as the header says it), else one decimal."""
     if pd.isna(hours):
         return i18n.text("never", lang)
-    return i18n.text("already", lang) if float(hours) <= 0 else f"{float(hours):.1f}"
+    return i18n.text("already", lang) if float(hours) <= 0 else i18n.number(hours, lang, 1)
 
 
 def threshold_table(hours: pd.DataFrame, result: pipeline.RankResult, lang: str) -> pd.DataFrame:
@@ -551,12 +593,12 @@ def threshold_table(hours: pd.DataFrame, result: pipeline.RankResult, lang: str)
     start = pd.Timestamp(result.forecast["time"].values[0])
     fmt = lambda h: hours_text(h, lang)  # noqa: E731
     return pd.DataFrame({
-        t("th_threshold"): [t(k, c=f"{c:g}") for k, c in zip(("th_18", "th_12", "th_5"), hours.index)],
+        t("th_threshold"): [t(k, c=i18n.short(c, lang)) for k, c in zip(("th_18", "th_12", "th_5"), hours.index)],
         t("th_median"): [fmt(h) for h in hours["median"]],
         t("th_when"): ["" if pd.isna(h) else local_time(start + pd.Timedelta(hours=h)) for h in hours["median"]],
         t("th_ensemble"): [fmt(a) if fmt(a) == fmt(b) else f"{fmt(a)} – {fmt(b)}"
                            for a, b in zip(hours["p10"], hours["p90"])],
-        t("th_tau", low=f"{p.tau_low_hours:g}", high=f"{p.tau_high_hours:g}"):
+        t("th_tau", low=i18n.short(p.tau_low_hours, lang), high=i18n.short(p.tau_high_hours, lang)):
             [fmt(a) if fmt(a) == fmt(b) else f"{fmt(a)} … {fmt(b)}"
              for a, b in zip(hours["tau_low"], hours["tau_high"])],
     })
@@ -567,6 +609,12 @@ def threshold_table(hours: pd.DataFrame, result: pipeline.RankResult, lang: str)
 #: Decimals of the temperatures [°C] handed to the charts: their tooltips show the data, so it is
 #: rounded as the list publishes temperatures (one decimal), never a raw float.
 CHART_DECIMALS = 1
+
+def localised(chart, lang: str):
+    """``chart`` with its axes and tooltips writing numbers as ``i18n.number`` does in ``lang``
+    (Vega-Lite ``config.locale``: ``-9,4`` in Ukrainian)."""
+    return chart.configure(locale=i18n.vega_locale(lang))
+
 
 def wall_clock(times) -> pd.DatetimeIndex:
     """UTC times (naive = UTC) as naive Kyiv wall-clock times.
@@ -601,36 +649,39 @@ def outdoor_chart(series: pd.DataFrame, lang: str) -> alt.LayerChart:
     x = alt.X("time:T", title=t("axis_time"), axis=alt.Axis(format="%d.%m %H:%M"))
     area = alt.Chart(band).mark_area(opacity=0.45).encode(
         x=x, y=alt.Y("low:Q", title=t("axis_temp")), y2="high:Q",
-        color=alt.Color("series:N", scale=colours, title=None, legend=alt.Legend(orient="bottom", columns=2)))
+        color=alt.Color("series:N", scale=colours, title=None,
+                        legend=alt.Legend(orient="bottom", columns=1, labelLimit=0)))
     line = alt.Chart(lines).mark_line().encode(
         x=x, y="temp_c:Q", color=alt.Color("series:N", scale=colours, title=None),
-        tooltip=[alt.Tooltip("time:T", format="%d.%m %H:%M"), "series:N",
-                 alt.Tooltip("temp_c:Q", format=".1f")])
-    return (area + line).properties(height=260)
+        tooltip=[alt.Tooltip("time:T", format="%d.%m %H:%M", title=t("axis_time")), alt.Tooltip("series:N", title=" "),
+                 alt.Tooltip("temp_c:Q", format=".1f", title=t("axis_temp"))])
+    return localised((area + line).properties(height=260), lang)
 
 
 def indoor_chart(series: pd.DataFrame, p: ModelParams, tau_hours: float, lang: str) -> alt.LayerChart:
     """Indoor temperature: median line, ensemble P10–P90 band, τ band, and the 18/12/5 °C lines."""
     t = lambda key, **kw: i18n.text(key, lang, **kw)  # noqa: E731
-    median_label = t("series_indoor", tau=f"{tau_hours:g}")
+    median_label = t("series_indoor", tau=i18n.short(tau_hours, lang))
     ens_label = t("series_indoor_band")
-    tau_label = t("series_tau_band", low=f"{p.tau_low_hours:g}", high=f"{p.tau_high_hours:g}")
+    tau_label = t("series_tau_band", low=i18n.short(p.tau_low_hours, lang), high=i18n.short(p.tau_high_hours, lang))
     colours = alt.Scale(domain=[median_label, ens_label, tau_label], range=["#b3261e", "#f4a582", "#fddbc7"])
     x = alt.X("time:T", title=t("axis_time"), axis=alt.Axis(format="%d.%m %H:%M"))
-    color = alt.Color("series:N", scale=colours, title=None, legend=alt.Legend(orient="bottom", columns=2))
+    color = alt.Color("series:N", scale=colours, title=None,
+                      legend=alt.Legend(orient="bottom", columns=1, labelLimit=0))
     tau_band = alt.Chart(_band(series, "indoor_c_tau_low", "indoor_c_tau_high", tau_label)).mark_area(
         opacity=0.6).encode(x=x, y=alt.Y("low:Q", title=t("axis_temp")), y2="high:Q", color=color)
     ens_band = alt.Chart(_band(series, "indoor_c_p10", "indoor_c_p90", ens_label)).mark_area(
         opacity=0.7).encode(x=x, y="low:Q", y2="high:Q", color=color)
     line = alt.Chart(_long(series, {"indoor_c": median_label})).mark_line(strokeWidth=2.5).encode(
         x=x, y="temp_c:Q", color=color,
-        tooltip=[alt.Tooltip("time:T", format="%d.%m %H:%M"), alt.Tooltip("temp_c:Q", format=".1f")])
+        tooltip=[alt.Tooltip("time:T", format="%d.%m %H:%M", title=t("axis_time")),
+                 alt.Tooltip("temp_c:Q", format=".1f", title=t("axis_temp"))])
     rules = pd.DataFrame({"temp_c": [p.minimal_c, p.moderate_c, p.very_high_c],
-                          "label": [f"{p.minimal_c:g} °C", f"{p.moderate_c:g} °C", f"{p.very_high_c:g} °C"]})
+                          "label": [f"{i18n.short(c, lang)} °C" for c in (p.minimal_c, p.moderate_c, p.very_high_c)]})
     rule = alt.Chart(rules).mark_rule(strokeDash=[5, 4], color="#444").encode(y="temp_c:Q")
     text = alt.Chart(rules).mark_text(align="left", dx=4, dy=-6, color="#444").encode(
         y="temp_c:Q", text="label:N", x=alt.value(0))
-    return (tau_band + ens_band + line + rule + text).properties(height=300)
+    return localised((tau_band + ens_band + line + rule + text).properties(height=300), lang)
 
 
 def power_chart(series: pd.DataFrame, lang: str) -> alt.Chart:
@@ -641,23 +692,25 @@ def power_chart(series: pd.DataFrame, lang: str) -> alt.Chart:
         frame.index.append(pd.DatetimeIndex([frame.index[-1] + (frame.index[-1] - frame.index[-2])]))[1:]
     frame.index, frame["end"] = wall_clock(frame.index), wall_clock(frame["end"])
     frame = frame.rename_axis("time").reset_index()
-    return alt.Chart(frame).mark_bar(color="#f2b01e").encode(
+    return localised(alt.Chart(frame).mark_bar(color="#f2b01e").encode(
         x=alt.X("time:T", title=t("axis_time"), axis=alt.Axis(format="%d.%m %H:%M")), x2="end:T",
         y=alt.Y("power_on:Q", title=t("axis_power"), scale=alt.Scale(domain=[0, 1]),
                 axis=alt.Axis(format=".0%", values=[0, 0.5, 1])), y2=alt.datum(0),
-        tooltip=[alt.Tooltip("time:T", format="%d.%m %H:%M"), alt.Tooltip("power_on:Q", format=".0%")],
-    ).properties(height=160)
+        tooltip=[alt.Tooltip("time:T", format="%d.%m %H:%M", title=t("axis_time")),
+                 alt.Tooltip("power_on:Q", format=".0%", title=t("axis_power"))],
+    ).properties(height=160), lang)
 
 
 def history_chart(history: pd.DataFrame, lang: str) -> alt.Chart:
     """Risk score (0–10) of one district over the published runs (``store.read_history``)."""
     frame = history[["published_at", "risk_score"]].copy()
     frame["published_at"] = wall_clock(frame["published_at"])
-    return alt.Chart(frame).mark_line(point=alt.OverlayMarkDef(color="#b3261e"), color="#b3261e").encode(
+    return localised(alt.Chart(frame).mark_line(point=alt.OverlayMarkDef(color="#b3261e"), color="#b3261e").encode(
         x=alt.X("published_at:T", title=i18n.text("axis_published", lang), axis=alt.Axis(format="%d.%m %H:%M")),
         y=alt.Y("risk_score:Q", title=i18n.text("col_risk", lang), scale=alt.Scale(domain=[0, 10])),
-        tooltip=[alt.Tooltip("published_at:T", format="%d.%m %H:%M"), alt.Tooltip("risk_score:Q", format=".1f")],
-    ).properties(height=220)
+        tooltip=[alt.Tooltip("published_at:T", format="%d.%m %H:%M", title=i18n.text("axis_published", lang)),
+                 alt.Tooltip("risk_score:Q", format=".1f", title=i18n.text("col_risk", lang))],
+    ).properties(height=220), lang)
 
 
 # --------------------------------------------------------------------------- map
@@ -686,6 +739,7 @@ def map_points(priority: pd.DataFrame, districts: pd.DataFrame, names: pd.Series
         "severity_label": [i18n.severity_label(s, lang) for s in rows["severity_label"]],
         "residents": rows["residents_unheated"].fillna(0).astype(int).to_numpy(),
     })
+    points["residents_text"] = [i18n.number(v, lang) for v in points["residents"]]
     points["colour"] = [_hex_rgb(SEVERITY_COLOURS.get(s, SEVERITY_COLOURS[0])) for s in points["severity"]]
     points["radius_px"] = marker_radius_px(points["residents"])
     return points.sort_values("residents", ascending=False)  # big markers first, small ones on top
@@ -709,10 +763,10 @@ def map_deck(points: pd.DataFrame, lang: str) -> pdk.Deck:
     still draw on a plain background. (pydeck turns every string into a JavaScript expression, so
     literal strings are quoted inside it.)
     """
-    tooltip_text = {"en": "{rank}. {name}\nseverity {severity}: {severity_label}\n{residents} residents "
-                          "without heat",
-                    "uk": "{rank}. {name}\nтяжкість {severity}: {severity_label}\n{residents} мешканців "
-                          "без тепла"}[lang]
+    tooltip_text = {"en": "{rank}. {name}\nseverity {severity}: {severity_label}\n{residents_text} "
+                          "residents without heat",
+                    "uk": "{rank}. {name}\nтяжкість {severity}: {severity_label}\n{residents_text} "
+                          "мешканців без тепла"}[lang]
     markers = pdk.Layer("ScatterplotLayer", data=points, id="districts", get_position=["lon", "lat"],
                         get_fill_color="colour", get_radius="radius_px", radius_units="'pixels'",
                         get_line_color=[40, 40, 40, 200], line_width_min_pixels=1, stroked=True,
@@ -754,26 +808,48 @@ def listing_provenance(listing: Listing, edits: tuple = ()) -> export.Provenance
     return export.provenance_of_published(listing.published.manifest)
 
 
+#: The key columns of the app's table, first and in this order: short header (i18n id), the full
+#: label as its help tooltip, width [px]. With the row selector (33 px) they take 354 px of the
+#: 356 px a 390 px wide phone leaves the table, so they are seen without scrolling sideways.
+KEY_COLUMNS = {
+    "rank": ("short_rank", "col_rank", 30),
+    "district": ("col_district", "col_district", 110),
+    "severity": ("short_severity", "col_severity", 40),
+    "residents_unheated": ("short_residents", "col_residents", 62),
+    "hours_to_12c": ("short_hours_12", "col_hours_12", 79),
+}
+
+
+def header_width_px(label: str) -> int:
+    """A column width [px] that shows ``label`` whole in the table's 14 px header font (about 7.5 px
+    a character, 16 px padding and room for the sort arrow), at most 260 px."""
+    return int(min(260, 30 + 7.5 * len(label)))
+
+
 def priority_column_config(column_config, t) -> dict:
-    """The app table's column configuration from the column registry (``heatneed.columns``).
+    """The app table's column configuration from the column registry (``heatneed.columns``) and
+    the key columns' layout (``KEY_COLUMNS``).
 
     ``column_config`` is ``st.column_config`` (passed in: the library does not import Streamlit),
-    ``t`` the translation function of the page.
+    ``t`` the translation function of the page. Number columns get no format here: their text
+    comes from ``styled_priority`` in the page's language (Streamlit shows a Styler's text only in
+    number columns without a format; a progress bar always writes its number with a point, so the
+    risk score is a number column too).
     """
     out = {}
     for col in columns.PRIORITY:
         if col.label is None:
             continue
-        label, size = t(col.label), {"width": col.width} if col.width else {}
-        if col.display == "progress":
-            out[col.name] = column_config.ProgressColumn(label, min_value=0, max_value=10, format=col.app_format,
-                                                         **size)
-        elif col.display == "text":
+        label = t(col.label)
+        size = {"width": col.width or header_width_px(label), "help": label}  # whole header, also on hover
+        if col.display == "text":
             out[col.name] = column_config.TextColumn(label, **size)
-        elif col.display == "localized":
-            out[col.name] = column_config.NumberColumn(label, format="localized", **size)
         else:
-            out[col.name] = column_config.NumberColumn(label, format=col.app_format, **size)
+            out[col.name] = column_config.NumberColumn(label, **size)
+    out["district"] = column_config.TextColumn(t("col_district"))
+    for name, (short, full, width) in KEY_COLUMNS.items():
+        kind = column_config.TextColumn if name == "district" else column_config.NumberColumn
+        out[name] = kind(t(short), help=t(full), width=width)
     return out
 
 

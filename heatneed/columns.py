@@ -23,7 +23,7 @@ class Column:
     hxl: str  # HXL hashtag (#x_… for heatneed's own measures)
     label: str | None = None  # i18n message id of its header in the app (None: not shown in the app table)
     decimals: int | None = None  # rounding of published floats
-    display: str = "number"  # app display: "number", "text", "progress" (0–10 bar), "localized" (thousands)
+    display: str = "number"  # app display: "number", "text", "progress" (0–10 score), "localized" (thousands)
     per_run: bool = False  # the same for every district of a run (kept once per run in the history)
     width: str | None = None  # app column width ("small", "medium"), None: Streamlit's choice
 

@@ -11,9 +11,14 @@ the "CSV for Excel (Ukrainian)" (``heatneed.export.excel_uk_bytes``) is the one 
 from __future__ import annotations
 
 import functools
+import math
 import re
 import tomllib
 from pathlib import Path
+
+import pandas as pd
+from babel.numbers import (format_decimal, format_percent, get_decimal_symbol, get_group_symbol,
+                           get_minus_sign_symbol)
 
 LOCALES = Path(__file__).with_name("locales")
 REFERENCE = "en"
@@ -60,7 +65,8 @@ def text(key: str, lang: str, **values) -> str:
 def severity_label(label: str, lang: str) -> str:
     """A published severity label (numbers filled in) in ``lang``: read as one of the English
     ``[severity]`` templates and written from the same level's template in ``lang``."""
-    return _from_template(label, "severity", lang)
+    return _from_template(label, "severity", lang,
+                          lambda values: {key: _localised_number(v, lang) for key, v in values.items()})
 
 
 def driver(name: str, lang: str) -> str:
@@ -102,15 +108,157 @@ def completeness(note: str, lang: str) -> str:
     if not note or lang == REFERENCE:
         return note
 
+    def numbers(values):  # numbers quoted in the note ("18.4%", "230") in the language's format
+        return {key: _localised_number(value, lang) for key, value in values.items()}
+
     def items(values):
+        values = numbers(values)
         if "items" in values:
             parts = re.split(r", (?![^(]*\))", values["items"])
-            values["items"] = ", ".join(_from_template(item, "completeness_item", lang) for item in parts)
+            values["items"] = ", ".join(_from_template(item, "completeness_item", lang, numbers) for item in parts)
         return values
 
     return "; ".join(_from_template(part, "completeness", lang, items) for part in note.split("; "))
 
 
+def _localised_number(value: str, lang: str) -> str:
+    """A number quoted in an English text (``18.4%``, ``1,234``) written in ``lang``; other text kept."""
+    match = re.fullmatch(r"(-?[\d,]*\d(?:\.(\d+))?)(%?)", value.strip())
+    if not match:
+        return value
+    return number(float(match[1].replace(",", "")), lang, len(match[2] or "")) + match[3]
+
+
 def placeholders(s: str) -> set[str]:
     """Names in braces of a format string (for checking that every language matches English)."""
     return set(re.findall(r"{(\w+)}", s))
+
+
+# --------------------------------------------------------------------------- numbers, hours and times
+
+#: Babel (CLDR) locale of each interface language: ``27,601`` / ``-9.4`` in English, ``27 601`` (a
+#: no-break space, U+00A0, CLDR's Ukrainian grouping symbol) / ``-9,4`` in Ukrainian.
+BABEL_LOCALES = {"en": "en_GB", "uk": "uk_UA"}
+#: What a missing number is shown as, in every language.
+MISSING = "—"
+#: Time zone of every time the interface shows.
+DISPLAY_TZ = "Europe/Kyiv"
+
+
+def _missing(value) -> bool:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    try:
+        return bool(math.isnan(float(value)))
+    except (TypeError, ValueError):
+        return False
+
+
+def _locale(lang: str) -> str:
+    return BABEL_LOCALES.get(lang, BABEL_LOCALES[REFERENCE])
+
+
+def number(value, lang: str, decimals: int = 0, missing: str = MISSING) -> str:
+    """``value`` with ``decimals`` decimals, grouped and with the decimal mark of ``lang``
+    (``27,601`` / ``27 601``, ``-9.4`` / ``-9,4``); ``missing`` for None/NaN.
+
+    Babel rounds half to even on the decimal value; the list's published values are already
+    rounded to the decimals shown, so this never changes a digit of them. ``-0`` is shown as ``0``.
+    """
+    if _missing(value):
+        return missing
+    fmt = "#,##0" + ("." + "0" * decimals if decimals > 0 else "")
+    text = format_decimal(float(value), format=fmt, locale=_locale(lang))
+    return text[1:] if text.startswith("-") and not any(c in "123456789" for c in text) else text  # no "-0"
+
+
+def short(value, lang: str, missing: str = MISSING) -> str:
+    """``value`` with the digits Python's ``:g`` shows (``26``, ``26.5``), written in ``lang``: for
+    settings and thresholds quoted in labels."""
+    if _missing(value):
+        return missing
+    return _localised_number(f"{float(value):g}", lang)
+
+
+def percent(value, lang: str, decimals: int = 0, missing: str = MISSING) -> str:
+    """A share 0..1 as a percentage in ``lang`` (``95%`` in both; ``12.5%`` / ``12,5%``)."""
+    if _missing(value):
+        return missing
+    fmt = "#,##0" + ("." + "0" * decimals if decimals > 0 else "") + "%"
+    return format_percent(float(value), format=fmt, locale=_locale(lang))
+
+
+def hours(value, lang: str, decimals: int = 1, missing: str = MISSING) -> str:
+    """A duration [h] with its unit in ``lang`` (``30.0 h`` / ``30,0 год``)."""
+    if _missing(value):
+        return missing
+    return text("age_hours", lang, hours=number(value, lang, decimals))
+
+
+def datetime(ts, lang: str, fmt: str = "%d.%m %H:%M") -> str:
+    """A time (naive = UTC) as Kyiv wall-clock time, e.g. ``01.02 06:00``; empty for missing.
+
+    Day-first numeric dates and the 24-hour clock read the same in English and Ukrainian, so ``fmt``
+    is the same in both languages (``lang`` is kept for a future language that needs another)."""
+    if ts is None or (isinstance(ts, str) and not ts) or (not isinstance(ts, str) and pd.isna(ts)):
+        return ""
+    t = pd.Timestamp(ts)
+    t = t.tz_localize("UTC") if t.tzinfo is None else t
+    return t.tz_convert(DISPLAY_TZ).strftime(fmt)
+
+
+# --------------------------------------------------------------------------- problem lines
+
+_LOCATED = re.compile(r"^(?P<file>.+?)(?:, row (?P<row>\d+))?(?:, column (?P<column>.+?))?: (?P<message>.+)$", re.S)
+_GOT = re.compile(r"^(?P<body>.+?)(?: \(got (?P<got>.+)\))?$", re.S)
+
+
+def problem(line: str, lang: str) -> str:
+    """A problem line of ``heatneed.errors.located`` (``file, row R, column C: message``) in ``lang``.
+
+    The frame (row, column, "got") is always translated; the message when it is one of the
+    ``[problem]`` templates (the common ones: missing, empty, not a number, below 0, duplicate,
+    unknown district…); any other message is kept in English. File and column names and quoted
+    values are kept as they are.
+    """
+    match = _LOCATED.match(line) if lang != REFERENCE else None
+    if not match:
+        return line
+    where = [match["file"]]
+    if match["row"]:
+        where.append(text("problem_row", lang, row=match["row"]))
+    if match["column"]:
+        where.append(text("problem_column", lang, column=match["column"]))
+    parts = _GOT.match(match["message"])
+    message = _from_template(parts["body"], "problem", lang)
+    if parts["got"] is not None:
+        message += " " + text("problem_got", lang, value=parts["got"])
+    return f"{', '.join(where)}: {message}"
+
+
+def vega_locale(lang: str) -> dict:
+    """The d3-format number locale of ``lang`` for Vega-Lite's ``config.locale`` (chart axes and
+    tooltips), from the same CLDR symbols as ``number``: ``-9,4`` and ``27 601`` in Ukrainian."""
+    locale = _locale(lang)
+    return {"number": {"decimal": get_decimal_symbol(locale), "thousands": get_group_symbol(locale),
+                       "grouping": [3], "currency": ["", ""], "minus": get_minus_sign_symbol(locale),
+                       "percent": "%"}}
+
+
+# --------------------------------------------------------------------------- which language
+
+#: Browser languages (BCP 47, lower case) that open the interface in Ukrainian: Ukrainian itself,
+#: and Russian as set on a computer in Ukraine (``ru-UA``). Any other browser language opens English.
+BROWSER_UK = ("uk", "ru-ua")
+
+
+def pick_language(requested: str | None, browser_locale: str | None) -> str:
+    """The interface language of a new session: ``requested`` (the URL's ``?lang=``) when it is one
+    of ``LANGUAGES``; else Ukrainian for a browser language in ``BROWSER_UK`` (``uk``, ``uk-UA``,
+    ``ru-UA``); else English."""
+    if isinstance(requested, str) and requested.strip().lower() in LANGUAGES:
+        return requested.strip().lower()
+    browser = (browser_locale or "").strip().lower().replace("_", "-")
+    if any(browser == code or browser.startswith(code + "-") for code in BROWSER_UK):
+        return "uk"
+    return REFERENCE

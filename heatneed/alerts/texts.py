@@ -11,11 +11,8 @@ import html
 import math
 
 import pandas as pd
-from babel.numbers import format_decimal
-
 from .. import i18n
 
-LOCALES = {"en": "en_GB", "uk": "uk_UA"}
 CAP_LANGUAGES = {"en": "en-GB", "uk": "uk-UA"}
 TIMEZONE = "Europe/Kyiv"
 
@@ -27,8 +24,7 @@ def text(key: str, lang: str, **values) -> str:
 
 
 def number(value: float, lang: str, decimals: int = 0) -> str:
-    fmt = "#,##0" + ("." + "0" * decimals if decimals else "")
-    return format_decimal(value, format=fmt, locale=LOCALES[lang])
+    return i18n.number(value, lang, decimals)  # the app's formats: one per language
 
 
 def _known(value) -> bool:

@@ -48,9 +48,11 @@ def render(lang: str) -> None:
         show_problems(t("upload_rejected", name=support.plain(chosen["readings"].name)), exc.problems)
         return
     st.markdown(f"**{t('cal_sites')}**")
-    st.dataframe(app_calibrate.site_view(calibration, lang), hide_index=True, key="cal_sites_table")
+    st.dataframe(support.localised_numbers(app_calibrate.site_view(calibration, lang), lang), hide_index=True,
+                 key="cal_sites_table")
     st.markdown(f"**{t('cal_districts')}**")
-    st.dataframe(app_calibrate.district_view(calibration), hide_index=True, key="cal_districts_table")
+    st.dataframe(support.localised_numbers(app_calibrate.district_view(calibration), lang), hide_index=True,
+                 key="cal_districts_table")
     fitted = [site for site, result in calibration.results.items() if result.fit is not None]
     if fitted:
         series = calibration.results[st.selectbox(t("cal_site"), fitted, key="cal_site")].series

@@ -7,13 +7,19 @@ import streamlit as st
 from heatneed import app_support as support
 from heatneed.ui.state import t
 
+#: Key-figure labels wrap onto a second line instead of ending in "…" (the Ukrainian ones are
+#: longer than four columns of a 1366 px laptop allow).
+METRIC_LABELS_WRAP = ('[data-testid="stMetricLabel"], [data-testid="stMetricLabel"] * '
+                      "{white-space: normal !important; overflow: visible !important; text-overflow: clip !important; "
+                      "height: auto !important;}")
+
 
 def render(shown, published, sources, output_dir, names, lang: str, params) -> None:
     priority = shown.priority
     st.title(t("title"))
     st.caption(t("subtitle"))
     if shown.published is not None:
-        age = t("age_hours", hours=support.age_text(published.age_hours))
+        age = support.age_label(published.age_hours, lang)
         st.info(t("source_published", folder=support.plain(output_dir), age=age,
                   published=support.local_time(published.published_at, "%Y-%m-%d %H:%M")))
         if published.stale:
@@ -34,6 +40,7 @@ def render(shown, published, sources, output_dir, names, lang: str, params) -> N
         st.error(t("stale"))  # a snapshot stands in for the failed live source
     result = shown.result
     kf = support.key_figures(priority, result.forecast if result else None)
+    st.html(f"<style>{METRIC_LABELS_WRAP}</style>")
     for column, (label, value, note, tip) in zip(st.columns(4),
                                                  support.headline(kf, names, lang, params.horizon_hours)):
         column.metric(label, value, note, delta_color="off", delta_arrow="off", help=tip)

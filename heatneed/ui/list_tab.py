@@ -21,10 +21,9 @@ def render(shown, inputs, names, lang: str, params, output_dir) -> None:
     ss.table_key = f"table_{hash(tuple(table.index))}"  # a new order starts with no row selected
     st.caption(t("table_help"))
     st.dataframe(
-        support.styled_priority(table), hide_index=True, key=ss.table_key, on_select=choose_row,
+        support.styled_priority(table, lang), hide_index=True, key=ss.table_key, on_select=choose_row,
         selection_mode="single-row", placeholder="—",
-        column_config={"district": st.column_config.TextColumn(t("col_district")),
-                       "severity_label": st.column_config.TextColumn("", width="medium"),
+        column_config={"severity_label": st.column_config.TextColumn("", width="medium"),
                        "risk_range": st.column_config.TextColumn(t("col_risk_range")),
                        **support.priority_column_config(st.column_config, t)})
     downloads.render(shown, lang)

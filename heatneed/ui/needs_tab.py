@@ -8,9 +8,9 @@ import pandas as pd
 import streamlit as st
 
 from heatneed import app_support as support
-from heatneed import needs, store
+from heatneed import i18n, needs, store
 from heatneed.needs import needs_bytes
-from heatneed.ui.state import t
+from heatneed.ui.state import lang, t
 
 
 def render(shown, inputs) -> None:
@@ -34,8 +34,8 @@ def render(shown, inputs) -> None:
                                                       ("needs_heaters", "heaters_24h_median"),
                                                       ("needs_fuel", "fuel_litres_per_day_24h"))):
             value = total[col]
-            column.metric(t(key), "–" if pd.isna(value) else f"{float(value):,.0f}".replace(",", " "))
-        st.dataframe(needs_table, hide_index=True, key="needs_table")
+            column.metric(t(key), i18n.number(value, lang()))
+        st.dataframe(support.localised_numbers(needs_table, lang()), hide_index=True, key="needs_table")
         st.download_button(t("needs_download"), data, file_name="needs.csv", mime="text/csv", key="download_needs")
     if shown.published is not None:
         return
@@ -58,5 +58,6 @@ def render(shown, inputs) -> None:
     if power_off or heat_at is not None:
         scenario = needs.Scenario(power_off_hours=24.0 if power_off else 0.0, heat_returns_at=heat_at)
         st.caption(t("what_if_caption"))
-        st.dataframe(needs.what_if(result, needs.needs_params(), scenario, inputs.sites), hide_index=True,
+        st.dataframe(support.localised_numbers(needs.what_if(result, needs.needs_params(), scenario, inputs.sites),
+                                               lang()), hide_index=True,
                      key="what_if_table")

@@ -76,5 +76,6 @@ def to_model():
 def show_problems(title: str, lines: list[str]) -> None:
     """A rejection: its title, then the problem lines, their text (file names, cell values) shown
     literally as code spans (``support.plain``), so URLs, ``www.`` names and e-mail addresses from
-    files never become links (tested in a browser)."""
-    st.error(title + "\n\n" + "\n".join(f"- {support.plain(line)}" for line in lines[:20]))
+    files never become links (tested in a browser). Lines are in the interface language where
+    ``i18n.problem`` knows their template (file, row and column always)."""
+    st.error(title + "\n\n" + "\n".join(f"- {support.plain(i18n.problem(line, lang()))}" for line in lines[:20]))

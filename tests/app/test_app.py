@@ -52,7 +52,7 @@ def test_first_render_ranks_the_embedded_scenario(app):
     assert "ILLUSTRATIVE" in at.warning[0].value  # says the embedded data is not real
     figures = {m.label: m.value for m in at.metric}
     residents = int(expected["residents_unheated"].sum())
-    assert figures["Residents in unheated buildings"] == f"{residents:,}".replace(",", " ")
+    assert figures["Residents in unheated buildings"] == f"{residents:,}"  # English grouping: 119,606
     assert figures["Districts at severity 4–5"] == f"{int((expected['severity'] >= 4).sum())} of 10"
     assert figures["Coldest hour outdoors"] == "-28.2 °C"
     assert figures["First homes below 12 °C"] == "already below"  # Desnianskyi: 0 h in the scenario
@@ -164,7 +164,7 @@ def test_language_switch_translates_interface_and_district_names(app):
     assert at.title[0].value == "Потреба в обігріві: кому допомогти першими"
     table = priority_table(at)
     assert table.loc[PECHERSKYI, "district"] == "Печерський"
-    assert table.loc[DESNIANSKYI, "severity_label"] == "≥10,000 мешканців імовірно опиняться нижче 5 °C протягом 24 год"
+    assert table.loc[DESNIANSKYI, "severity_label"] == "≥10\u00a0000 мешканців імовірно опиняться нижче 5 °C протягом 24 год"
     assert "Деснянський / Desnianskyi" in at.selectbox(key="district").format_func(ranked_codes(at)[0])
     assert ranked_codes(at) == list(embedded_ranking()["district_code"])  # only words change
     assert downloaded(at, "download_csv").content == priority_bytes(embedded_ranking())  # export stays English

@@ -65,7 +65,7 @@ def test_calibrate_tab_shows_fits_and_applies_tau_to_the_ranking(app):
 def test_calibrate_tab_in_ukrainian_and_bad_readings_shown_next_to_the_upload(app):
     at = upload_readings(app(lang="uk"), readings_csv().replace(b",20.", b",warm", 1), "bad.csv")
     assert not at.exception
-    assert "bad.csv, row" in errors_text(at) and "column indoor_c: must be a number" in errors_text(at)
+    assert "bad.csv, рядок" in errors_text(at) and "стовпець indoor_c: має бути числом" in errors_text(at)
     at = upload_readings(at, readings_csv(district=None))
     assert not at.error
     sites = next(f.value for f in at.dataframe if "preferred_model" in f.value.columns)

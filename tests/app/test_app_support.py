@@ -242,7 +242,7 @@ def test_every_catalogue_has_every_message_with_the_same_placeholders():
     for lang in i18n.LANGUAGES:
         other = i18n.catalogue(lang)
         for table in ("messages", "severity", "driver", "outage_status", "completeness", "completeness_item", "role",
-                      "alerts"):
+                      "alerts", "problem"):
             assert set(other[table]) == set(english[table]), (lang, table)
             for key, message in english[table].items():
                 assert other[table][key].strip(), (lang, table, key)
@@ -253,7 +253,7 @@ def test_completeness_is_written_from_its_codes_in_ukrainian():
     note = ("missing: outage status (assumed emergency, 24 h off), share_65plus (national 18.4% shown); "
             "residents estimated at 230 per building")
     assert i18n.completeness(note, "uk") == ("бракує: стану знеструмлення (прийнято аварійне, 24 год без світла), "
-                                             "частки 65+ (показано національну 18.4%); "
+                                             "частки 65+ (показано національну 18,4%); "
                                              "мешканців оцінено в 230 на будинок")
     assert i18n.completeness("complete", "uk") == "повні"
     assert i18n.completeness(note, "en") == note
@@ -262,8 +262,8 @@ def test_completeness_is_written_from_its_codes_in_ukrainian():
 
 def test_severity_labels_are_written_from_their_level_template():
     label = "≥1,000 residents likely below 5 °C within 24 h, or ≥10,000 within 72 h"
-    assert i18n.severity_label(label, "uk") == ("≥1,000 мешканців імовірно опиняться нижче 5 °C протягом 24 год, "
-                                                "або ≥10,000 протягом 72 год")
+    assert i18n.severity_label(label, "uk") == ("≥1\u00a0000 мешканців імовірно опиняться нижче 5 °C протягом 24 год, "
+                                                "або ≥10\u00a0000 протягом 72 год")  # numbers in Ukrainian too
 
 
 def test_model_labels_are_translated(result):
@@ -290,8 +290,8 @@ def test_headline_in_ukrainian(result, inputs):
     kf = support.key_figures(result.priority, result.forecast)
     names = support.district_names(inputs.districts, "uk")
     (label, value, _, _), _, (_, cold, cold_note, _), (_, earliest, where, _) = support.headline(kf, names, "uk", 72)
-    assert (label, value) == ("Мешканців без тепла", "119 606")
-    assert cold == "-28.2 °C" and cold_note == "03.02 06:00 · Деснянський"
+    assert (label, value) == ("Мешканців без тепла", "119\u00a0606")  # Babel's uk grouping: a no-break space
+    assert cold == "-28,2 °C" and cold_note == "03.02 06:00 · Деснянський"
     assert (earliest, where) == ("вже нижче", "Деснянський")
     kf.earliest_hours, kf.earliest_time = None, None
     assert support.headline(kf, names, "en", 72)[3][1] == "not within 72 h"

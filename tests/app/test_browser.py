@@ -56,7 +56,7 @@ def test_map_draws_districts_without_basemap_tiles(page):
 
 
 def test_bad_upload_in_the_browser_shows_the_problem_and_keeps_the_list(page):
-    residents = page.get_by_text("119 606").first  # key figure of the embedded scenario
+    residents = page.get_by_text("119,606").first  # key figure of the embedded scenario
     residents.wait_for(timeout=60_000)
     page.get_by_role("tab", name="Inputs").click()
     bad = b"district_code;reported_at;unheated_buildings\nUA80000000000624772;2026-02-01;-5\n"
