@@ -469,7 +469,18 @@ def styled_priority(view: pd.DataFrame, lang: str = i18n.REFERENCE):
     colours = view["severity"].map(severity_cell_style).to_numpy()
     formats = {name: functools.partial(i18n.number, lang=lang, decimals=decimals)
                for name, decimals in _display_decimals().items() if name in view.columns}
+    for name in HOURS_TO_COLUMNS:  # 0 h: already below the threshold, said in words as in the detail
+        if name in formats:
+            formats[name] = functools.partial(_hours_to_cell, number=formats[name], already=i18n.text("already_short", lang))
     return view.style.apply(lambda _: colours, subset=["severity", "severity_label"]).format(formats)
+
+
+#: The table's "hours until indoors fall below a threshold" columns: 0 reads "already below".
+HOURS_TO_COLUMNS = ("hours_to_12c", "hours_to_5c")
+
+
+def _hours_to_cell(hours, number, already: str) -> str:
+    return already if not pd.isna(hours) and float(hours) <= 0 else number(hours)
 
 
 def localised_numbers(frame: pd.DataFrame, lang: str):

@@ -295,3 +295,12 @@ def test_headline_in_ukrainian(result, inputs):
     assert (earliest, where) == ("вже нижче", "Деснянський")
     kf.earliest_hours, kf.earliest_time = None, None
     assert support.headline(kf, names, "en", 72)[3][1] == "not within 72 h"
+
+
+@pytest.mark.parametrize("lang, already, decimal", [("en", "below now", "12.3"), ("uk", "вже нижче", "12,3")])
+def test_hours_to_a_threshold_read_already_below_at_zero_in_the_table(result, inputs, lang, already, decimal):
+    view = support.priority_view(result.priority, support.district_names(inputs.districts, lang), lang)
+    view = view.assign(hours_to_12c=[0.0, 12.3, np.nan] + [0.0] * (len(view) - 3))
+    html = support.styled_priority(view, lang).to_html()
+    assert html.count(already) >= len(view) - 2 and decimal in html
+    assert view["hours_to_12c"].iloc[0] == 0.0  # the cell keeps its number: sorting stays numeric
