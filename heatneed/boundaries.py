@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 BOUNDARIES_DIR = Path(__file__).resolve().parent.parent / "data" / "boundaries"
@@ -52,6 +53,7 @@ class Feature:
     name_uk: str
     file: str
     geometry: dict = field(repr=False, compare=False)
+    bounds: tuple[float, float, float, float] = field(repr=False, compare=False)  # lon/lat min, max
 
     @property
     def polygons(self) -> list:
@@ -61,8 +63,23 @@ class Feature:
 
     @property
     def shape(self):
-        """The geometry as a shapely polygon or multipolygon."""
-        return _shape(self.file, self.code)
+        """The geometry as a shapely polygon or multipolygon (made once per feature)."""
+        key = (self.file, self.code)
+        if key not in _SHAPES:
+            import shapely.geometry
+
+            _SHAPES[key] = shapely.geometry.shape(self.geometry)
+        return _SHAPES[key]
+
+
+_SHAPES: dict[tuple[str, str], object] = {}
+
+
+def _bounds(geometry: dict) -> tuple[float, float, float, float]:
+    coords = geometry["coordinates"]
+    rings = [coords] if geometry["type"] == "Polygon" else coords
+    xy = np.concatenate([np.asarray(ring, dtype=float) for polygon in rings for ring in polygon])
+    return (*xy.min(axis=0).tolist(), *xy.max(axis=0).tolist())
 
 
 def _norm(code) -> str:
@@ -81,7 +98,7 @@ def load_file(file: str) -> tuple[tuple[Feature, ...], frozenset[str]]:
             continue
         (shared if code in seen else seen).add(code)
         features.append(Feature(code, _norm(p.get("pcode")), str(p.get("name_en") or ""),
-                                str(p.get("name_uk") or ""), file, item["geometry"]))
+                                str(p.get("name_uk") or ""), file, item["geometry"], _bounds(item["geometry"])))
     return tuple(f for f in features if f.code not in shared), frozenset(shared)
 
 
@@ -98,14 +115,6 @@ def _index() -> tuple[dict[str, Feature], dict[str, Feature], frozenset[str]]:
             if f.pcode:
                 by_pcode.setdefault(f.pcode, f)
     return by_code, by_pcode, frozenset(ambiguous)
-
-
-@lru_cache(maxsize=None)
-def _shape(file: str, code: str):
-    import shapely.geometry
-
-    feature = next(f for f in load_file(file)[0] if f.code == code)
-    return shapely.geometry.shape(feature.geometry)
 
 
 def find(code) -> Feature | None:

@@ -1,0 +1,238 @@
+"""The app's map: district polygons coloured by severity over the oblast outlines, circles sized by
+residents without heat, no basemap tiles. App layer (pydeck, Altair); no Streamlit, so testable.
+
+- **Polygons** (layer ``district_polygons``): the shipped boundary of each district
+  (``heatneed.boundaries.join``), filled with ``SEVERITY_COLOURS``.
+- **Circles** (layer ``districts``) at the registry's centroid, radius on the fixed square-root
+  scale of ``app_support.marker_radius_px`` (6 px + 0.12 px·√residents, ≤ 48 px): a white ring
+  on districts with a polygon and residents without heat (none for zero residents), a filled
+  severity-coloured point on districts without a polygon (always drawn, so no district vanishes).
+- **Backdrop** (layer ``backdrop``): the 27 oblast-level units in light grey, not pickable.
+- **Names** (layer ``names``) only up to ``LABEL_MAX`` districts (1,469 names would cover the map).
+
+Both pickable layers carry ``district_code`` and a ready-made ``tooltip`` with numbers formatted
+for the language (Babel), so a click or a hover needs no lookup.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import json
+import weakref
+
+import altair as alt
+import numpy as np
+import pandas as pd
+import pydeck as pdk
+from babel.numbers import get_group_symbol
+from pydeck.bindings.json_tools import default_serialize
+
+from . import boundaries, i18n
+from .alerts.texts import LOCALES
+from .app_support import SEVERITY_COLOURS, marker_radius_px, view_state
+
+POLYGON_LAYER = "district_polygons"
+POINT_LAYER = "districts"
+BACKDROP_LAYER = "backdrop"
+NAME_LAYER = "names"
+PICKABLE_LAYERS = (POLYGON_LAYER, POINT_LAYER)
+DECK_CACHE = 4  # decks kept by cached_deck
+LABEL_MAX = 40  # districts up to which names are drawn on the map
+SIZE_LEGEND_RESIDENTS = (1_000, 10_000, 100_000)  # reference circles of the size legend
+POLYGON_ALPHA = 200
+BACKDROP_FILL = [238, 238, 238, 255]
+BACKDROP_LINE = [160, 160, 160, 255]
+RING_LINE = [25, 25, 25, 230]
+RING_FILL = [255, 255, 255, 90]
+
+
+def _rgb(colour: str, alpha: int = 220) -> list[int]:
+    return [int(colour[i:i + 2], 16) for i in (1, 3, 5)] + [alpha]
+
+
+@dataclass(frozen=True)
+class MapData:
+    """What the map draws: ``districts`` (one row per listed district: centroid, colour, circle
+    radius, ``circle`` whether it is drawn), ``polygons`` and ``points`` (the two pickable layers'
+    records: one per polygon part, one per circle, big circles first so small ones stay clickable
+    on top), the ``join`` report, ``bounds`` (two lon/lat corners framing everything) and whether
+    names are drawn."""
+
+    districts: pd.DataFrame
+    polygons: list[dict]
+    points: list[dict]
+    join: boundaries.BoundaryJoin
+    bounds: pd.DataFrame
+    labels: bool
+
+
+def integers(values, lang: str) -> list[str]:
+    """Whole numbers in the language's format (``27 601`` in Ukrainian, ``27,601`` in English):
+    Babel's group symbol for the locale, groups of three (equal to Babel's ``#,##0``, tested)."""
+    group = get_group_symbol(LOCALES[lang])
+    return [f"{int(v):,d}".replace(",", group) for v in values]
+
+
+def tooltip_texts(frame: pd.DataFrame, labels: list[str], lang: str) -> list[str]:
+    """Each district's tooltip: rank, name, severity and residents, numbers in the language's format;
+    a district without a polygon says it is drawn as a point."""
+    template = i18n.text("map_tooltip", lang, rank="{rank}", name="{name}", severity="{severity}",
+                         label="{label}", residents="{residents}")
+    point = "\n" + i18n.text("map_no_boundary", lang)
+    return [template.format(rank=r, name=n, severity=s, label=lab, residents=p) + ("" if poly else point)
+            for r, n, s, lab, p, poly in zip(integers(frame["rank"], lang), frame["name"], frame["severity"].tolist(),
+                                             labels, integers(frame["residents"], lang),
+                                             frame["has_polygon"].tolist())]
+
+
+def map_data(priority: pd.DataFrame, districts: pd.DataFrame, names: pd.Series, lang: str) -> MapData:
+    """The priority list joined to the registry's centroids and the shipped boundaries."""
+    rows = priority.set_index("district_code")
+    rows = rows[rows.index.isin(districts.index)]
+    registry = districts.loc[rows.index]
+    joined = boundaries.join(registry)
+    codes = rows.index.astype(str).tolist()
+    has_polygon = rows.index.isin(joined.matched.index)
+    severity = rows["severity"].fillna(0).astype(int).to_numpy()
+    residents = rows["residents_unheated"].fillna(0).clip(lower=0).round().astype(np.int64).to_numpy()
+    translated = {s: i18n.severity_label(s, lang) for s in set(rows["severity_label"].fillna("").tolist())}
+    labels = [translated[s] for s in rows["severity_label"].fillna("").tolist()]
+    name_of = names.astype(str).to_dict()
+    frame = pd.DataFrame({
+        "district_code": codes,
+        "name": [name_of.get(c, c) for c in codes],
+        "rank": rows["rank"].astype(int).to_numpy(),
+        "severity": severity,
+        "residents": residents,
+        "has_polygon": has_polygon,
+        "lat": registry["lat"].astype(float).to_numpy(),
+        "lon": registry["lon"].astype(float).to_numpy(),
+    })
+    frame["tooltip"] = tooltip_texts(frame, labels, lang)
+    palette = {k: _rgb(c, POLYGON_ALPHA) for k, c in SEVERITY_COLOURS.items()}
+    frame["colour"] = [palette.get(s, palette[0]) for s in severity.tolist()]
+    located = (frame["lat"].notna() & frame["lon"].notna()).to_numpy()
+    frame["circle"] = located & (~has_polygon | (residents > 0))
+    frame["radius_px"] = np.where(frame["circle"], marker_radius_px(residents), 0.0)
+    frame["fill"] = [RING_FILL if poly else c for c, poly in zip(frame["colour"], has_polygon.tolist())]
+
+    at = {c: i for i, c in enumerate(codes)}
+    tooltip, colour = frame["tooltip"].tolist(), frame["colour"].tolist()
+    polygons = [{"district_code": code, "polygon": part, "tooltip": tooltip[at[code]], "colour": colour[at[code]]}
+                for code, feature in zip(joined.matched.index.tolist(), joined.matched["feature"].tolist())
+                for part in feature.polygons]
+    drawn = frame[frame["circle"]].sort_values("residents", ascending=False, kind="stable")
+    points = [{"district_code": c, "lon": x, "lat": y, "fill": f, "radius_px": r, "tooltip": t}
+              for c, x, y, f, r, t in zip(drawn["district_code"].tolist(), drawn["lon"].tolist(),
+                                          drawn["lat"].tolist(), drawn["fill"].tolist(),
+                                          drawn["radius_px"].round(2).tolist(), drawn["tooltip"].tolist())]
+
+    corners = np.array([f.bounds for f in joined.matched["feature"]] +
+                       [(x, y, x, y) for x, y in zip(frame.loc[located, "lon"], frame.loc[located, "lat"])])
+    bounds = pd.DataFrame({"lon": [corners[:, 0].min(), corners[:, 2].max()] if len(corners) else [],
+                           "lat": [corners[:, 1].min(), corners[:, 3].max()] if len(corners) else []})
+    return MapData(frame, polygons, points, joined, bounds, labels=len(frame) <= LABEL_MAX)
+
+
+def _backdrop(bounds: pd.DataFrame) -> list[dict]:
+    """The oblast outlines near the view: those whose box meets ``bounds`` widened by its own
+    size (at least 1°) on each side (all 27 for a national registry, Kyiv and its oblast for Kyiv)."""
+    if bounds.empty:
+        return []
+    x0, x1 = float(bounds["lon"].min()), float(bounds["lon"].max())
+    y0, y1 = float(bounds["lat"].min()), float(bounds["lat"].max())
+    dx, dy = max(x1 - x0, 1.0), max(y1 - y0, 1.0)
+    return [{"polygon": part} for f in boundaries.backdrop()
+            if f.bounds[0] <= x1 + dx and f.bounds[2] >= x0 - dx and f.bounds[1] <= y1 + dy and f.bounds[3] >= y0 - dy
+            for part in f.polygons]
+
+
+class CompactDeck(pdk.Deck):
+    """A deck whose JSON has no indentation: pydeck indents by two spaces per level, which makes
+    the 1,469-hromada map 15 MB instead of about 2 MB (Streamlit sends ``to_json()`` to the browser)."""
+
+    def to_json(self) -> str:
+        """Compact JSON, made once per deck (Streamlit asks for it on every rerun)."""
+        if self not in _JSON:
+            _JSON[self] = json.dumps(self, sort_keys=True, default=default_serialize, separators=(",", ":"),
+                                     ensure_ascii=False)
+        return _JSON[self]
+
+
+_JSON: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_DECKS: list[tuple] = []  # (priority, districts, names, lang, width, height, deck), newest last
+
+
+def cached_deck(priority: pd.DataFrame, districts: pd.DataFrame, names: pd.Series, lang: str,
+                width_px: float = 900.0, height_px: float = 560.0) -> tuple[MapData, "CompactDeck"]:
+    """``map_data`` and ``map_deck`` for these very objects (identity, not equality: the app's cached
+    ranking hands back the same frames until something changes), the last ``DECK_CACHE`` kept."""
+    for entry in _DECKS:
+        if entry[0] is priority and entry[1] is districts and entry[2] is names and entry[3:6] == (lang, width_px,
+                                                                                                  height_px):
+            return entry[6]
+    data = map_data(priority, districts, names, lang)
+    built = (data, map_deck(data, width_px, height_px))
+    _DECKS.append((priority, districts, names, lang, width_px, height_px, built))
+    del _DECKS[:-DECK_CACHE]
+    return built
+
+
+def map_deck(data: MapData, width_px: float = 900.0, height_px: float = 560.0) -> pdk.Deck:
+    """The deck: backdrop, district polygons, circles and (few districts) names; ``map_style=None``
+    so nothing is fetched (pydeck turns strings into JavaScript expressions: literals are quoted)."""
+    highlight = {"auto_highlight": True, "highlight_color": [31, 119, 180, 160]}
+    layers = [
+        pdk.Layer("PolygonLayer", data=_backdrop(data.bounds), id=BACKDROP_LAYER, get_polygon="polygon",
+                  get_fill_color=BACKDROP_FILL, get_line_color=BACKDROP_LINE, line_width_min_pixels=1,
+                  stroked=True, filled=True, pickable=False),
+        pdk.Layer("PolygonLayer", data=data.polygons, id=POLYGON_LAYER, get_polygon="polygon",
+                  get_fill_color="colour", get_line_color=[60, 60, 60, 255], line_width_min_pixels=0.5,
+                  stroked=True, filled=True, pickable=True, **highlight),
+        pdk.Layer("ScatterplotLayer", data=data.points, id=POINT_LAYER, get_position=["lon", "lat"],
+                  get_fill_color="fill", get_radius="radius_px", radius_units="'pixels'",
+                  get_line_color=RING_LINE, line_width_min_pixels=1.5, stroked=True, filled=True,
+                  pickable=True, **highlight),
+    ]
+    if data.labels:
+        names = data.districts[data.districts["lat"].notna() & data.districts["lon"].notna()]
+        names = names[["lon", "lat", "name", "radius_px"]].to_dict(orient="records")
+        layers.append(pdk.Layer("TextLayer", data=names, id=NAME_LAYER,
+                                get_position=["lon", "lat"], get_text="name", get_size=13,
+                                get_color=[20, 20, 20, 255], get_pixel_offset="[0, -(radius_px + 8)]",
+                                character_set="'auto'", font_family="'Helvetica, Arial, sans-serif'",
+                                outline_width=3, outline_color=[255, 255, 255, 255], font_settings={"sdf": True}))
+    return CompactDeck(layers=layers, initial_view_state=view_state(data.bounds, width_px, height_px),
+                       map_style=None, tooltip={"text": "{tooltip}"})
+
+
+def selected_code(selection) -> str | None:
+    """The district code of the object clicked on the map (a pydeck selection state), or None."""
+    objects = (selection or {}).get("objects", {}) if isinstance(selection, dict) else getattr(selection, "objects", {})
+    for layer in PICKABLE_LAYERS:
+        for obj in (objects or {}).get(layer, []) or []:
+            if isinstance(obj, dict) and obj.get("district_code"):
+                return str(obj["district_code"])
+    return None
+
+
+def size_legend(lang: str) -> alt.Chart:
+    """Circle-size key: the reference residents of ``SIZE_LEGEND_RESIDENTS`` drawn at the map's
+    radius in pixels (Vega's ``size`` is an area in px²: π r²), each labelled to its right."""
+    radius = marker_radius_px(SIZE_LEGEND_RESIDENTS)
+    centre, x = [], 4.0
+    for r in radius:
+        centre.append(x + r)
+        x += 2 * r + 90.0  # room for the label
+    height = float(2 * radius.max() + 8)
+    frame = pd.DataFrame({"x": centre, "label_x": np.asarray(centre) + radius + 6, "area": np.pi * radius ** 2,
+                          "label": integers(SIZE_LEGEND_RESIDENTS, lang)})
+    y = alt.value(height / 2)
+    circles = alt.Chart(frame).mark_point(shape="circle", filled=True, fill="white", stroke="#191919",
+                                          strokeWidth=1.5, opacity=1).encode(
+        x=alt.X("x:Q", scale=None, axis=None), y=y, size=alt.Size("area:Q", scale=None, legend=None))
+    text = alt.Chart(frame).mark_text(align="left", baseline="middle", fontSize=12).encode(
+        x=alt.X("label_x:Q", scale=None, axis=None), y=y, text="label:N")
+    return (circles + text).properties(width=x, height=height, title=alt.TitleParams(
+        i18n.text("map_size_legend", lang), anchor="start", fontSize=12, fontWeight="normal"))
