@@ -30,7 +30,7 @@ from pydeck.bindings.json_tools import default_serialize
 
 from . import boundaries, i18n
 from .alerts.texts import LOCALES
-from .app_support import SEVERITY_COLOURS, marker_radius_px, view_state
+from .app_support import SEVERITY_COLOURS, _hex_rgb, marker_radius_px, view_state
 
 POLYGON_LAYER = "district_polygons"
 POINT_LAYER = "districts"
@@ -45,10 +45,6 @@ BACKDROP_FILL = [238, 238, 238, 255]
 BACKDROP_LINE = [160, 160, 160, 255]
 RING_LINE = [25, 25, 25, 230]
 RING_FILL = [255, 255, 255, 90]
-
-
-def _rgb(colour: str, alpha: int = 220) -> list[int]:
-    return [int(colour[i:i + 2], 16) for i in (1, 3, 5)] + [alpha]
 
 
 @dataclass(frozen=True)
@@ -110,7 +106,7 @@ def map_data(priority: pd.DataFrame, districts: pd.DataFrame, names: pd.Series, 
         "lon": registry["lon"].astype(float).to_numpy(),
     })
     frame["tooltip"] = tooltip_texts(frame, labels, lang)
-    palette = {k: _rgb(c, POLYGON_ALPHA) for k, c in SEVERITY_COLOURS.items()}
+    palette = {k: _hex_rgb(c, POLYGON_ALPHA) for k, c in SEVERITY_COLOURS.items()}
     frame["colour"] = [palette.get(s, palette[0]) for s in severity.tolist()]
     located = (frame["lat"].notna() & frame["lon"].notna()).to_numpy()
     frame["circle"] = located & (~has_polygon | (residents > 0))
@@ -161,22 +157,28 @@ class CompactDeck(pdk.Deck):
 
 
 _JSON: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-_DECKS: list[tuple] = []  # (priority, districts, names, lang, width, height, deck), newest last
+_DECKS: dict[tuple, tuple] = {}  # content key → (MapData, deck), newest last
+
+
+def _fingerprint(frame) -> int:
+    return int(pd.util.hash_pandas_object(frame, index=True).sum())
 
 
 def cached_deck(priority: pd.DataFrame, districts: pd.DataFrame, names: pd.Series, lang: str,
                 width_px: float = 900.0, height_px: float = 560.0) -> tuple[MapData, "CompactDeck"]:
-    """``map_data`` and ``map_deck`` for these very objects (identity, not equality: the app's cached
-    ranking hands back the same frames until something changes), the last ``DECK_CACHE`` kept."""
-    for entry in _DECKS:
-        if entry[0] is priority and entry[1] is districts and entry[2] is names and entry[3:6] == (lang, width_px,
-                                                                                                  height_px):
-            return entry[6]
-    data = map_data(priority, districts, names, lang)
-    built = (data, map_deck(data, width_px, height_px))
-    _DECKS.append((priority, districts, names, lang, width_px, height_px, built))
-    del _DECKS[:-DECK_CACHE]
-    return built
+    """``map_data`` and ``map_deck``, kept for the last ``DECK_CACHE`` contents (the list's columns the
+    map shows, the registry's codes and centroids, the names), so a rerun that changes nothing on
+    the map neither rebuilds nor re-serialises it."""
+    shown = [c for c in ("district_code", "rank", "severity", "severity_label", "residents_unheated") if c in priority]
+    place = [c for c in ("lat", "lon", "katotth") if c in districts]
+    key = (lang, width_px, height_px, _fingerprint(priority[shown]), _fingerprint(districts[place]),
+           _fingerprint(names.astype(str)))
+    if key not in _DECKS:
+        data = map_data(priority, districts, names, lang)
+        _DECKS[key] = (data, map_deck(data, width_px, height_px))
+        while len(_DECKS) > DECK_CACHE:
+            del _DECKS[next(iter(_DECKS))]
+    return _DECKS[key]
 
 
 def map_deck(data: MapData, width_px: float = 900.0, height_px: float = 560.0) -> pdk.Deck:
