@@ -13,9 +13,16 @@ MAP_KEY = "map_select"
 MAP_HEIGHT_PX = 560
 
 
+def map_key() -> str:
+    """The chart's key: a new one after each click, so the chart starts again without a selection
+    (Streamlit greys every object but the selected one, which would hide the severity colours)."""
+    return f"{MAP_KEY}_{ss.get('map_generation', 0)}"
+
+
 def choose_on_map():
     """The clicked district becomes the one the list tab's selector and detail show."""
-    code = app_map.selected_code(ss[MAP_KEY].selection)
+    code = app_map.selected_code(ss[map_key()].selection)
+    ss.map_generation = ss.get("map_generation", 0) + 1
     if code is not None and code in ss.get("table_codes", []):
         ss.district = code
         ss.map_chosen = code
@@ -26,7 +33,7 @@ def render(priority, inputs, names, lang: str, params) -> None:
     if not data.polygons and not data.points:
         st.info(t("map_no_coords"))
         return
-    st.pydeck_chart(deck, height=MAP_HEIGHT_PX, width="stretch", key=MAP_KEY, on_select=choose_on_map,
+    st.pydeck_chart(deck, height=MAP_HEIGHT_PX, width="stretch", key=map_key(), on_select=choose_on_map,
                     selection_mode="single-object", alt=t("map_polygon_caption"))
     chosen = ss.get("map_chosen")
     if chosen is not None and chosen == ss.get("district"):
