@@ -182,8 +182,10 @@ def cached_deck(priority: pd.DataFrame, districts: pd.DataFrame, names: pd.Serie
 
 
 def map_deck(data: MapData, width_px: float = 900.0, height_px: float = 560.0) -> pdk.Deck:
-    """The deck: backdrop, district polygons, circles and (few districts) names; ``map_style=None``
-    so nothing is fetched (pydeck turns strings into JavaScript expressions: literals are quoted)."""
+    """The deck: backdrop, district polygons, circles and (few districts) names. ``map_provider=None``
+    (pydeck's "no basemap": the style becomes ``__MAP_STYLE__``, for which Streamlit draws no base
+    map) so nothing is fetched; ``map_style=None`` would get Streamlit's Carto basemap from the
+    network. (pydeck turns strings into JavaScript expressions: literals are quoted.)"""
     highlight = {"auto_highlight": True, "highlight_color": [31, 119, 180, 160]}
     layers = [
         pdk.Layer("PolygonLayer", data=_backdrop(data.bounds), id=BACKDROP_LAYER, get_polygon="polygon",
@@ -206,7 +208,7 @@ def map_deck(data: MapData, width_px: float = 900.0, height_px: float = 560.0) -
                                 character_set="'auto'", font_family="'Helvetica, Arial, sans-serif'",
                                 outline_width=3, outline_color=[255, 255, 255, 255], font_settings={"sdf": True}))
     return CompactDeck(layers=layers, initial_view_state=view_state(data.bounds, width_px, height_px),
-                       map_style=None, tooltip={"text": "{tooltip}"})
+                       map_provider=None, tooltip={"text": "{tooltip}"})
 
 
 def selected_code(selection) -> str | None:

@@ -85,6 +85,7 @@ def test_clicking_a_polygon_chooses_its_district(page):
     page.mouse.click(box["x"] + x, box["y"] + y)  # through deck.gl's view overlay, at the computed pixel
     page.get_by_text("Chosen on the map: Holosiivskyi / Голосіївський (rank 4)").wait_for(timeout=30_000)
     assert severity_pixels(page, timeout_s=30) > 2000  # the new chart starts unselected: colours are back
+    assert page.blocked_hosts == []  # no basemap: the page asked for nothing beyond the app's server
 
     page.get_by_role("tab", name="Priority list").click()
     page.get_by_role("heading", name="Holosiivskyi / Голосіївський — severity 4").wait_for(timeout=30_000)
