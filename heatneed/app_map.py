@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import json
+import threading
 import weakref
 
 import altair as alt
@@ -158,6 +159,7 @@ class CompactDeck(pdk.Deck):
 
 _JSON: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _DECKS: dict[tuple, tuple] = {}  # content key → (MapData, deck), newest last
+_LOCK = threading.Lock()
 
 
 def _fingerprint(frame) -> int:
@@ -173,12 +175,16 @@ def cached_deck(priority: pd.DataFrame, districts: pd.DataFrame, names: pd.Serie
     place = [c for c in ("lat", "lon", "katotth") if c in districts]
     key = (lang, width_px, height_px, _fingerprint(priority[shown]), _fingerprint(districts[place]),
            _fingerprint(names.astype(str)))
-    if key not in _DECKS:
+    with _LOCK:  # sessions run in threads of one process
+        built = _DECKS.get(key)
+    if built is None:
         data = map_data(priority, districts, names, lang)
-        _DECKS[key] = (data, map_deck(data, width_px, height_px))
-        while len(_DECKS) > DECK_CACHE:
-            del _DECKS[next(iter(_DECKS))]
-    return _DECKS[key]
+        built = (data, map_deck(data, width_px, height_px))
+        with _LOCK:
+            _DECKS[key] = built
+            while len(_DECKS) > DECK_CACHE:
+                del _DECKS[next(iter(_DECKS))]
+    return built
 
 
 def map_deck(data: MapData, width_px: float = 900.0, height_px: float = 560.0) -> pdk.Deck:
@@ -207,8 +213,8 @@ def map_deck(data: MapData, width_px: float = 900.0, height_px: float = 560.0) -
                                 get_color=[20, 20, 20, 255], get_pixel_offset="[0, -(radius_px + 8)]",
                                 character_set="'auto'", font_family="'Helvetica, Arial, sans-serif'",
                                 outline_width=3, outline_color=[255, 255, 255, 255], font_settings={"sdf": True}))
-    return CompactDeck(layers=layers, initial_view_state=view_state(data.bounds, width_px, height_px),
-                       map_provider=None, tooltip={"text": "{tooltip}"})
+    view = view_state(data.bounds, width_px, height_px) if len(data.bounds) else pdk.ViewState()
+    return CompactDeck(layers=layers, initial_view_state=view, map_provider=None, tooltip={"text": "{tooltip}"})
 
 
 def selected_code(selection) -> str | None:

@@ -180,3 +180,12 @@ def test_the_size_legend_draws_the_map_radii_with_localised_labels():
     assert [r["area"] for r in rows] == pytest.approx(list(np.pi * radii ** 2))
     assert [r["label"] for r in rows] == ["1\u00a0000", "10\u00a0000", "100\u00a0000"]
     assert spec["title"]["text"] == "Розмір кола: мешканці неопалюваних будинків"
+
+
+def test_an_empty_list_gives_an_empty_map_without_error(kyiv):
+    inputs, priority = kyiv
+    data, deck = app_map.cached_deck(priority.iloc[:0], inputs.districts, support.district_names(inputs.districts, "en"),
+                                     "en")
+    assert data.polygons == [] and data.points == [] and data.bounds.empty
+    layers = layers_of(deck)
+    assert layers["district_polygons"]["data"] == [] and layers["districts"]["data"] == []
