@@ -18,11 +18,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import html
 import json
 import threading
 import weakref
 
-import altair as alt
 import numpy as np
 import pandas as pd
 import pydeck as pdk
@@ -227,22 +227,39 @@ def selected_code(selection) -> str | None:
     return None
 
 
-def size_legend(lang: str) -> alt.Chart:
-    """Circle-size key: the reference residents of ``SIZE_LEGEND_RESIDENTS`` drawn at the map's
-    radius in pixels (Vega's ``size`` is an area in px²: π r²), each labelled to its right."""
+def severity_legend_svg(labels, lang: str) -> str:
+    """Fill-colour key as an SVG: one swatch per severity 5 … 1 with its label in the language
+    (``labels``: the model's English severity labels 1–5), and grey for 0 (not assessed)."""
+    rows = [(k, f"{k} {i18n.severity_label(label, lang)}") for k, label in zip(range(5, 0, -1), list(labels)[::-1])]
+    rows.append((0, i18n.text("map_not_assessed", lang)))
+    title = html.escape(i18n.text("map_colour_legend", lang))
+    parts = [f"<text x='0' y='14'>{title}</text>"]
+    for i, (k, label) in enumerate(rows):
+        y = 24 + 20 * i
+        parts.append(f"<rect x='0' y='{y}' width='18' height='14' fill='{SEVERITY_COLOURS[k]}' stroke='#191919' "
+                     f"stroke-width='0.5'/><text x='26' y='{y + 12}'>{html.escape(label)}</text>")
+    width = 40 + 7.5 * max(len(label) for _, label in rows)  # about 7 px a character at 13 px
+    return (f"<svg xmlns='http://www.w3.org/2000/svg' width='{width:.0f}' height='{24 + 20 * len(rows):.0f}' "
+            f"role='img' aria-label='{title}' style='font: 13px sans-serif'>" + "".join(parts) + "</svg>")
+
+
+def size_legend_svg(lang: str) -> str:
+    """Circle-size key as an SVG drawn at the map's own pixel radii: the reference residents of
+    ``SIZE_LEGEND_RESIDENTS`` as rings, each labelled to its right, then the filled point of a
+    district without a boundary. Text is escaped; numbers in the language's format."""
     radius = marker_radius_px(SIZE_LEGEND_RESIDENTS)
-    centre, x = [], 4.0
-    for r in radius:
-        centre.append(x + r)
-        x += 2 * r + 90.0  # room for the label
-    height = float(2 * radius.max() + 8)
-    frame = pd.DataFrame({"x": centre, "label_x": np.asarray(centre) + radius + 6, "area": np.pi * radius ** 2,
-                          "label": integers(SIZE_LEGEND_RESIDENTS, lang)})
-    y = alt.value(height / 2)
-    circles = alt.Chart(frame).mark_point(shape="circle", filled=True, fill="white", stroke="#191919",
-                                          strokeWidth=1.5, opacity=1).encode(
-        x=alt.X("x:Q", scale=None, axis=None), y=y, size=alt.Size("area:Q", scale=None, legend=None))
-    text = alt.Chart(frame).mark_text(align="left", baseline="middle", fontSize=12).encode(
-        x=alt.X("label_x:Q", scale=None, axis=None), y=y, text="label:N")
-    return (circles + text).properties(width=x, height=height, title=alt.TitleParams(
-        i18n.text("map_size_legend", lang), anchor="start", fontSize=12, fontWeight="normal"))
+    top, x, parts = 22.0, 2.0, []
+    middle = top + radius.max() + 2
+    ring = "fill='rgba(255,255,255,0.35)' stroke='#191919' stroke-width='1.5'"
+    for r, label in zip(radius, integers(SIZE_LEGEND_RESIDENTS, lang)):
+        parts.append(f"<circle cx='{x + r:.1f}' cy='{middle:.1f}' r='{r:.1f}' {ring}/>"
+                     f"<text x='{x + 2 * r + 6:.1f}' y='{middle + 4:.1f}'>{html.escape(label)}</text>")
+        x += 2 * r + 70
+    point = SEVERITY_COLOURS[3]
+    parts.append(f"<circle cx='{x + 6:.1f}' cy='{middle:.1f}' r='6' fill='{point}' stroke='#191919' stroke-width='1.5'/>"
+                 f"<text x='{x + 18:.1f}' y='{middle + 4:.1f}'>{html.escape(i18n.text('map_no_boundary', lang))}</text>")
+    width, height = x + 320, middle + radius.max() + 4
+    title = html.escape(i18n.text("map_size_legend", lang))
+    return (f"<svg xmlns='http://www.w3.org/2000/svg' width='{width:.0f}' height='{height:.0f}' role='img' "
+            f"aria-label='{title}' style='font: 13px sans-serif'><text x='0' y='14'>{title}</text>"
+            + "".join(parts) + "</svg>")

@@ -640,19 +640,6 @@ def view_state(points: pd.DataFrame, width_px: float = 900.0, height_px: float =
                          zoom=float(np.clip(zoom - 0.4, 3.0, 12.0)))
 
 
-def severity_legend(labels, lang: str) -> alt.Chart:
-    """Colour key of the severity classes 1–5 with their labels, one row each (the labels are
-    sentences in physical terms, too long to sit side by side)."""
-    frame = pd.DataFrame({"severity": range(1, 6), "label": [f"{k} {i18n.severity_label(lab, lang)}"
-                                                               for k, lab in zip(range(1, 6), labels)]})
-    colours = alt.Scale(domain=list(range(1, 6)), range=[SEVERITY_COLOURS[k] for k in range(1, 6)])
-    y = alt.Y("severity:O", axis=None, sort="descending")
-    boxes = alt.Chart(frame).mark_rect(width=18, height=16).encode(
-        y=y, color=alt.Color("severity:O", scale=colours, legend=None))
-    text = alt.Chart(frame).mark_text(align="left", dx=14, fontSize=12).encode(y=y, text="label:N")
-    return (boxes + text).properties(width=600, height=110)
-
-
 # --------------------------------------------------------------------------- export
 
 def export_file_name(issued_at: str, hxl: bool) -> str:

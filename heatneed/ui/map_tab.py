@@ -47,6 +47,5 @@ def render(priority, inputs, names, lang: str, params) -> None:
         codes = ", ".join(data.join.unmatched[:12]) + (" …" if len(data.join.unmatched) > 12 else "")
         st.caption(t("map_points_only", count=app_map.integers([len(data.join.unmatched)], lang)[0],
                      total=app_map.integers([len(data.districts)], lang)[0], codes=codes))
-    c1, c2 = st.columns(2)
-    c1.altair_chart(support.severity_legend(params.labels(), lang), width="content")
-    c2.altair_chart(app_map.size_legend(lang), width="content")
+    st.image(app_map.severity_legend_svg(params.labels(), lang))
+    st.image(app_map.size_legend_svg(lang))

@@ -174,12 +174,19 @@ def test_a_click_on_a_polygon_or_a_circle_names_its_district():
 
 
 def test_the_size_legend_draws_the_map_radii_with_localised_labels():
-    spec = app_map.size_legend("uk").to_dict()
-    rows = next(iter(spec["datasets"].values()))
+    from lxml import etree
+
+    svg = etree.fromstring(app_map.size_legend_svg("uk").encode())
+    ns = {"s": "http://www.w3.org/2000/svg"}
+    circles = svg.findall("s:circle", ns)
     radii = support.marker_radius_px(app_map.SIZE_LEGEND_RESIDENTS)
-    assert [r["area"] for r in rows] == pytest.approx(list(np.pi * radii ** 2))
-    assert [r["label"] for r in rows] == ["1\u00a0000", "10\u00a0000", "100\u00a0000"]
-    assert spec["title"]["text"] == "Розмір кола: мешканці неопалюваних будинків"
+    assert [float(c.get("r")) for c in circles] == pytest.approx([*radii, 6.0], abs=0.05)
+    texts = [t.text for t in svg.findall("s:text", ns)]
+    assert texts == ["Розмір кола: мешканці неопалюваних будинків", "1\u00a0000", "10\u00a0000", "100\u00a0000",
+                     "(немає меж: показано точкою)"]
+    assert circles[-1].get("fill") == support.SEVERITY_COLOURS[3]  # the point of a district without polygon
+    bottom = max(float(c.get("cy")) + float(c.get("r")) for c in circles)
+    assert bottom <= float(svg.get("height"))  # nothing clipped
 
 
 def test_an_empty_list_gives_an_empty_map_without_error(kyiv):
@@ -189,3 +196,15 @@ def test_an_empty_list_gives_an_empty_map_without_error(kyiv):
     assert data.polygons == [] and data.points == [] and data.bounds.empty
     layers = layers_of(deck)
     assert layers["district_polygons"]["data"] == [] and layers["districts"]["data"] == []
+
+
+def test_the_colour_legend_has_every_severity_in_the_map_colours(kyiv):
+    from lxml import etree
+
+    svg = etree.fromstring(app_map.severity_legend_svg(default_params().labels(), "uk").encode())
+    ns = {"s": "http://www.w3.org/2000/svg"}
+    fills = [r.get("fill") for r in svg.findall("s:rect", ns)]
+    assert fills == [support.SEVERITY_COLOURS[k] for k in (5, 4, 3, 2, 1, 0)]
+    texts = [t.text for t in svg.findall("s:text", ns)]
+    assert texts[0] == "Колір заливки: тяжкість" and texts[-1].startswith("0 не оцінено")
+    assert texts[1].startswith("5 ") and "мешканців" in texts[1]  # the label in Ukrainian
