@@ -63,6 +63,12 @@ class MapData:
     bounds: pd.DataFrame
     labels: bool
 
+    @property
+    def missing(self) -> list[str]:
+        """Listed districts with neither a polygon nor coordinates: not on the map."""
+        d = self.districts
+        return d.loc[~d["has_polygon"] & (d["lat"].isna() | d["lon"].isna()), "district_code"].tolist()
+
 
 def integers(values, lang: str) -> list[str]:
     """Whole numbers in the language's format (``27 601`` in Ukrainian, ``27,601`` in English):
@@ -84,10 +90,15 @@ def tooltip_texts(frame: pd.DataFrame, labels: list[str], lang: str) -> list[str
 
 
 def map_data(priority: pd.DataFrame, districts: pd.DataFrame, names: pd.Series, lang: str) -> MapData:
-    """The priority list joined to the registry's centroids and the shipped boundaries."""
+    """The priority list joined to the registry's centroids and the shipped boundaries.
+
+    Every listed district is kept: one the registry lacks (a published list made with another
+    registry) still gets its shipped polygon by code and its name from the list; one with neither
+    polygon nor coordinates is not drawn (``MapData.missing``)."""
     rows = priority.set_index("district_code")
-    rows = rows[rows.index.isin(districts.index)]
-    registry = districts.loc[rows.index]
+    registry = districts.reindex(rows.index)
+    if "district_name" in rows:
+        names = names.reindex(rows.index).fillna(rows["district_name"])
     joined = boundaries.join(registry)
     codes = rows.index.astype(str).tolist()
     has_polygon = rows.index.isin(joined.matched.index)
@@ -95,7 +106,7 @@ def map_data(priority: pd.DataFrame, districts: pd.DataFrame, names: pd.Series, 
     residents = rows["residents_unheated"].fillna(0).clip(lower=0).round().astype(np.int64).to_numpy()
     translated = {s: i18n.severity_label(s, lang) for s in set(rows["severity_label"].fillna("").tolist())}
     labels = [translated[s] for s in rows["severity_label"].fillna("").tolist()]
-    name_of = names.astype(str).to_dict()
+    name_of = names.dropna().astype(str).to_dict()
     frame = pd.DataFrame({
         "district_code": codes,
         "name": [name_of.get(c, c) for c in codes],

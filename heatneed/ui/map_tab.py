@@ -43,9 +43,12 @@ def render(priority, inputs, names, lang: str, params) -> None:
             st.info(t("map_selected", name=support.both_names(inputs.districts, chosen, lang, row["name"]),
                       rank=int(row["rank"])))
     st.caption(t("map_polygon_caption"))
-    if data.join.unmatched:
-        codes = ", ".join(data.join.unmatched[:12]) + (" …" if len(data.join.unmatched) > 12 else "")
-        st.caption(t("map_points_only", count=app_map.integers([len(data.join.unmatched)], lang)[0],
-                     total=app_map.integers([len(data.districts)], lang)[0], codes=codes))
+    missing = set(data.missing)
+    for key, codes in (("map_points_only", [c for c in data.join.unmatched if c not in missing]),
+                       ("map_not_drawn", data.missing)):
+        if codes:
+            shown = ", ".join(codes[:12]) + (" …" if len(codes) > 12 else "")
+            st.caption(t(key, count=app_map.integers([len(codes)], lang)[0],
+                         total=app_map.integers([len(data.districts)], lang)[0], codes=shown))
     st.image(app_map.severity_legend_svg(params.labels(), lang))
     st.image(app_map.size_legend_svg(lang))

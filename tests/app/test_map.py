@@ -208,3 +208,19 @@ def test_the_colour_legend_has_every_severity_in_the_map_colours(kyiv):
     texts = [t.text for t in svg.findall("s:text", ns)]
     assert texts[0] == "Колір заливки: тяжкість" and texts[-1].startswith("0 не оцінено")
     assert texts[1].startswith("5 ") and "мешканців" in texts[1]  # the label in Ukrainian
+
+
+def test_a_list_from_another_registry_still_gets_its_polygons_by_code(kyiv, hromadas):
+    inputs, _ = kyiv  # the app's registry is Kyiv's; the list (e.g. published) is of hromadas
+    _, priority = hromadas
+    listed = priority.iloc[:30].assign(district_name=[f"H{i}" for i in range(30)])
+    listed = pd.concat([listed, listed.iloc[:1].assign(district_code="ZZ-NOWHERE", district_name="Nowhere")])
+    data = app_map.map_data(listed, inputs.districts, support.district_names(inputs.districts, "en"), "en")
+    with_polygon = set(data.join.matched.index)
+    assert len(data.districts) == 31 and len(with_polygon) >= 28  # 30 hromadas, a few of them without polygon
+    assert {p["district_code"] for p in data.polygons} == with_polygon
+    assert data.missing == [c for c in listed["district_code"] if c not in with_polygon]  # no coordinates either
+    assert "ZZ-NOWHERE" in data.missing
+    assert all(p["district_code"] in with_polygon for p in data.points)  # no coordinates: rings only
+    names = data.districts.set_index("district_code")["name"]
+    assert names[listed["district_code"].iloc[0]] == "H0"  # the list's own name
