@@ -1,5 +1,5 @@
 """The app's map: district polygons coloured by severity over the oblast outlines, circles sized by
-residents without heat, no basemap tiles. App layer (pydeck, Altair); no Streamlit, so testable.
+residents without heat, no basemap. App layer (pydeck; legends as SVG); no Streamlit, so testable.
 
 - **Polygons** (layer ``district_polygons``): the shipped boundary of each district
   (``heatneed.boundaries.join``), filled with ``SEVERITY_COLOURS``.
@@ -10,18 +10,20 @@ residents without heat, no basemap tiles. App layer (pydeck, Altair); no Streaml
 - **Backdrop** (layer ``backdrop``): the 27 oblast-level units in light grey, not pickable.
 - **Names** (layer ``names``) only up to ``LABEL_MAX`` districts (1,469 names would cover the map).
 
+Display constants (colours, pixel sizes, label limit) live here, not in ``defaults.toml``: they
+change no published number.
+
 Both pickable layers carry ``district_code`` and a ready-made ``tooltip`` with numbers formatted
 for the language (Babel), so a click or a hover needs no lookup.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import html
 import json
 import threading
 import weakref
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
