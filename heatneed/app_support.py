@@ -736,26 +736,6 @@ def marker_radius_px(residents) -> np.ndarray:
     return np.minimum(6.0 + 0.12 * r, 48.0)
 
 
-def map_points(priority: pd.DataFrame, districts: pd.DataFrame, names: pd.Series, lang: str) -> pd.DataFrame:
-    """One row per district with coordinates: position, colour, radius and tooltip text."""
-    rows = priority.set_index("district_code").join(districts[["lat", "lon"]], how="inner")
-    rows = rows[rows["lat"].notna() & rows["lon"].notna()]
-    points = pd.DataFrame({
-        "district_code": rows.index,
-        "name": [names.get(c, c) for c in rows.index],
-        "lat": rows["lat"].astype(float).to_numpy(),
-        "lon": rows["lon"].astype(float).to_numpy(),
-        "rank": rows["rank"].astype(int).to_numpy(),
-        "severity": rows["severity"].astype(int).to_numpy(),
-        "severity_label": [i18n.severity_label(s, lang) for s in rows["severity_label"]],
-        "residents": rows["residents_unheated"].fillna(0).astype(int).to_numpy(),
-    })
-    points["residents_text"] = [i18n.number(v, lang) for v in points["residents"]]
-    points["colour"] = [_hex_rgb(SEVERITY_COLOURS.get(s, SEVERITY_COLOURS[0])) for s in points["severity"]]
-    points["radius_px"] = marker_radius_px(points["residents"])
-    return points.sort_values("residents", ascending=False)  # big markers first, small ones on top
-
-
 def view_state(points: pd.DataFrame, width_px: float = 900.0, height_px: float = 480.0) -> pdk.ViewState:
     """A view that shows every point in a map of about ``width_px`` × ``height_px`` (Web Mercator)."""
     lat = float(points["lat"].mean())
@@ -765,42 +745,6 @@ def view_state(points: pd.DataFrame, width_px: float = 900.0, height_px: float =
     zoom = min(math.log2(width_px * 360.0 / (512.0 * span_lon)), math.log2(height_px * 360.0 / (512.0 * span_lat)))
     return pdk.ViewState(latitude=lat, longitude=float(points["lon"].mean()),
                          zoom=float(np.clip(zoom - 0.4, 3.0, 12.0)))
-
-
-def map_deck(points: pd.DataFrame, lang: str) -> pdk.Deck:
-    """Severity-coloured markers sized by residents, and district names.
-
-    The layers need nothing from the network: when basemap tiles cannot load, markers and names
-    still draw on a plain background. (pydeck turns every string into a JavaScript expression, so
-    literal strings are quoted inside it.)
-    """
-    tooltip_text = {"en": "{rank}. {name}\nseverity {severity}: {severity_label}\n{residents_text} "
-                          "residents without heat",
-                    "uk": "{rank}. {name}\nтяжкість {severity}: {severity_label}\n{residents_text} "
-                          "мешканців без тепла"}[lang]
-    markers = pdk.Layer("ScatterplotLayer", data=points, id="districts", get_position=["lon", "lat"],
-                        get_fill_color="colour", get_radius="radius_px", radius_units="'pixels'",
-                        get_line_color=[40, 40, 40, 200], line_width_min_pixels=1, stroked=True,
-                        pickable=True)
-    labels = pdk.Layer("TextLayer", data=points, id="names", get_position=["lon", "lat"], get_text="name",
-                       get_size=14, get_color=[20, 20, 20, 255], get_pixel_offset="[0, -(radius_px + 9)]",
-                       character_set="'auto'", font_family="'Helvetica, Arial, sans-serif'",
-                       outline_width=3, outline_color=[255, 255, 255, 255], font_settings={"sdf": True})
-    return pdk.Deck(layers=[markers, labels], initial_view_state=view_state(points), map_style=None,
-                    tooltip={"text": tooltip_text})
-
-
-def severity_legend(labels, lang: str) -> alt.Chart:
-    """Colour key of the severity classes 1–5 with their labels, one row each (the labels are
-    sentences in physical terms, too long to sit side by side)."""
-    frame = pd.DataFrame({"severity": range(1, 6), "label": [f"{k} {i18n.severity_label(lab, lang)}"
-                                                               for k, lab in zip(range(1, 6), labels)]})
-    colours = alt.Scale(domain=list(range(1, 6)), range=[SEVERITY_COLOURS[k] for k in range(1, 6)])
-    y = alt.Y("severity:O", axis=None, sort="descending")
-    boxes = alt.Chart(frame).mark_rect(width=18, height=16).encode(
-        y=y, color=alt.Color("severity:O", scale=colours, legend=None))
-    text = alt.Chart(frame).mark_text(align="left", dx=14, fontSize=12).encode(y=y, text="label:N")
-    return (boxes + text).properties(width=600, height=110)
 
 
 # --------------------------------------------------------------------------- export

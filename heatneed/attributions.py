@@ -38,6 +38,8 @@ ATTRIBUTIONS = (
     Attribution("boundaries_kyiv", "© OpenStreetMap contributors", "ODbL 1.0", "data/boundaries/SOURCES.md"),
     Attribution("boundaries_oblasts", "geoBoundaries (Runfola et al. 2020), © OpenStreetMap contributors", "ODbL 1.0",
                 "data/boundaries/SOURCES.md"),
+    Attribution("boundaries_hromadas", "Hromada boundaries: S. Matuszak, ukrainian_geodata; codes from the KATOTTH "
+                "codifier (Minregion)", "CC BY 4.0", "data/boundaries/SOURCES.md"),
     Attribution("schedules", "Baskerville42/outage-data-ua (DTEK pages); denysdovhan/ha-yasno-outages (Yasno)", "MIT",
                 "data/outage-schedules/SOURCES.md"),
     Attribution("cap", "OASIS Common Alerting Protocol 1.2 schema, © OASIS Open 2010", "OASIS IPR Policy (unmodified)",

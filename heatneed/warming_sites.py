@@ -5,7 +5,7 @@ A sites file (CSV, Parquet or XLSX) is validated like every other input (``heatn
 line per problem naming file, row as Excel shows it, column). Each site gets a district:
 
 - ``given``: its ``district_code`` column, which must be in the district registry;
-- ``polygon``: when the registry's districts all have boundaries in ``data/boundaries/``, the
+- ``polygon``: when the registry's districts all have boundaries (``heatneed.boundaries``), the
   district whose polygon holds the point (shapely); a point inside none is refused;
 - ``nearest_centroid``: otherwise the district with the nearest centroid (great-circle distance).
 
@@ -17,19 +17,15 @@ open 0 hours a day holds no one against the cold and adds no capacity.
 from __future__ import annotations
 
 import io
-import json
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from . import boundaries
 from .errors import InputError, located
 from .inputs import RawTable, parse_table, read_table
 
-BOUNDARIES_DIR = Path(__file__).resolve().parent.parent / "data" / "boundaries"
-#: Boundary files shipped (data/boundaries/SOURCES.md); features keyed by KATOTTH ``code`` and ``pcode``.
-BOUNDARY_FILES = ("kyiv_districts.geojson", "ukraine_adm1_oblasts.geojson")
 YES = ("yes", "true", "1", "так")
 EARTH_RADIUS_KM = 6371.0088  # mean Earth radius (IUGG)
 
@@ -56,29 +52,9 @@ def read_sites_table(source, name: str | None = None) -> RawTable:
     return RawTable(frame[~blank].reset_index(drop=True), numbers[~blank], name, decimal_comma=False)
 
 
-@lru_cache(maxsize=1)
-def _boundaries() -> dict[str, object]:
-    """District code (KATOTTH and p-code) → shapely polygon, from the shipped boundary files."""
-    import shapely.geometry
-
-    shapes = {}
-    for file in BOUNDARY_FILES:
-        doc = json.loads((BOUNDARIES_DIR / file).read_text(encoding="utf-8"))
-        for feature in doc["features"]:
-            geometry = shapely.geometry.shape(feature["geometry"])
-            for key in ("code", "pcode"):
-                code = feature["properties"].get(key)
-                if code and code not in shapes:
-                    shapes[code] = geometry
-    return shapes
-
-
 def district_polygons(registry: pd.DataFrame) -> dict[str, object] | None:
     """Polygons of every registry district, or None when any district has no shipped boundary."""
-    shapes = _boundaries()
-    if not all(code in shapes for code in registry.index):
-        return None
-    return {code: shapes[code] for code in registry.index}
+    return boundaries.polygons(registry)
 
 
 def haversine_km(lat1, lon1, lat2, lon2):

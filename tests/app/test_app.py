@@ -226,13 +226,15 @@ def test_map_colours_by_severity_and_sizes_by_residents(app):
 
     at = app()
     deck = json.loads(at.get("deck_gl_json_chart")[0].proto.json)
-    markers = next(layer for layer in deck["layers"] if layer["@@type"] == "ScatterplotLayer")
-    assert "mapStyle" not in deck or deck["mapStyle"] is None  # Streamlit's own basemap, optional
-    points = {p["district_code"]: p for p in markers["data"]}
-    assert len(points) == 10
-    assert points[DESNIANSKYI]["colour"][:3] == [127, 0, 0]  # severity 5
-    assert points[PECHERSKYI]["radius_px"] == 6.0  # nobody exposed: the smallest marker
-    assert points[DESNIANSKYI]["radius_px"] > points["UA80000000000719633"]["radius_px"]  # 27,601 > 1,150
+    layers = {layer["id"]: layer for layer in deck["layers"]}
+    assert deck["mapStyle"] == "__MAP_STYLE__"  # pydeck's "no basemap": Streamlit fetches no tiles
+    polygons = {p["district_code"]: p for p in layers["district_polygons"]["data"]}
+    assert len(polygons) == 10
+    assert polygons[DESNIANSKYI]["colour"][:3] == [127, 0, 0]  # severity 5
+    circles = {p["district_code"]: p for p in layers["districts"]["data"]}
+    assert PECHERSKYI not in circles  # nobody exposed: no circle on its polygon
+    assert circles[DESNIANSKYI]["radius_px"] > circles["UA80000000000719633"]["radius_px"]  # 27,601 > 1,150
+    assert not any("no shipped boundary" in c.value for c in at.caption)
 
 
 def test_opens_on_the_latest_published_list(app, nothing_published):

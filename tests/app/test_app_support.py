@@ -205,33 +205,7 @@ def test_threshold_hours_match_the_pipeline(result, rank):
 
 # --------------------------------------------------------------------------- map
 
-def test_map_points_carry_severity_colour_and_residents_size(result, inputs):
-    points = support.map_points(result.priority, inputs.districts,
-                                support.district_names(inputs.districts, "en"), "en").set_index("district_code")
-    assert len(points) == 10
-    assert points.loc[DESNIANSKYI, "colour"] == [127, 0, 0, 220]
-    assert points.loc[PECHERSKYI, "radius_px"] == 6.0
-    assert support.marker_radius_px([0, 2500, 1e9]).tolist() == [6.0, 12.0, 48.0]
-
-
-def test_map_view_shows_every_point(result, inputs):
-    points = support.map_points(result.priority, inputs.districts,
-                                support.district_names(inputs.districts, "en"), "en")
-    view = support.view_state(points)
-    half_width_deg = 900 / 2 * 360 / (512 * 2 ** view.zoom)
-    assert (abs(points["lon"] - view.longitude) < half_width_deg).all()
-
-
-def test_map_layers_need_no_network(result, inputs):
-    import json
-
-    points = support.map_points(result.priority, inputs.districts,
-                                support.district_names(inputs.districts, "uk"), "uk")
-    deck = json.loads(support.map_deck(points, "uk").to_json())
-    markers, names = deck["layers"]
-    assert markers["radiusUnits"] == "pixels"  # a literal, not an expression on the data
-    assert names["characterSet"] == "auto"  # Cyrillic names need the automatic glyph set
-    assert "url" not in json.dumps(deck["layers"]).lower()
+# the map's tests are in tests/app/test_map.py
 
 
 # --------------------------------------------------------------------------- interface text
