@@ -119,6 +119,7 @@ RECORDS = {"scenario": ["ILLUSTRATIVE", "populations (1 Dec 2019"],
            "registry": ["KATOTTH", "Main Department of Statistics in Kyiv"],
            "boundaries_kyiv": ["© OpenStreetMap contributors", "ODbL 1.0"],
            "boundaries_oblasts": ["geoBoundaries", "Runfola et al. 2020", "ODbL 1.0"],
+           "boundaries_hromadas": ["S. Matuszak, ukrainian_geodata", "CC BY 4.0"],
            "schedules": ["Baskerville42/outage-data-ua", "denysdovhan/ha-yasno-outages", "MIT"],
            "cap": ["© OASIS Open 2010", "IPR Policy"],
            "meteostat": ['"Meteostat"'], "open_meteo": ['"Open-Meteo (CC BY 4.0)"'], "ecmwf": ['"ECMWF (CC BY 4.0)"']}
