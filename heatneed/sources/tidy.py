@@ -15,7 +15,8 @@ import pandas as pd
 import xarray as xr
 
 from ..errors import InputError, located, shorten
-from ..inputs import in_time_range, read_table
+from ..inputs import read_table, to_times
+from ..sheets import ACCEPTED_DATES
 from .base import forecast_dataset, utc_naive
 
 
@@ -37,13 +38,11 @@ def parse_tidy_forecast(source, name: str | None = None) -> xr.Dataset:
         raise InputError([located(name, "required column is missing", column=c) for c in missing])
     problems = []
     columns = {"district_code": frame["district_code"].astype(str).str.strip()}
-    times = pd.to_datetime(frame["time"], utc=True, errors="coerce", format="ISO8601") \
-        if not pd.api.types.is_datetime64_any_dtype(frame["time"]) else pd.to_datetime(frame["time"], utc=True)
-    columns["time"] = in_time_range(times)
+    columns["time"] = to_times(frame["time"])  # ISO 8601 or day.month.year; no offset = UTC
     for col in ("temp_c", "wind_kmh", "member"):
         if col in frame.columns:
             columns[col] = _numbers(frame[col], table.decimal_comma)
-    for col, what in (("time", "an ISO 8601 date-time in UTC between 1678 and 2261"), ("temp_c", "a number"),
+    for col, what in (("time", f"a date-time in UTC between 1678 and 2261: {ACCEPTED_DATES}"), ("temp_c", "a number"),
                       ("wind_kmh", "a number"), ("member", "a whole number ≥ 0")):
         if col not in columns:
             continue
@@ -54,7 +53,7 @@ def parse_tidy_forecast(source, name: str | None = None) -> xr.Dataset:
             bad |= columns[col].isna()  # an empty temp_c is a gap, handled by ``conform``
         for i in np.flatnonzero(bad.to_numpy())[:20]:
             problems.append(located(name, f"must be {what} (got {shorten(repr(frame[col].iloc[i]))})",
-                                    int(table.rows[i]), col))
+                                    int(table.rows[i]), table.label(col)))
     if problems:
         raise InputError(problems)
     tidy = pd.DataFrame(columns)
@@ -67,10 +66,10 @@ def parse_tidy_forecast(source, name: str | None = None) -> xr.Dataset:
                                  int(table.rows[i]), "time"))
     issued = None
     if "issued_at" in frame.columns and frame["issued_at"].astype(str).str.strip().ne("").any():
-        issued = pd.to_datetime(frame["issued_at"].astype(str).str.strip().replace("", None),
-                                utc=True, errors="coerce", format="ISO8601").max()
+        issued = to_times(frame["issued_at"]).max()
         if pd.isna(issued):
-            raise InputError(located(name, "issued_at must be an ISO 8601 date-time", column="issued_at"))
+            raise InputError(located(name, f"issued_at must be a date-time: {ACCEPTED_DATES}",
+                                     column=table.label("issued_at")))
     # Scatter the rows into a full (district, time, member) grid; holes stay NaN.
     d_idx, codes = pd.factorize(tidy["district_code"])
     t_idx, times = pd.factorize(tidy["time"], sort=True)
