@@ -414,9 +414,17 @@ def _fail(problems: list[str]) -> None:
 
 def load_table(source, kind: str, name: str | None = None) -> pd.DataFrame:
     """Read and validate one input file of ``kind``; raises InputError listing every problem."""
-    frame, problems = parse_table(read_table(source, name), kind)
+    table = read_table(source, name)
+    frame, problems = parse_table(table, kind)
     _fail(problems)
+    frame.attrs["headers"] = table.headers  # for later problems about this file (``relabelled``)
     return frame
+
+
+def relabelled(problems: list[str], frame: pd.DataFrame, name: str) -> list[str]:
+    """Problem lines about a loaded table with its columns named as in the file (Ukrainian headers)."""
+    headers = frame.attrs.get("headers") or {}
+    return RawTable(frame, np.zeros(0), name, False, headers).relabel(problems) if headers else problems
 
 
 def _latest(frame: pd.DataFrame) -> pd.DataFrame:
@@ -518,7 +526,8 @@ class Inputs:
 
 def load_districts(source, name=None) -> pd.DataFrame:
     frame = load_table(source, "districts", name)
-    _fail(check_tau_band(frame, name or (Path(source).name if isinstance(source, (str, Path)) else "districts")))
+    name = name or (Path(source).name if isinstance(source, (str, Path)) else "districts")
+    _fail(relabelled(check_tau_band(frame, name), frame, name))
     return frame.set_index("district_code", drop=False).rename_axis(None)
 
 
@@ -537,7 +546,7 @@ def load_reports(source, kind: str, districts: pd.DataFrame, name=None) -> pd.Da
     """Unheated or outage reports checked against the registry; the latest per district."""
     table = read_table(source, name)
     frame, problems = parse_table(table, kind)
-    problems += report_problems(frame, kind, districts, table.name)
+    problems += table.relabel(report_problems(frame, kind, districts, table.name))
     _fail(problems)
     return _latest(frame)
 

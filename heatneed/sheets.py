@@ -146,8 +146,7 @@ def date_problem(cell) -> str:
     """Why a time cell was not read: ambiguous forms are named as such."""
     text = str(cell).strip()
     if _AMBIGUOUS.match(text) and not _DMY.match(text):
-        return (f"{text!r} is ambiguous or has a two-digit year; write "
-                f"{ACCEPTED_DATES}")
+        return f"is ambiguous or has a two-digit year; write {ACCEPTED_DATES}"
     return f"must be a date or date-time: {ACCEPTED_DATES}"
 
 
