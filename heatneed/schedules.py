@@ -58,6 +58,8 @@ DTEK_VALUES = {"yes": (None, None), "no": (OFF, OFF), "maybe": (MAYBE, MAYBE), "
 YASNO_TYPES = {"Definite": OFF, "NotPlanned": None}
 YASNO_STATUSES = ("ScheduleApplies", "WaitingForSchedule", "EmergencyShutdowns", "NoOutages")
 CSV_KINDS = (OFF, MAYBE)
+#: Columns of a CSV/XLSX schedule table: name -> required.
+TABLE_COLUMNS = {"queue": True, "start": True, "end": True, "kind": False}
 _QUEUE_PREFIX = re.compile(r"^(gpv|черга|група|queue|group|grupa|cherga)\s*", re.IGNORECASE)
 
 
@@ -445,7 +447,7 @@ def _parse_times(cells: pd.Series) -> pd.Series:
 def _from_table(raw: bytes, name: str) -> OutageSchedule:
     table = _sheet(raw, name)
     frame = table.frame
-    absent = [c for c in ("queue", "start", "end") if c not in frame.columns]
+    absent = [c for c, required in TABLE_COLUMNS.items() if required and c not in frame.columns]
     if absent:
         raise InputError([located(name, "required column is missing", column=c) for c in absent])
     if not len(frame):

@@ -20,6 +20,11 @@ from ..sheets import ACCEPTED_DATES
 from .base import forecast_dataset, utc_naive
 
 
+#: Columns of a tidy forecast table: name -> required.
+COLUMNS = {"district_code": True, "time": True, "temp_c": True, "wind_kmh": False, "member": False,
+           "issued_at": False}
+
+
 def _numbers(cells: pd.Series, decimal_comma: bool) -> pd.Series:
     if pd.api.types.is_numeric_dtype(cells):
         return cells.astype(float)
@@ -33,7 +38,7 @@ def parse_tidy_forecast(source, name: str | None = None) -> xr.Dataset:
     """Parse a tidy table into the canonical Dataset (not yet checked against the registry)."""
     table = read_table(source, name)
     frame, name = table.frame, table.name
-    missing = [c for c in ("district_code", "time", "temp_c") if c not in frame.columns]
+    missing = [c for c, required in COLUMNS.items() if required and c not in frame.columns]
     if missing:
         raise InputError([located(name, "required column is missing", column=c) for c in missing])
     problems = []
