@@ -160,14 +160,19 @@ def is_workbook(raw: bytes) -> bool:
 def cell_text(value) -> str:
     """One workbook cell as the text a CSV would hold: numbers without a spurious ``.0`` (a queue
     typed as 3), shortest round-trip floats (no digits lost), dates and times in ISO 8601."""
-    if value is None or value == "":
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        if np.isnan(value):
+    kind = type(value)
+    if kind is str:
+        return value
+    if kind is float:
+        if value != value:  # NaN
             return ""
         return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
+    if value is None:
+        return ""
+    if kind is bool:
+        return "true" if value else "false"
+    if kind is int:
+        return str(value)
     if isinstance(value, dt.datetime):
         return value.isoformat(sep="T")
     if isinstance(value, (dt.date, dt.time)):
@@ -197,10 +202,10 @@ def workbook_cells(raw: bytes, name: str, max_rows: int) -> tuple[list[str], pd.
     except Exception as exc:  # calamine raises its own types for damaged workbooks
         raise InputError(located(name, f"not a readable Excel workbook (.xlsx, .xls or .ods; {type(exc).__name__}): "
                                        "open it in Excel and save it again as .xlsx")) from None
-    if not cells or not any(cell_text(v).strip() for row in cells for v in row):
-        raise InputError(located(name, f"the first sheet ('{visible[0]}') is empty"))
-    width = max(len(r) for r in cells)
+    width = max((len(r) for r in cells), default=0)
     text = [[cell_text(v) for v in row] + [""] * (width - len(row)) for row in cells]
+    if not any(c.strip() for row in text for c in row):
+        raise InputError(located(name, f"the first sheet ('{visible[0]}') is empty"))
     header = [c.strip() for c in text[0]]
     body = pd.DataFrame(text[1:], columns=range(width), dtype=str) if len(text) > 1 else \
         pd.DataFrame(columns=range(width), dtype=str)

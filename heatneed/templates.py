@@ -168,14 +168,15 @@ def _xlsx(cells: pd.DataFrame, role: str, lang: str) -> bytes:
                 cell.number_format = date_format
     sheet.freeze_panes = "A2"
     book.properties.creator = "heatneed"
+    return reproducible_xlsx(book)
+
+
+def reproducible_xlsx(book) -> bytes:
+    """An openpyxl workbook saved with every time stamp set to ``FIXED_TIME``: the same bytes on every run."""
     book.properties.created = book.properties.modified = FIXED_TIME
     buffer = io.BytesIO()
     book.save(buffer)
-    return _fixed_zip(buffer.getvalue())
-
-
-def _fixed_zip(data: bytes) -> bytes:
-    """The same zip with every entry stamped ``FIXED_TIME``: reproducible bytes."""
+    data = buffer.getvalue()
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
         for info in source.infolist():
