@@ -193,8 +193,9 @@ def workbook_cells(raw: bytes, name: str, max_rows: int) -> tuple[list[str], pd.
         if not visible:
             raise InputError(located(name, "the workbook has no visible worksheet"))
         sheet = book.get_sheet_by_name(visible[0])
-        if sheet.total_height > max_rows:
-            raise InputError(located(name, f"sheet '{visible[0]}' has {sheet.total_height:,} rows; at most "
+        height = sheet.end[0] + 1 if sheet.end else 0  # the last used row, as Excel numbers it
+        if height > max_rows:
+            raise InputError(located(name, f"sheet '{visible[0]}' has {height:,} rows; at most "
                                            f"{max_rows:,} are read ([inputs] max_table_rows)"))
         cells = sheet.to_python(skip_empty_area=False)
     except InputError:
