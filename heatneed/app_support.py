@@ -33,14 +33,14 @@ from .sources.registry import FORECAST_SUFFIXES, TABLE_SUFFIXES
 DISPLAY_TZ = "Europe/Kyiv"
 #: Inputs the app lets users replace; the district registry always comes from the scenario.
 UPLOAD_ROLES = ("unheated", "outages", "forecast", "warming_sites", "outage_schedule", "district_queues")
-_TABLES = [suffix[1:] for suffix in TABLE_SUFFIXES]  # csv, txt, xlsx, xls, ods, parquet (sources.registry)
+TABLE_TYPES = [suffix[1:] for suffix in TABLE_SUFFIXES]  # csv, txt, xlsx, xls, ods, parquet (sources.registry)
 UPLOAD_TYPES = {
-    "unheated": _TABLES,
-    "outages": _TABLES,
+    "unheated": TABLE_TYPES,
+    "outages": TABLE_TYPES,
     "forecast": [suffix[1:] for suffix in FORECAST_SUFFIXES],
-    "warming_sites": _TABLES,
-    "outage_schedule": ["json"] + [t for t in _TABLES if t != "parquet"],
-    "district_queues": _TABLES,
+    "warming_sites": TABLE_TYPES,
+    "outage_schedule": ["json"] + [t for t in TABLE_TYPES if t != "parquet"],
+    "district_queues": TABLE_TYPES,
 }
 #: The two uploads that give hourly power; used only together (``heatneed.schedules``).
 SCHEDULE_ROLES = ("outage_schedule", "district_queues")

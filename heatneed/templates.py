@@ -11,6 +11,7 @@ Ukrainian locale writes them.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
 import re
 import zipfile
@@ -87,6 +88,16 @@ def example_rows(role: str) -> pd.DataFrame:
     else:
         raise KeyError(role)
     return frame.reindex(columns=list(columns(role)), fill_value="").fillna("")
+
+
+#: Roles whose upload also takes other formats than tables: the message id naming them (app).
+NOTE = {"forecast": "template_note_forecast", "outage_schedule": "template_note_schedule"}
+
+
+def column_label(column: str, lang: str) -> str:
+    """A column as the app lists it: `district_code`, or `код району` (district_code) in Ukrainian."""
+    written = header(column, lang)
+    return f"`{column}`" if written == column else f"`{written}` ({column})"
 
 
 def header(column: str, lang: str) -> str:
@@ -194,6 +205,7 @@ def file_name(role: str, lang: str, fmt: str) -> str:
     return f"{role}_{lang}.{fmt}"
 
 
+@functools.lru_cache(maxsize=64)
 def shipped(role: str, lang: str, fmt: str) -> bytes:
     """The shipped template file (``data/templates/``)."""
     return (TEMPLATES_DIR / file_name(role, lang, fmt)).read_bytes()
