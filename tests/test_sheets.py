@@ -325,3 +325,13 @@ def test_a_scenario_folder_may_hold_workbooks(tmp_path):
     assert files["unheated"].name == "unheated.xlsx"
     (tmp_path / "unheated.csv").write_bytes(b"x")
     assert "keep one" in problems(lambda: pipeline.scenario_files(tmp_path))[0]
+
+
+def test_the_readme_documents_every_alias():
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    for column, aliases in ALIASES.items():
+        assert f"| `{column}` | " + ", ".join(f"`{a}`" for a in aliases) + " |" in readme, column
+    for alias in STATUS_ALIASES:
+        assert f"`{alias}`" in readme
