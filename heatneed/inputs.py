@@ -312,7 +312,7 @@ def snap_whole(values: pd.Series) -> pd.Series:
     from .limits import input_limits
 
     nearest = values.round()
-    close = (values - nearest).abs() <= input_limits().whole_number_tolerance * np.maximum(1.0, nearest.abs())
+    close = (values - nearest).abs() <= input_limits().whole_number_tolerance * nearest.abs()  # 1e-300 is not 0
     return values.where(~close, nearest)
 
 

@@ -108,9 +108,10 @@ def canonical_headers(headers: list, name: str) -> tuple[list[str], dict[str, st
         column = _CANONICAL.get(key, key)
         if column and column in written:
             first = written[column]
-            what = "the column name appears more than once; keep one" if normalise_header(first) == key else \
-                f"'{first}' and '{original}' both mean {column}; keep one"
-            problems.append(located(name, what, 1, original))
+            if normalise_header(first) == key:
+                problems.append(located(name, "the column name appears more than once; keep one", 1, key))
+            else:
+                problems.append(located(name, f"'{first}' and '{original}' both mean {column}; keep one", 1, original))
         elif column:
             written[column] = original
         out.append(column)
@@ -125,7 +126,7 @@ def canonical_headers(headers: list, name: str) -> tuple[list[str], dict[str, st
 _DMY = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,6}))?)?)?$")
 #: Forms refused as ambiguous: 01/02/2026 (1 February or 2 January?), 01-02-2026, 01.02.26.
 _AMBIGUOUS = re.compile(r"^\d{1,2}([/.\-])\d{1,2}\1\d{2,4}(?:[ T].*)?$")
-ACCEPTED_DATES = ("ISO 8601 (2026-02-01, 2026-02-01T06:00Z) or day.month.year "
+ACCEPTED_DATES = ("an ISO 8601 date or date-time (2026-02-01, 2026-02-01T06:00Z) or day.month.year "
                   "(01.02.2026, 01.02.2026 06:00)")
 
 
@@ -147,7 +148,7 @@ def date_problem(cell) -> str:
     text = str(cell).strip()
     if _AMBIGUOUS.match(text) and not _DMY.match(text):
         return f"is ambiguous or has a two-digit year; write {ACCEPTED_DATES}"
-    return f"must be a date or date-time: {ACCEPTED_DATES}"
+    return f"must be {ACCEPTED_DATES}"
 
 
 # --------------------------------------------------------------------------- workbooks

@@ -76,7 +76,7 @@ def test_xlsx_readings_give_the_same_fit_as_csv(tmp_path):
     (lambda f: f.assign(indoor_c=f["indoor_c"].where(f.index != 2, 68.0)),
      "r.csv, row 4, column indoor_c: must be an indoor temperature between -50 and 45 °C"),
     (lambda f: f.assign(time=f["time"].where(f.index != 7, "yesterday")),
-     "r.csv, row 9, column time: must be a date or date-time: ISO 8601"),
+     "r.csv, row 9, column time: must be an ISO 8601 date or date-time"),
     (lambda f: f.assign(heating_on=np.where(f.index == 3, "maybe", "false")),
      "r.csv, row 5, column heating_on: must be true or false"),
     (lambda f: pd.concat([f, f.iloc[[5]]], ignore_index=True),

@@ -124,9 +124,9 @@ def test_ambiguous_forms_are_never_guessed(a, b, sep, year):
     assert to_times(pd.Series([text])).isna().all()
     table = read_table(f"district_code,reported_at,unheated_buildings\nX,{text},3\n".encode(), "u.csv")
     _, found = parse_table(table, "unheated")
-    assert found == [f"u.csv, row 2, column reported_at: is ambiguous or has a two-digit year; write ISO 8601 "
-                     f"(2026-02-01, 2026-02-01T06:00Z) or day.month.year (01.02.2026, 01.02.2026 06:00) "
-                     f"(got '{text}')"]
+    assert found == [f"u.csv, row 2, column reported_at: is ambiguous or has a two-digit year; write an ISO 8601 "
+                     f"date or date-time (2026-02-01, 2026-02-01T06:00Z) or day.month.year (01.02.2026, "
+                     f"01.02.2026 06:00) (got '{text}')"]
 
 
 @pytest.mark.parametrize("text", ["31.02.2026", "01.13.2026", "01.02.2026 24:00", "01.02.2026 6"])
@@ -148,10 +148,20 @@ def test_a_workbook_with_real_cells_ranks_like_the_csv_with_text(registry, codes
     assert b.loc[codes[:3], "unheated_buildings"].tolist() == [300.0, 12.0, 7.0]  # snapped to the whole number
 
 
-def test_noise_beyond_the_tolerance_is_not_a_whole_number(registry, codes):
-    data = book(U_UK, [codes[0], "01.02.2026", 12.001])
+@pytest.mark.parametrize("value", [12.001, 12.5, 1e-300, 0.4])
+def test_noise_beyond_the_tolerance_is_not_a_whole_number(registry, codes, value):
+    data = book(U_UK, [codes[0], "01.02.2026", value])
     assert problems(lambda: load_reports(data, "unheated", registry, "u.xlsx"))[0].endswith(
-        "must be a whole number (got 12.001)")
+        f"must be a whole number (got {value!r})")
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(1, 10**7), st.floats(-1e-10, 1e-10))
+def test_whole_numbers_with_binary_noise_are_snapped(n, noise):
+    from heatneed.inputs import snap_whole
+
+    got = snap_whole(pd.Series([n * (1 + noise), n + 0.5]))
+    assert got.iloc[0] == n and got.iloc[1] == n + 0.5
 
 
 def test_rows_are_numbered_as_excel_shows_them_with_blank_rows_and_a_header_lower_down(registry, codes):

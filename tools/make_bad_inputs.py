@@ -91,7 +91,7 @@ def unheated_cases():
          U_HEAD + f"\n{CODES[0]},2026-02-01,-3\n")
     text("u_fractional_buildings.csv", "unheated", "error", "must be a whole number",
          "district_code;reported_at;unheated_buildings\n" + f"{CODES[0]};2026-02-01;12,5\n")
-    text("u_excel_serial_date.csv", "unheated", "error", "column reported_at: must be a date or date-time: ISO 8601",
+    text("u_excel_serial_date.csv", "unheated", "error", "column reported_at: must be an ISO 8601",
          U_HEAD + f"\n{CODES[0]},45689,3\n")
     text("u_dotted_date_ok.csv", "unheated", "ok", "",
          U_HEAD + f"\n{CODES[0]},01.02.2026,3\n")
@@ -131,7 +131,7 @@ def forecast_cases():
     rows = [r for r in forecast_rows()  # six hours missing for one district only
             if not (r.startswith(CODES[0]) and any(f"T{h:02d}:00" in r for h in range(5, 11)))]
     text("f_long_gap.csv", "forecast", "error", "gaps over 3 h", F_HEAD + "\n" + "\n".join(rows) + "\n")
-    text("f_bad_time.csv", "forecast", "error", "column time: must be a date-time in UTC",
+    text("f_bad_time.csv", "forecast", "error", "column time: must be an ISO 8601",
          F_HEAD + "\n" + "\n".join(forecast_rows()).replace("2026-02-01T03:00:00Z", "tomorrow", 1) + "\n")
     text("f_negative_member.csv", "forecast", "error", "column member: must be a whole number",
          F_HEAD + ",member\n" + "\n".join(r + ",-1" for r in forecast_rows()) + "\n")
@@ -274,7 +274,7 @@ def workbook_cases():
         _book([u_uk, [CODES[0], "01/02/2026", 3]]))
     raw("x_u_alias_clash.xlsx", "unheated", "error", "'district_code' and 'код району' both mean district_code",
         _book([["district_code", *u_uk], [CODES[0], CODES[0], "01.02.2026", 3]]))
-    raw("x_u_time_cell_only.xlsx", "unheated", "error", "column дата звіту (reported_at): must be a date",
+    raw("x_u_time_cell_only.xlsx", "unheated", "error", "column дата звіту (reported_at): must be an ISO 8601",
         _book([u_uk, [CODES[0], dt.time(6, 0), 3]]))
     whole = _book([u_uk, [CODES[0], "01.02.2026", 3]])
     raw("x_u_truncated_zip.xlsx", "unheated", "error", "not a readable Excel workbook", whole[: len(whole) // 2])
@@ -394,7 +394,7 @@ def time_axis_cases():
     _csv_forecast("t1_csv_12h_ok.csv", "ok", "", pd.date_range(base, periods=12, freq="h"))
     _csv_forecast("t1_csv_ecmwf_3h_then_6h_ok.csv", "ok", "",
                   [base + pd.Timedelta(hours=h) for h in [0, 3, 6, 9, 12, 18, 24, 30]])
-    _csv_forecast("t1_csv_time_year_2262.csv", "error", "column time: must be a date-time in UTC",
+    _csv_forecast("t1_csv_time_year_2262.csv", "error", "column time: must be an ISO 8601",
                   pd.date_range(base, periods=HOURS, freq="h"))
     (OUT / "t1_csv_time_year_2262.csv").write_text(
         (OUT / "t1_csv_time_year_2262.csv").read_text().replace("2026-02-01T05:00:00Z", "2262-06-01T05:00:00Z"))
@@ -520,9 +520,9 @@ def plausibility_cases():
 
 def reader_error_cases():
     """Class 4: bad input that used to be an internal error; every problem at once; long values cut."""
-    text("t4_u_reported_2262.csv", "unheated", "error", "column reported_at: must be a date or date-time",
+    text("t4_u_reported_2262.csv", "unheated", "error", "column reported_at: must be an ISO 8601",
          U_HEAD + f"\n{CODES[0]},2262-06-01,3\n")
-    text("t4_u_reported_0001.csv", "unheated", "error", "column reported_at: must be a date or date-time",
+    text("t4_u_reported_0001.csv", "unheated", "error", "column reported_at: must be an ISO 8601",
          U_HEAD + f"\n{CODES[0]},0001-01-01,3\n")
     text("t4_d_buildings_1e-300.csv", "districts", "error", "column buildings_residential: must be a whole number",
          D_HEAD + ",buildings_residential\n" + "\n".join(r + ",1e-300" for r in D_ROWS) + "\n")

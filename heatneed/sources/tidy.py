@@ -47,7 +47,8 @@ def parse_tidy_forecast(source, name: str | None = None) -> xr.Dataset:
     for col in ("temp_c", "wind_kmh", "member"):
         if col in frame.columns:
             columns[col] = _numbers(frame[col], table.decimal_comma)
-    for col, what in (("time", f"a date-time in UTC between 1678 and 2261: {ACCEPTED_DATES}"), ("temp_c", "a number"),
+    for col, what in (("time", "an ISO 8601 date-time in UTC between 1678 and 2261, or day.month.year "
+                               "(01.02.2026 06:00)"), ("temp_c", "a number"),
                       ("wind_kmh", "a number"), ("member", "a whole number ≥ 0")):
         if col not in columns:
             continue
@@ -73,7 +74,7 @@ def parse_tidy_forecast(source, name: str | None = None) -> xr.Dataset:
     if "issued_at" in frame.columns and frame["issued_at"].astype(str).str.strip().ne("").any():
         issued = to_times(frame["issued_at"]).max()
         if pd.isna(issued):
-            raise InputError(located(name, f"issued_at must be a date-time: {ACCEPTED_DATES}",
+            raise InputError(located(name, f"issued_at must be {ACCEPTED_DATES}",
                                      column=table.label("issued_at")))
     # Scatter the rows into a full (district, time, member) grid; holes stay NaN.
     d_idx, codes = pd.factorize(tidy["district_code"])
