@@ -219,7 +219,7 @@ def add_calibrate_command(sub) -> None:
         description="Fit the cooling model's τ and gain to field thermometer readings (CSV/XLSX: site_id, time, "
                     "indoor_c, optional outdoor_c, heating_on, district_code) and write per-district τ rows "
                     "(median, P10–P90) the district registry accepts.")
-    calibrate.add_argument("readings", metavar="READINGS", help="readings file (.csv, .xlsx, .parquet)")
+    calibrate.add_argument("readings", metavar="READINGS", help=f"readings file: {tables_text()}")
     outdoor = calibrate.add_mutually_exclusive_group()
     outdoor.add_argument("--outdoor", metavar="FILE", help="outdoor series (time, outdoor_c[, district_code]) "
                                                            "when the readings have no outdoor_c")
