@@ -206,7 +206,7 @@ class RawTable:
     def label(self, column: str | None) -> str | None:
         """``column`` as problem lines name it: the file's header, plus the canonical name if they differ."""
         written = self.headers.get(column, column) if column else column
-        return written if not written or written.lower() == column else f"{written} ({column})"
+        return column if not written or normalise_header(written) == column else f"{written} ({column})"
 
     def relabel(self, problems: list[str]) -> list[str]:
         """Problem lines of this file with canonical column names replaced by the file's headers."""

@@ -345,3 +345,44 @@ def test_the_readme_documents_every_alias():
         assert f"| `{column}` | " + ", ".join(f"`{a}`" for a in aliases) + " |" in readme, column
     for alias in STATUS_ALIASES:
         assert f"`{alias}`" in readme
+
+
+def _ods(rows: list[list]) -> bytes:
+    """A minimal OpenDocument spreadsheet (as LibreOffice saves it: string, float and date cells)."""
+    def cell(v):
+        if isinstance(v, dt.datetime):
+            return (f'<table:table-cell office:value-type="date" office:date-value="{v.isoformat()}">'
+                    f"<text:p>{v:%d.%m.%Y %H:%M}</text:p></table:table-cell>")
+        if isinstance(v, (int, float)):
+            return f'<table:table-cell office:value-type="float" office:value="{v!r}"><text:p>{v}</text:p></table:table-cell>'
+        return f'<table:table-cell office:value-type="string"><text:p>{v}</text:p></table:table-cell>'
+    body = "".join(f"<table:table-row>{''.join(cell(v) for v in r)}</table:table-row>" for r in rows)
+    content = ('<?xml version="1.0" encoding="UTF-8"?><office:document-content '
+               'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+               'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+               'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2">'
+               f'<office:body><office:spreadsheet><table:table table:name="Аркуш1">{body}</table:table>'
+               "</office:spreadsheet></office:body></office:document-content>")
+    manifest = ('<?xml version="1.0" encoding="UTF-8"?><manifest:manifest '
+                'xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2">'
+                '<manifest:file-entry manifest:full-path="/" '
+                'manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>'
+                '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>'
+                "</manifest:manifest>")
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as z:
+        z.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet", compress_type=zipfile.ZIP_STORED)
+        z.writestr("META-INF/manifest.xml", manifest, compress_type=zipfile.ZIP_DEFLATED)
+        z.writestr("content.xml", content, compress_type=zipfile.ZIP_DEFLATED)
+    return out.getvalue()
+
+
+def test_an_opendocument_spreadsheet_reads_like_the_xlsx(registry, codes):
+    rows = [U_UK, [codes[0], dt.datetime(2026, 2, 1, 6), 40.0], [codes[1], "01.02.2026 06:00", 7]]
+    ods = load_reports(_ods(rows), "unheated", registry, "u.ods")
+    xlsx = load_reports(book(*rows), "unheated", registry, "u.xlsx")
+    pd.testing.assert_frame_equal(ods, xlsx)
+    assert ods.loc[codes[:2], "unheated_buildings"].tolist() == [40.0, 7.0]
+    bad = _ods([U_UK, [codes[0], "01.02.2026", "x"]])
+    assert problems(lambda: load_reports(bad, "unheated", registry, "u.ods")) == [
+        "u.ods, row 2, column кількість неопалюваних будинків (unheated_buildings): must be a number (got 'x')"]
