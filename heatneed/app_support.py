@@ -29,18 +29,19 @@ from .detail import DistrictDetail, district_detail  # noqa: F401  (re-exported 
 from .export import priority_bytes
 from .inputs import Inputs
 from .sources.base import iso_utc
-from .sources.registry import FORECAST_SUFFIXES
+from .sources.registry import FORECAST_SUFFIXES, TABLE_SUFFIXES
 
 DISPLAY_TZ = "Europe/Kyiv"
 #: Inputs the app lets users replace; the district registry always comes from the scenario.
 UPLOAD_ROLES = ("unheated", "outages", "forecast", "warming_sites", "outage_schedule", "district_queues")
+TABLE_TYPES = [suffix[1:] for suffix in TABLE_SUFFIXES]  # csv, txt, xlsx, xls, ods, parquet (sources.registry)
 UPLOAD_TYPES = {
-    "unheated": ["csv", "txt", "parquet"],
-    "outages": ["csv", "txt", "parquet"],
+    "unheated": TABLE_TYPES,
+    "outages": TABLE_TYPES,
     "forecast": [suffix[1:] for suffix in FORECAST_SUFFIXES],
-    "warming_sites": ["csv", "txt", "parquet", "xlsx"],
-    "outage_schedule": ["json", "csv", "txt", "xlsx"],
-    "district_queues": ["csv", "txt", "xlsx"],
+    "warming_sites": TABLE_TYPES,
+    "outage_schedule": ["json"] + [t for t in TABLE_TYPES if t != "parquet"],
+    "district_queues": TABLE_TYPES,
 }
 #: The two uploads that give hourly power; used only together (``heatneed.schedules``).
 SCHEDULE_ROLES = ("outage_schedule", "district_queues")

@@ -14,7 +14,7 @@ import sys
 from .cli_common import report
 from .config import MODEL_FLAGS
 from .errors import EXIT_BAD_INPUT, EXIT_FAILURE, EXIT_OK, InputError, SourceError
-from .sources.registry import SOURCE_NAMES, formats_text
+from .sources.registry import SOURCE_NAMES, formats_text, tables_text
 
 
 class _Parser(argparse.ArgumentParser):
@@ -27,19 +27,19 @@ class _Parser(argparse.ArgumentParser):
 def add_input_flags(parser: argparse.ArgumentParser) -> None:
     """Input and model flags shared by ``rank`` and ``refresh``."""
     files = parser.add_argument_group("inputs (any not given come from --scenario or the embedded Kyiv scenario)")
-    files.add_argument("--scenario", metavar="DIR", help="folder with districts.csv, unheated.csv, outages.csv, forecast.*")
-    files.add_argument("--districts", metavar="FILE", help="district registry CSV/Parquet")
-    files.add_argument("--unheated", metavar="FILE", help="unheated-building reports CSV/Parquet")
-    files.add_argument("--outages", metavar="FILE", help="power-outage reports CSV/Parquet")
+    files.add_argument("--scenario", metavar="DIR", help="folder with districts, unheated, outages (.csv, .xlsx, … each) and forecast.*")
+    files.add_argument("--districts", metavar="FILE", help=f"district registry: {tables_text()}")
+    files.add_argument("--unheated", metavar="FILE", help=f"unheated-building reports: {tables_text()}")
+    files.add_argument("--outages", metavar="FILE", help=f"power-outage reports: {tables_text()}")
     files.add_argument("--forecast", metavar="FILE", help=f"forecast file: {formats_text()}")
     files.add_argument("--forecast-source", choices=SOURCE_NAMES,
                        help="fetch the forecast live (meteostat, open-meteo) or use the newest own snapshot")
     files.add_argument("--warming-sites", metavar="FILE",
-                       help="warming sites / Points of Invincibility CSV/XLSX/Parquet (site_id, name, lat, lon, "
+                       help="warming sites / Points of Invincibility CSV/XLSX/XLS/ODS/Parquet (site_id, name, lat, lon, "
                             "capacity_persons, hours_open_per_day, …); their capacity replaces warming_places "
                             "(default: [inputs] warming_sites of the config)")
     files.add_argument("--outage-schedule", metavar="FILE",
-                       help="hourly outage schedule per queue: DTEK GPV .json, Yasno .json, or .csv/.xlsx with "
+                       help="hourly outage schedule per queue: DTEK GPV .json, Yasno .json, or a .csv/.xlsx/.xls/.ods table with "
                             "queue,start,end (default: [inputs] outage_schedule of --config; needs --district-queues)")
     files.add_argument("--district-queues", metavar="FILE",
                        help="which queues each district's buildings are in: district_code,queue,share (shares sum "
@@ -227,7 +227,7 @@ def add_calibrate_command(sub) -> None:
         description="Fit the cooling model's τ and gain to field thermometer readings (CSV/XLSX: site_id, time, "
                     "indoor_c, optional outdoor_c, heating_on, district_code) and write per-district τ rows "
                     "(median, P10–P90) the district registry accepts.")
-    calibrate.add_argument("readings", metavar="READINGS", help="readings file (.csv, .xlsx, .parquet)")
+    calibrate.add_argument("readings", metavar="READINGS", help=f"readings file: {tables_text()}")
     outdoor = calibrate.add_mutually_exclusive_group()
     outdoor.add_argument("--outdoor", metavar="FILE", help="outdoor series (time, outdoor_c[, district_code]) "
                                                            "when the readings have no outdoor_c")

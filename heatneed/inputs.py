@@ -21,6 +21,8 @@ import pandera.pandas as pa
 
 from .errors import InputError, located, shorten
 from .limits import check_bytes, read_input_bytes
+from .sheets import (ALIASES, STATUS_ALIASES, canonical_headers, date_problem, iso_from_dmy,
+                     is_workbook, normalise_header, workbook_cells)
 
 #: The repository's data folder and the embedded (illustrative) Kyiv scenario.
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
@@ -189,23 +191,47 @@ def _sniff_delimiter(header: str) -> str:
 
 @dataclass
 class RawTable:
-    """Text cells of a file plus the Excel row number of each data row."""
+    """Text cells of a file plus the Excel row number of each data row.
+
+    Columns carry canonical names (``heatneed.sheets.ALIASES`` resolved); ``headers`` maps each to
+    the header as written in the file, so problems name the column the user sees.
+    """
 
     frame: pd.DataFrame
     rows: np.ndarray
     name: str
     decimal_comma: bool
+    headers: dict[str, str] = field(default_factory=dict)
+
+    def label(self, column: str | None) -> str | None:
+        """``column`` as problem lines name it: the file's header, plus the canonical name if they differ."""
+        written = self.headers.get(column, column) if column else column
+        return column if not written or normalise_header(written) == column else f"{written} ({column})"
+
+    def relabel(self, problems: list[str]) -> list[str]:
+        """Problem lines of this file with canonical column names replaced by the file's headers."""
+        out = []
+        for line in problems:
+            for column in self.headers:
+                label = self.label(column)
+                if label != column:
+                    line = line.replace(f"{self.name}, column {column}:", f"{self.name}, column {label}:", 1)
+                    line = re.sub(rf"^({re.escape(self.name)}, row \d+), column {re.escape(column)}:",
+                                  lambda m, lab=label: f"{m.group(1)}, column {lab}:", line, count=1)
+            out.append(line)
+        return out
 
 
 def read_table(source: str | Path | bytes, name: str | None = None) -> RawTable:
-    """Read a CSV (any of the tolerated dialects) or Parquet file into text cells."""
+    """Read a CSV (any of the tolerated dialects), Parquet or spreadsheet workbook (.xlsx, .xls,
+    .ods: ``heatneed.sheets``) into cells; Ukrainian headers become the canonical column names."""
     if isinstance(source, (str, Path)):
         path = Path(source)
         name = name or path.name
         raw = read_input_bytes(path, name)  # regular files of at most [inputs] max_file_bytes only
         is_parquet = path.suffix.lower() == ".parquet"
     else:
-        raw, name = source, name or "upload"
+        raw, name = bytes(source), name or "upload"
         check_bytes(raw, name)
         is_parquet = Path(name).suffix.lower() == ".parquet"
     if is_parquet or raw[:4] == b"PAR1":
@@ -213,12 +239,14 @@ def read_table(source: str | Path | bytes, name: str | None = None) -> RawTable:
             frame = pd.read_parquet(io.BytesIO(raw))
         except Exception as exc:  # pyarrow raises many types for damaged files
             raise InputError(located(name, f"not a readable Parquet file ({type(exc).__name__})")) from None
-        frame.columns = [str(c).strip().lower() for c in frame.columns]
-        _unique_columns(list(frame.columns), name)
-        return RawTable(frame, np.arange(len(frame)) + 2, name, decimal_comma=False)
-    if raw.startswith(b"PK\x03\x04"):
-        raise InputError(located(name, "this is an Excel workbook, not a CSV file: in Excel use "
-                                       "File → Save As → 'CSV UTF-8 (comma delimited)'"))
+        frame.columns, headers = canonical_headers(list(frame.columns), name)
+        return RawTable(frame, np.arange(len(frame)) + 2, name, decimal_comma=False, headers=headers)
+    if is_workbook(raw):
+        from .limits import input_limits
+
+        header, frame, rows = workbook_cells(raw, name, input_limits().max_table_rows)
+        frame.columns, headers = canonical_headers(header, name)
+        return _tidied(RawTable(frame, rows, name, decimal_comma=False, headers=headers))
     text = _decode(raw, name)
     if not text.strip():
         raise InputError(located(name, "the file is empty"))
@@ -229,26 +257,23 @@ def read_table(source: str | Path | bytes, name: str | None = None) -> RawTable:
     except (pd.errors.ParserError, ValueError) as exc:
         raise InputError(located(name, f"not a readable CSV table ({str(exc).splitlines()[0]})")) from None
     header = next(csv.reader(io.StringIO(text.splitlines()[0]), delimiter=delimiter), [])
-    _unique_columns([str(c).strip().lstrip("\ufeff").lower() for c in header], name)
-    frame.columns = [str(c).strip().lstrip("\ufeff").lower() for c in frame.columns]
-    rows = np.arange(len(frame)) + 2
+    columns, headers = canonical_headers(header, name)
+    if len(columns) != frame.shape[1]:  # the reader renamed or dropped a header cell: keep its names
+        columns, headers = canonical_headers(list(frame.columns), name)
+    frame.columns = columns
+    return _tidied(RawTable(frame, np.arange(len(frame)) + 2, name, decimal_comma=delimiter != ",",
+                            headers=headers))
+
+
+def _tidied(table: RawTable) -> RawTable:
+    """Without an HXL hashtag row under the header and without blank rows (row numbers kept)."""
+    frame, rows = table.frame, table.rows
     if len(frame) and all(str(v).strip().startswith("#") or not str(v).strip() for v in frame.iloc[0]):
         frame, rows = frame.iloc[1:], rows[1:]  # an HXL hashtag row under the header
-    blank = frame.apply(lambda col: col.str.strip() == "").all(axis=1)
+    blank = frame.apply(lambda col: col.str.strip() == "").all(axis=1) if len(frame) else \
+        pd.Series(False, index=frame.index)
     frame, rows = frame[~blank.to_numpy()], rows[~blank.to_numpy()]
-    return RawTable(frame.reset_index(drop=True), rows, name, decimal_comma=delimiter != ",")
-
-
-def _unique_columns(columns: list[str], name: str) -> None:
-    """Column names must be unique (case and spaces ignored): a second ``population`` column is
-    otherwise renamed by the CSV reader and silently ignored."""
-    seen, problems = set(), []
-    for c in columns:
-        if c in seen and c:
-            problems.append(located(name, "the column name appears more than once; keep one", 1, c))
-        seen.add(c)
-    if problems:
-        raise InputError(problems)
+    return RawTable(frame.reset_index(drop=True), rows, table.name, table.decimal_comma, table.headers)
 
 
 def _to_number(cells: pd.Series, decimal_comma: bool) -> pd.Series:
@@ -271,9 +296,24 @@ def in_time_range(times: pd.Series) -> pd.Series:
     return times.where(ok).dt.as_unit("ns") if not ok.all() else times.dt.as_unit("ns")
 
 
-def _to_time(cells: pd.Series) -> pd.Series:
-    text = cells.astype(str).str.strip().mask(cells.astype(str).str.strip() == "")
+def to_times(cells: pd.Series) -> pd.Series:
+    """Time cells -> UTC instants (NaT where unreadable): ISO 8601, or day.month.year as Ukrainian
+    Excel shows dates (``01.02.2026``, ``01.02.2026 06:00``; ``heatneed.sheets``). A time without
+    an offset is UTC; an ambiguous form such as ``01/02/2026`` is never guessed (NaT)."""
+    if pd.api.types.is_datetime64_any_dtype(cells):
+        return in_time_range(pd.to_datetime(cells, utc=True))
+    text = iso_from_dmy(cells.astype(str)).mask(cells.astype(str).str.strip() == "")
     return in_time_range(pd.to_datetime(text, utc=True, errors="coerce", format="ISO8601"))
+
+
+def snap_whole(values: pd.Series) -> pd.Series:
+    """Numbers within ``[inputs] whole_number_tolerance`` (relative) of a whole number set to it:
+    Excel stores 12 typed as 12.0, or computed as 11.999999999999998, as a binary double."""
+    from .limits import input_limits
+
+    nearest = values.round()
+    close = (values - nearest).abs() <= input_limits().whole_number_tolerance * nearest.abs()  # 1e-300 is not 0
+    return values.where(~close, nearest)
 
 
 def _problems_from(exc: pa.errors.SchemaErrors, table: RawTable) -> list[tuple]:
@@ -282,7 +322,10 @@ def _problems_from(exc: pa.errors.SchemaErrors, table: RawTable) -> list[tuple]:
     for case in exc.failure_cases.itertuples(index=False):
         column = case.column if isinstance(case.column, str) else None
         if case.check == "column_in_dataframe":
-            out.append((None, str(case.failure_case), "required column is missing"))
+            column = str(case.failure_case)
+            aliases = ALIASES.get(column, ())
+            out.append((None, column, "required column is missing" +
+                        (f" (in Ukrainian: '{aliases[0]}')" if aliases else "")))
             continue
         row = None if pd.isna(case.index) else int(table.rows[int(case.index)])
         check = {"field_uniqueness": "duplicate value; each must appear once",
@@ -300,7 +343,8 @@ def parse_table(table: RawTable, kind: str) -> tuple[pd.DataFrame, list[str]]:
     absent = [c for c in required if c not in frame.columns]
     if absent and len(frame):
         for i in range(min(5, len(frame))):  # title rows above the header (merged cells in Excel)
-            if set(absent) <= {str(v).strip().lower() for v in frame.iloc[i]}:
+            row_names = {normalise_header(v) for v in frame.iloc[i]}
+            if all(c in row_names or set(map(normalise_header, ALIASES.get(c, ()))) & row_names for c in absent):
                 problems.append((None, None, f"the column names are in row {int(table.rows[i])}; the header "
                                              "must be the first row (delete the title rows above it)"))
                 return frame.assign(_row=table.rows), [located(table.name, m) for _, _, m in problems]
@@ -314,6 +358,9 @@ def parse_table(table: RawTable, kind: str) -> tuple[pd.DataFrame, list[str]]:
             frame[column] = cells.astype(str).str.strip().where(cells.notna(), None)
             if column in ("status", "heating_on", "has_heating"):  # "Scheduled", " EMERGENCY ", TRUE from hand-typed sheets
                 frame[column] = frame[column].str.lower()
+                if column == "status":  # Ukrainian statuses: аварійне -> emergency, …
+                    frame[column] = frame[column].map(lambda v: STATUS_ALIASES.get(" ".join(v.split()), v)
+                                                      if isinstance(v, str) else v)
             frame.loc[frame[column] == "", column] = None
             continue
         if spec["kind"] == "number":
@@ -321,17 +368,16 @@ def parse_table(table: RawTable, kind: str) -> tuple[pd.DataFrame, list[str]]:
                 values = cells.astype(float)
             else:
                 values = _to_number(cells, table.decimal_comma).astype(float)
-            what = "a number"
+            if WHOLE in spec["checks"]:
+                values = snap_whole(values)
         else:
-            values = _to_time(cells) if not pd.api.types.is_datetime64_any_dtype(cells) else \
-                pd.to_datetime(cells, utc=True)
-            values = values.dt.as_unit("ns")
-            what = "an ISO 8601 date or date-time (e.g. 2026-02-01 or 2026-02-01T06:00Z)"
+            values = to_times(cells).dt.as_unit("ns")
         unparsed = values.isna() & cells.notna() & (cells.astype(str).str.strip() != "")
         if spec["kind"] == "number":
             unparsed &= ~cells.astype(str).str.strip().str.lower().isin(["nan", "na", "n/a"])
         for i in np.flatnonzero(unparsed.to_numpy()):
-            problems.append((int(table.rows[i]), column, f"must be {what} (got {shorten(repr(cells.iloc[i]))})"))
+            what = "must be a number" if spec["kind"] == "number" else date_problem(cells.iloc[i])
+            problems.append((int(table.rows[i]), column, f"{what} (got {shorten(repr(cells.iloc[i]))})"))
         frame[column] = values
     try:
         schema(kind).validate(frame, lazy=True)
@@ -340,7 +386,7 @@ def parse_table(table: RawTable, kind: str) -> tuple[pd.DataFrame, list[str]]:
         problems += [p for p in _problems_from(exc, table) if (p[0], p[1]) not in flagged]
     problems.sort(key=lambda p: (p[0] or 0, p[1] or ""))
     frame["_row"] = table.rows
-    return frame, [located(table.name, message, row, column) for row, column, message in problems]
+    return frame, [located(table.name, message, row, table.label(column)) for row, column, message in problems]
 
 
 def detect_kind(columns) -> str | None:
@@ -368,9 +414,17 @@ def _fail(problems: list[str]) -> None:
 
 def load_table(source, kind: str, name: str | None = None) -> pd.DataFrame:
     """Read and validate one input file of ``kind``; raises InputError listing every problem."""
-    frame, problems = parse_table(read_table(source, name), kind)
+    table = read_table(source, name)
+    frame, problems = parse_table(table, kind)
     _fail(problems)
+    frame.attrs["headers"] = table.headers  # for later problems about this file (``relabelled``)
     return frame
+
+
+def relabelled(problems: list[str], frame: pd.DataFrame, name: str) -> list[str]:
+    """Problem lines about a loaded table with its columns named as in the file (Ukrainian headers)."""
+    headers = frame.attrs.get("headers") or {}
+    return RawTable(frame, np.zeros(0), name, False, headers).relabel(problems) if headers else problems
 
 
 def _latest(frame: pd.DataFrame) -> pd.DataFrame:
@@ -472,7 +526,8 @@ class Inputs:
 
 def load_districts(source, name=None) -> pd.DataFrame:
     frame = load_table(source, "districts", name)
-    _fail(check_tau_band(frame, name or (Path(source).name if isinstance(source, (str, Path)) else "districts")))
+    name = name or (Path(source).name if isinstance(source, (str, Path)) else "districts")
+    _fail(relabelled(check_tau_band(frame, name), frame, name))
     return frame.set_index("district_code", drop=False).rename_axis(None)
 
 
@@ -491,7 +546,7 @@ def load_reports(source, kind: str, districts: pd.DataFrame, name=None) -> pd.Da
     """Unheated or outage reports checked against the registry; the latest per district."""
     table = read_table(source, name)
     frame, problems = parse_table(table, kind)
-    problems += report_problems(frame, kind, districts, table.name)
+    problems += table.relabel(report_problems(frame, kind, districts, table.name))
     _fail(problems)
     return _latest(frame)
 

@@ -32,6 +32,8 @@ class InputLimits:
     min_forecast_hours: float
     clock_skew_minutes: float
     forecast_steps_hours: tuple
+    max_table_rows: int
+    whole_number_tolerance: float
 
 
 _DEFAULT_SECTION: dict | None = None

@@ -24,7 +24,7 @@ from .errors import InputError, located, reading
 from .inputs import EMBEDDED_SCENARIO, Inputs, load_districts, load_reports, sha256_of  # noqa: F401
 from .sources import read_forecast_file
 from .sources.base import iso_utc
-from .sources.registry import SCENARIO_FORECAST_NAMES
+from .sources.registry import SCENARIO_FORECAST_NAMES, scenario_names
 
 
 DEFAULT_HOURS_OFF = {"none": 0.0, "emergency": 24.0}
@@ -37,7 +37,12 @@ def scenario_files(directory: Path) -> dict[str, Path]:
     directory = Path(directory)
     if not directory.is_dir():
         raise InputError(located(directory, "scenario folder not found"))
-    files = {role: directory / f"{role}.csv" for role in ("districts", "unheated", "outages")}
+    files = {}
+    for role in ("districts", "unheated", "outages"):  # districts.csv, or .xlsx, .ods, .parquet…
+        found = [directory / n for n in scenario_names(role) if (directory / n).exists()]
+        if len(found) > 1:
+            raise InputError(located(directory, f"scenario folder holds {', '.join(p.name for p in found)}; keep one"))
+        files[role] = found[0] if found else directory / f"{role}.csv"
     forecasts = [directory / n for n in SCENARIO_FORECAST_NAMES if (directory / n).exists()]
     missing = [str(p.name) for p in files.values() if not p.exists()] + ([] if forecasts else ["forecast.*"])
     if missing:

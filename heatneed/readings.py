@@ -1,15 +1,13 @@
 """Field thermometer readings for ``heatneed calibrate``: reading, validating, attaching outdoor temperatures.
 
-Readings come as CSV (every dialect ``heatneed.inputs`` accepts), Excel workbooks (first sheet, read
-by calamine) or Parquet; they are checked with the same pandera machinery and one-line problems
+Readings come as CSV (every dialect ``heatneed.inputs`` accepts), workbooks (.xlsx/.xls/.ods, first
+visible sheet, ``heatneed.sheets``) or Parquet; they are checked with the same pandera machinery and one-line problems
 (file, row as Excel shows it, column) as every other input. Outdoor temperatures come from the
 readings' ``outdoor_c``, an outdoor series file, or a weather source near the district's centroid.
 """
 
 from __future__ import annotations
 
-import io
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -18,36 +16,8 @@ from .errors import InputError, located
 from .inputs import BOOLEAN_WORDS, RawTable, parse_table, read_table, unknown_codes
 
 
-def _raw_excel(raw: bytes, name: str) -> RawTable:
-    """An XLSX/XLS/ODS workbook's first sheet as text cells (calamine), rows numbered as Excel shows them."""
-    try:
-        sheet = pd.read_excel(io.BytesIO(raw), engine="calamine", header=None, dtype=object)
-    except Exception as exc:  # calamine raises its own types for damaged workbooks
-        raise InputError(located(name, f"not a readable Excel workbook ({type(exc).__name__})")) from None
-    if sheet.empty:
-        raise InputError(located(name, "the first sheet is empty"))
-    header = [str(c).strip().lower() if not pd.isna(c) else "" for c in sheet.iloc[0]]
-    body = sheet.iloc[1:].map(lambda v: "" if v is None or (isinstance(v, float) and np.isnan(v)) else
-                              (v.isoformat() if hasattr(v, "isoformat") else str(v)))
-    body.columns = header
-    rows = np.arange(len(body)) + 2
-    blank = (body.apply(lambda col: col.str.strip()) == "").all(axis=1).to_numpy()
-    return RawTable(body[~blank].reset_index(drop=True), rows[~blank], name, decimal_comma=False)
-
-
 def _raw(source, name: str | None) -> RawTable:
-    if isinstance(source, (str, Path)):
-        path = Path(source)
-        name = name or path.name
-        try:
-            raw = path.read_bytes()
-        except OSError as exc:
-            raise InputError(located(name, f"cannot read file ({exc.strerror})")) from None
-    else:
-        raw, name = bytes(source), name or "upload"
-    if raw.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):  # XLSX/ODS (zip) or legacy XLS
-        return _raw_excel(raw, name)
-    return read_table(raw, name)
+    return read_table(source, name)  # CSV, Parquet or workbook: the one reader of heatneed.inputs
 
 
 def read_readings(source, name: str | None = None, registry: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -81,7 +51,7 @@ def read_readings(source, name: str | None = None, registry: pd.DataFrame | None
             known = frame.dropna(subset=["district_code"])
             problems += unknown_codes(known, registry.index, table.name)
     if problems:
-        raise InputError(problems)
+        raise InputError(table.relabel(problems))
     return frame.sort_values(["site_id", "time", "_row"], kind="stable").reset_index(drop=True)
 
 
@@ -95,7 +65,7 @@ def read_outdoor(source, name: str | None = None) -> pd.DataFrame:
         problems += [located(table.name, "a second value for the same time", int(r), "time")
                      for r in frame.loc[duplicated, "_row"]]
     if problems:
-        raise InputError(problems)
+        raise InputError(table.relabel(problems))
     return frame.sort_values(keys, kind="stable").reset_index(drop=True)
 
 

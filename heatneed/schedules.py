@@ -58,6 +58,8 @@ DTEK_VALUES = {"yes": (None, None), "no": (OFF, OFF), "maybe": (MAYBE, MAYBE), "
 YASNO_TYPES = {"Definite": OFF, "NotPlanned": None}
 YASNO_STATUSES = ("ScheduleApplies", "WaitingForSchedule", "EmergencyShutdowns", "NoOutages")
 CSV_KINDS = (OFF, MAYBE)
+#: Columns of a CSV/XLSX schedule table: name -> required.
+TABLE_COLUMNS = {"queue": True, "start": True, "end": True, "kind": False}
 _QUEUE_PREFIX = re.compile(r"^(gpv|черга|група|queue|group|grupa|cherga)\s*", re.IGNORECASE)
 
 
@@ -419,25 +421,18 @@ def _read_yasno_probable(doc: dict, name: str) -> OutageSchedule:
 
 
 def _sheet(raw: bytes, name: str):
-    """Text cells and Excel row numbers of a CSV (any dialect ``inputs`` reads) or the first XLSX sheet."""
-    from .inputs import RawTable, read_table
+    """Cells and Excel row numbers of a CSV (any dialect ``inputs`` reads) or a workbook (``heatneed.sheets``)."""
+    from .inputs import read_table
 
-    if raw.startswith(b"PK\x03\x04"):
-        import io
-
-        try:
-            frame = pd.read_excel(io.BytesIO(raw), engine="calamine", dtype=str, keep_default_na=False)
-        except Exception as exc:  # damaged workbooks raise many types
-            raise InputError(located(name, f"not a readable Excel workbook ({type(exc).__name__})")) from None
-        frame.columns = [str(c).strip().lower() for c in frame.columns]
-        return RawTable(frame, np.arange(len(frame)) + 2, name, decimal_comma=False)
     return read_table(raw, name)
 
 
 def _parse_times(cells: pd.Series) -> pd.Series:
     """ISO 8601 text → UTC instants (tz-naive); text without an offset is Kyiv wall time; NaT if unreadable."""
     out = []
-    for text in cells.astype(str).str.strip():
+    from .sheets import iso_from_dmy
+
+    for text in iso_from_dmy(cells.astype(str)):
         try:
             stamp = dt_.datetime.fromisoformat(text.replace("Z", "+00:00").replace(" ", "T", 1))
         except ValueError:
@@ -452,7 +447,7 @@ def _parse_times(cells: pd.Series) -> pd.Series:
 def _from_table(raw: bytes, name: str) -> OutageSchedule:
     table = _sheet(raw, name)
     frame = table.frame
-    absent = [c for c in ("queue", "start", "end") if c not in frame.columns]
+    absent = [c for c, required in TABLE_COLUMNS.items() if required and c not in frame.columns]
     if absent:
         raise InputError([located(name, "required column is missing", column=c) for c in absent])
     if not len(frame):
@@ -469,8 +464,8 @@ def _from_table(raw: bytes, name: str) -> OutageSchedule:
             problems.append(located(name, "must not be empty", row, "queue"))
         for col, values in (("start", start), ("end", end)):
             if pd.isna(values.iloc[i]):
-                problems.append(located(name, "must be an ISO 8601 date-time, e.g. 2026-02-01T06:00 (Kyiv) or "
-                                              f"2026-02-01T04:00Z (got {frame[col].iloc[i]!r})", row, col))
+                problems.append(located(name, "must be an ISO 8601 date-time, e.g. 2026-02-01T06:00 or 01.02.2026 06:00 "
+                                              f"(Kyiv time), or 2026-02-01T04:00Z (got {frame[col].iloc[i]!r})", row, col))
         if pd.notna(start.iloc[i]) and pd.notna(end.iloc[i]):
             hours = (end.iloc[i] - start.iloc[i]) / pd.Timedelta(hours=1)
             if not 0 < hours <= 24:

@@ -70,7 +70,7 @@ def _check(path: Path, kind: str, table, registry) -> list[str]:
     if kind == "warming_sites" and registry is not None and not problems:  # codes, and places by polygon
         from .warming_sites import assign_districts
 
-        return assign_districts(frame, registry, table.name)[1]
+        return table.relabel(assign_districts(frame, registry, table.name)[1])
     if kind in ("unheated", "outages"):
-        problems += report_problems(frame, kind, registry, table.name)
+        problems += table.relabel(report_problems(frame, kind, registry, table.name))
     return problems

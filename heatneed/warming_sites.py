@@ -1,7 +1,7 @@
 """Warming sites (Points of Invincibility, municipal warming centres): reading, district assignment,
 capacity per district.
 
-A sites file (CSV, Parquet or XLSX) is validated like every other input (``heatneed.inputs``: one
+A sites file (CSV, Parquet or an .xlsx/.xls/.ods workbook) is validated like every other input (``heatneed.inputs``: one
 line per problem naming file, row as Excel shows it, column). Each site gets a district:
 
 - ``given``: its ``district_code`` column, which must be in the district registry;
@@ -16,7 +16,6 @@ open 0 hours a day holds no one against the cold and adds no capacity.
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 import numpy as np
@@ -31,25 +30,8 @@ EARTH_RADIUS_KM = 6371.0088  # mean Earth radius (IUGG)
 
 
 def read_sites_table(source, name: str | None = None) -> RawTable:
-    """The sites file as text cells: CSV/Parquet through ``inputs.read_table``, XLSX through calamine."""
-    raw = Path(source).read_bytes() if isinstance(source, (str, Path)) else bytes(source)
-    name = name or (Path(source).name if isinstance(source, (str, Path)) else "warming_sites")
-    if not raw.startswith(b"PK\x03\x04"):
-        return read_table(raw, name)
-    from python_calamine import CalamineWorkbook
-
-    try:
-        rows = CalamineWorkbook.from_filelike(io.BytesIO(raw)).get_sheet_by_index(0).to_python()
-    except Exception as exc:  # calamine raises its own types for damaged workbooks
-        raise InputError(located(name, f"not a readable Excel workbook ({type(exc).__name__})")) from None
-    if not rows:
-        raise InputError(located(name, "the first sheet is empty"))
-    header = [str(c).strip().lower() for c in rows[0]]
-    body = [["" if v is None else (f"{v:g}" if isinstance(v, float) else str(v)) for v in r] for r in rows[1:]]
-    frame = pd.DataFrame(body, columns=header, dtype=str) if body else pd.DataFrame(columns=header, dtype=str)
-    numbers = np.arange(len(frame)) + 2
-    blank = frame.apply(lambda col: col.str.strip() == "").all(axis=1).to_numpy() if len(frame) else np.zeros(0, bool)
-    return RawTable(frame[~blank].reset_index(drop=True), numbers[~blank], name, decimal_comma=False)
+    """The sites file as cells: CSV, Parquet or workbook through the one reader ``inputs.read_table``."""
+    return read_table(source, name or (Path(source).name if isinstance(source, (str, Path)) else "warming_sites"))
 
 
 def district_polygons(registry: pd.DataFrame) -> dict[str, object] | None:
@@ -126,7 +108,7 @@ def load_sites(source, registry: pd.DataFrame, floor_area_m2_per_person: float, 
     if not problems:
         frame, problems = assign_districts(frame, registry, table.name, polygons)
     if problems:
-        raise InputError(problems)
+        raise InputError(table.relabel(problems))
     frame["capacity_usable"] = usable_capacity(frame, floor_area_m2_per_person)
     return frame
 

@@ -95,7 +95,7 @@ def test_unknown_codes_are_an_error_not_dropped(tmp_path, registry):
     ("A,none,4,2026-02-01", "status 'none' but 4 hours off per day"),
     ("A,blackout,4,2026-02-01", "must be one of none, scheduled, emergency (got 'blackout')"),
     ("A,scheduled,30,2026-02-01", "must be between 0 and 24 hours (got 30.0)"),
-    ("A,emergency,,01.02.2026", "must be an ISO 8601 date or date-time"),
+    ("A,emergency,,01/02/2026", "is ambiguous or has a two-digit year; write an ISO 8601 date"),
 ])
 def test_outage_problems(tmp_path, registry, row, message):
     text = "district_code,status,hours_off_per_day,reported_at\n" + row + "\n"

@@ -127,8 +127,8 @@ def test_malformed_csv_schedule_is_refused_with_file_row_and_column():
     lines = problems(lambda: schedules.read_schedule(text.encode(), "plan.csv"))
     assert lines == [
         "plan.csv, row 4, column end: outage must end after it starts and last at most 24 h (got 25 h)",
-        "plan.csv, row 5, column start: must be an ISO 8601 date-time, e.g. 2026-02-01T06:00 (Kyiv) or "
-        "2026-02-01T04:00Z (got 'tomorrow')"]
+        "plan.csv, row 5, column start: must be an ISO 8601 date-time, e.g. 2026-02-01T06:00 or 01.02.2026 06:00 "
+        "(Kyiv time), or 2026-02-01T04:00Z (got 'tomorrow')"]
     # Fix the rows that fail each on their own: the overlap is then reported too.
     fixed = text.replace("2026-02-02T09:00", "2026-02-01T09:00").replace("tomorrow", "2026-02-01T08:30")
     fixed = fixed.replace("1.2,2026-02-01T08:30", "1.3,2026-02-01T08:30")

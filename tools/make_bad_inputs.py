@@ -56,7 +56,7 @@ def districts_cases():
         ("district_code,district_name\nA,Café Zürich\n").encode("latin-1"))
     raw("d_binary_garbage.csv", "districts", "error", "cannot tell the text encoding",
         bytes(np.random.default_rng(1).integers(128, 256, 400, dtype=np.uint8)))
-    raw("d_xlsx_renamed.csv", "districts", "error", "Excel workbook", b"PK\x03\x04" + b"\x00" * 200)
+    raw("d_xlsx_renamed.csv", "districts", "error", "not a readable Excel workbook", b"PK\x03\x04" + b"\x00" * 200)
     text("d_empty.csv", "districts", "error", "the file is empty", "")
     text("d_header_only.csv", "districts", "error", "no data rows", D_HEAD + "\n")
     text("d_merged_title_row.csv", "districts", "error", "the header must be the first row",
@@ -93,7 +93,7 @@ def unheated_cases():
          "district_code;reported_at;unheated_buildings\n" + f"{CODES[0]};2026-02-01;12,5\n")
     text("u_excel_serial_date.csv", "unheated", "error", "column reported_at: must be an ISO 8601",
          U_HEAD + f"\n{CODES[0]},45689,3\n")
-    text("u_dotted_date.csv", "unheated", "error", "column reported_at: must be an ISO 8601",
+    text("u_dotted_date_ok.csv", "unheated", "ok", "",
          U_HEAD + f"\n{CODES[0]},01.02.2026,3\n")
     text("u_text_count.csv", "unheated", "error", "column unheated_buildings: must be a number",
          U_HEAD + f"\n{CODES[0]},2026-02-01,багато\n")
@@ -189,6 +189,98 @@ def warming_sites_cases():
          "site_id,name,lat,lon,hours_open_per_day\nS1,School,50.40,30.52,24\n")
     raw("w_damaged_workbook.xlsx", "warming_sites", "error", "not a readable Excel workbook",
         b"PK\x03\x04" + b"\x00" * 60)
+
+# --------------------------------------------------------------------------- issue 13: Excel workbooks
+
+def _book(rows, title="data", setup=None) -> bytes:
+    """An .xlsx with ``rows`` (lists of cells) on its first sheet; reproducible bytes."""
+    import sys
+
+    from openpyxl import Workbook
+
+    sys.path.insert(0, str(ROOT))
+    from heatneed.templates import reproducible_xlsx
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = title
+    for row in rows:
+        sheet.append(row)
+    if setup:
+        setup(book)
+    return reproducible_xlsx(book)
+
+
+def _with_cached_formula(data: bytes, cell: str, formula: str, value: str) -> bytes:
+    """``data`` with ``cell`` of the first sheet a formula whose cached value (as Excel saves it) is ``value``."""
+    import io
+    import re
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            content = src.read(info.filename)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                content = re.sub(rf'<c r="{cell}"[^>]*?(/>|>.*?</c>)'.encode(),
+                                 f'<c r="{cell}"><f>{formula}</f><v>{value}</v></c>'.encode(), content)
+            dst.writestr(info, content)
+    return out.getvalue()
+
+
+def _hidden_notes_then_registry(book) -> None:
+    book.active.sheet_state = "hidden"
+    sheet = book.create_sheet("districts")
+    for row in [D_HEAD, *D_ROWS]:
+        sheet.append(row.split(","))
+
+
+def workbook_cases():
+    """Workbooks as Excel in a Ukrainian locale writes them, and the ways they go wrong."""
+    import datetime as dt
+
+    u_uk = ["код району", "дата звіту", "кількість неопалюваних будинків"]
+    raw("x_u_ukrainian_ok.xlsx", "unheated", "ok", "", _book(
+        [u_uk, [CODES[0], "01.02.2026 6:00", 12.000000000001], [CODES[1], dt.datetime(2026, 2, 1, 6), 20.0],
+         [CODES[2], "01.02.2026", 7]]))
+    raw("x_o_ukrainian_status_ok.xlsx", "outages", "ok", "", _book(
+        [["Код району", "Статус відключення", "Годин без світла на добу", "Дата звіту"],
+         [CODES[0], "Аварійне", None, "01.02.2026 06:00:00"], [CODES[1], "за графіком", 16, dt.date(2026, 2, 1)]]))
+    raw("x_f_datetime_cells_ok.xlsx", "forecast", "ok", "", _book(
+        [["district_code", "time", "temp_c", "wind_kmh"]]
+        + [[c, dt.datetime(2026, 2, 1) + dt.timedelta(hours=h), -20.5, 10] for c in CODES for h in range(24)]))
+    raw("x_w_sites_ukrainian_ok.xlsx", "warming_sites", "ok", "", _book(
+        [["код пункту", "назва пункту", "широта", "довгота", "код району", "місткість, осіб", "годин роботи на добу"],
+         ["S1", "Школа", 50.40, 30.52, CODES[0], 50.0, 24]]))
+    raw("x_d_hidden_first_sheet_ok.xlsx", "districts", "ok", "", _book(
+        [["notes", "not the registry"]],
+        setup=_hidden_notes_then_registry))
+    raw("x_u_trailing_styled_cells_ok.xlsx", "unheated", "ok", "", _book(
+        [U_HEAD.split(","), [CODES[0], "2026-02-01", 3]],
+        setup=lambda b: [setattr(b.active.cell(row=r, column=c), "number_format", "0.00")
+                         for r in range(3, 60) for c in range(1, 12)]))
+    raw("x_u_formula_cached_ok.xlsx", "unheated", "ok", "", _with_cached_formula(
+        _book([U_HEAD.split(","), [CODES[0], "2026-02-01", 0]]), "C2", "2*6", "12"))
+    raw("x_d_empty_workbook.xlsx", "districts", "error", "the first sheet ('data') is empty", _book([]))
+    raw("x_u_title_rows_merged.xlsx", "unheated", "error", "the column names are in row 3", _book(
+        [["Звіт про неопалювані будинки"], [], u_uk, [CODES[0], "01.02.2026", 3]],
+        setup=lambda b: b.active.merge_cells("A1:C1")))
+    raw("x_u_text_count.xlsx", "unheated", "error",
+        "row 2, column кількість неопалюваних будинків (unheated_buildings): must be a number",
+        _book([u_uk, [CODES[0], "01.02.2026", "багато"]]))
+    raw("x_u_fraction.xlsx", "unheated", "error", "must be a whole number (got 12.5)",
+        _book([u_uk, [CODES[0], "01.02.2026", 12.5]]))
+    raw("x_u_ambiguous_date.xlsx", "unheated", "error", "column дата звіту (reported_at): is ambiguous",
+        _book([u_uk, [CODES[0], "01/02/2026", 3]]))
+    raw("x_u_alias_clash.xlsx", "unheated", "error", "'district_code' and 'код району' both mean district_code",
+        _book([["district_code", *u_uk], [CODES[0], CODES[0], "01.02.2026", 3]]))
+    raw("x_u_time_cell_only.xlsx", "unheated", "error", "column дата звіту (reported_at): must be an ISO 8601",
+        _book([u_uk, [CODES[0], dt.time(6, 0), 3]]))
+    whole = _book([u_uk, [CODES[0], "01.02.2026", 3]])
+    raw("x_u_truncated_zip.xlsx", "unheated", "error", "not a readable Excel workbook", whole[: len(whole) // 2])
+    raw("x_u_garbage_xls.xls", "unheated", "error", "not a readable Excel workbook",
+        b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600)
+
 # --------------------------------------------------------------------------- issue 11 "Trust", classes 1-5
 
 HOURS = 24
@@ -486,6 +578,7 @@ def main():
     outages_cases()
     forecast_cases()
     warming_sites_cases()
+    workbook_cases()
     time_axis_cases()
     quantity_cases()
     grib_cases()

@@ -35,8 +35,19 @@ class LiveSource:
     description: str
 
 
+#: Formats of every input table (districts, unheated, outages, warming sites, readings, district
+#: queues, CSV schedules, tidy forecasts), all read by ``heatneed.inputs.read_table``.
+TABLE_FORMATS = (
+    FileFormat("CSV", (".csv", ".txt"), "tidy", "comma, semicolon or tab separated; UTF-8, UTF-16 or Windows-1251"),
+    FileFormat("Excel workbook", (".xlsx", ".xls", ".ods"), "tidy",
+               "the first visible sheet, header in row 1 (heatneed.sheets)"),
+    FileFormat("Parquet", (".parquet",), "tidy", "columns named as in the CSV"),
+)
+#: Every suffix an input table may have, in registry order (the app's upload types derive from it).
+TABLE_SUFFIXES = tuple(suffix for f in TABLE_FORMATS for suffix in f.suffixes)
+
 FILE_FORMATS = (
-    FileFormat("tidy table", (".csv", ".txt", ".parquet"), "tidy",
+    FileFormat("tidy table", TABLE_SUFFIXES, "tidy",
                "district_code, time (UTC), temp_c[, wind_kmh, member]"),
     FileFormat("Open-Meteo JSON", (".json",), "open-meteo", "a saved Open-Meteo forecast or ensemble response"),
     FileFormat("GRIB", (".grib", ".grib2", ".grb", ".grb2"), "grib", "t2m [K], u10/v10 [m/s] on a lat/lon grid"),
@@ -73,6 +84,11 @@ FORECAST_SUFFIXES = tuple(suffix for f in FILE_FORMATS for suffix in f.suffixes)
 SCENARIO_FORECAST_NAMES = tuple(f"forecast{suffix}" for suffix in FORECAST_SUFFIXES if suffix != ".txt")
 
 
+def scenario_names(role: str) -> tuple[str, ...]:
+    """File names an input table of ``role`` may have in a scenario folder (``districts.csv``, ``districts.xlsx``…)."""
+    return tuple(f"{role}{suffix}" for suffix in TABLE_SUFFIXES if suffix != ".txt")
+
+
 def live_source(name: str) -> LiveSource:
     return next(s for s in LIVE_SOURCES if s.name == name)
 
@@ -86,3 +102,8 @@ def file_format(suffix: str) -> FileFormat | None:
 def formats_text() -> str:
     """One phrase listing the formats, for help texts and error messages."""
     return "; ".join(f"{f.name} ({'/'.join(f.suffixes)})" for f in FILE_FORMATS)
+
+
+def tables_text() -> str:
+    """One phrase listing the input table formats, e.g. for ``--unheated``'s help."""
+    return ", ".join(f"{f.name} ({'/'.join(f.suffixes)})" for f in TABLE_FORMATS)

@@ -15,8 +15,14 @@ import pandas as pd
 import xarray as xr
 
 from ..errors import InputError, located, shorten
-from ..inputs import in_time_range, read_table
+from ..inputs import read_table, to_times
+from ..sheets import ACCEPTED_DATES
 from .base import forecast_dataset, utc_naive
+
+
+#: Columns of a tidy forecast table: name -> required.
+COLUMNS = {"district_code": True, "time": True, "temp_c": True, "wind_kmh": False, "member": False,
+           "issued_at": False}
 
 
 def _numbers(cells: pd.Series, decimal_comma: bool) -> pd.Series:
@@ -32,18 +38,17 @@ def parse_tidy_forecast(source, name: str | None = None) -> xr.Dataset:
     """Parse a tidy table into the canonical Dataset (not yet checked against the registry)."""
     table = read_table(source, name)
     frame, name = table.frame, table.name
-    missing = [c for c in ("district_code", "time", "temp_c") if c not in frame.columns]
+    missing = [c for c, required in COLUMNS.items() if required and c not in frame.columns]
     if missing:
         raise InputError([located(name, "required column is missing", column=c) for c in missing])
     problems = []
     columns = {"district_code": frame["district_code"].astype(str).str.strip()}
-    times = pd.to_datetime(frame["time"], utc=True, errors="coerce", format="ISO8601") \
-        if not pd.api.types.is_datetime64_any_dtype(frame["time"]) else pd.to_datetime(frame["time"], utc=True)
-    columns["time"] = in_time_range(times)
+    columns["time"] = to_times(frame["time"])  # ISO 8601 or day.month.year; no offset = UTC
     for col in ("temp_c", "wind_kmh", "member"):
         if col in frame.columns:
             columns[col] = _numbers(frame[col], table.decimal_comma)
-    for col, what in (("time", "an ISO 8601 date-time in UTC between 1678 and 2261"), ("temp_c", "a number"),
+    for col, what in (("time", "an ISO 8601 date-time in UTC between 1678 and 2261, or day.month.year "
+                               "(01.02.2026 06:00)"), ("temp_c", "a number"),
                       ("wind_kmh", "a number"), ("member", "a whole number ≥ 0")):
         if col not in columns:
             continue
@@ -54,7 +59,7 @@ def parse_tidy_forecast(source, name: str | None = None) -> xr.Dataset:
             bad |= columns[col].isna()  # an empty temp_c is a gap, handled by ``conform``
         for i in np.flatnonzero(bad.to_numpy())[:20]:
             problems.append(located(name, f"must be {what} (got {shorten(repr(frame[col].iloc[i]))})",
-                                    int(table.rows[i]), col))
+                                    int(table.rows[i]), table.label(col)))
     if problems:
         raise InputError(problems)
     tidy = pd.DataFrame(columns)
@@ -67,10 +72,10 @@ def parse_tidy_forecast(source, name: str | None = None) -> xr.Dataset:
                                  int(table.rows[i]), "time"))
     issued = None
     if "issued_at" in frame.columns and frame["issued_at"].astype(str).str.strip().ne("").any():
-        issued = pd.to_datetime(frame["issued_at"].astype(str).str.strip().replace("", None),
-                                utc=True, errors="coerce", format="ISO8601").max()
+        issued = to_times(frame["issued_at"]).max()
         if pd.isna(issued):
-            raise InputError(located(name, "issued_at must be an ISO 8601 date-time", column="issued_at"))
+            raise InputError(located(name, f"issued_at must be {ACCEPTED_DATES}",
+                                     column=table.label("issued_at")))
     # Scatter the rows into a full (district, time, member) grid; holes stay NaN.
     d_idx, codes = pd.factorize(tidy["district_code"])
     t_idx, times = pd.factorize(tidy["time"], sort=True)

@@ -8,6 +8,7 @@ from heatneed import app_calibrate
 from heatneed import app_support as support
 from heatneed.calibrate import calibrate_files, registry_bytes
 from heatneed.errors import InputError
+from heatneed.ui.inputs_tab import columns_and_templates
 from heatneed.ui.state import inputs_of, show_problems, ss, t, to_model, translator
 
 
@@ -30,8 +31,9 @@ def render(lang: str) -> None:
     c1, c2 = st.columns(2)
     chosen = {}
     for column, role in ((c1, "readings"), (c2, "outdoor")):
-        up = column.file_uploader(t(f"cal_upload_{role}"), key=f"upload_{role}",
-                                  type=["csv", "txt", "xlsx", "xls", "ods", "parquet"])
+        with column:
+            up = st.file_uploader(t(f"cal_upload_{role}"), key=f"upload_{role}", type=support.TABLE_TYPES)
+            columns_and_templates(role, lang)
         chosen[role] = support.Upload.of(role, up.name, up.getvalue()) if up else None
     registry_up = ss.sources.get("districts")
     districts = inputs_of(ss.sources).districts

@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from heatneed import app_support as support
-from heatneed import i18n, pipeline
+from heatneed import i18n, pipeline, templates
 from heatneed.errors import InputError
 from heatneed.inputs import OUTAGE_STATUSES
 from heatneed.ui import registry_editor
@@ -31,6 +31,29 @@ def take_upload(role: str, uploaded) -> None:
         ss.generation += 1
 
 
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def columns_and_templates(role: str, lang: str) -> None:
+    """The role's required and optional columns (headers in the page's language) and its template
+    files (CSV and Excel, headers in the page's language) under the uploader."""
+    tongue = lang if lang in templates.LANGS else "en"
+    with st.expander(t("template_title"), expanded=False):
+        if role in templates.NOTE:
+            st.caption(t(templates.NOTE[role]))
+        columns = templates.columns(role)
+        for required, key in ((True, "columns_required"), (False, "columns_optional")):
+            names = [templates.column_label(c, tongue) for c, r in columns.items() if r is required]
+            if names:
+                st.markdown(t(key, columns=", ".join(names)))
+        st.caption(t("template_dates"))
+        left, right = st.columns(2)
+        for place, fmt, mime in ((left, "csv", "text/csv"), (right, "xlsx", XLSX_MIME)):
+            place.download_button(t(f"template_{fmt}"), templates.shipped(role, tongue, fmt),
+                                  templates.file_name(role, tongue, fmt), mime, key=f"template_{role}_{fmt}",
+                                  on_click="ignore")
+
+
 def back_to_embedded():
     ss.sources, ss.upload_errors, ss.edits, ss.edit_errors = {}, {}, None, []
     ss.generation += 1
@@ -51,6 +74,7 @@ def render(lang: str) -> dict:
                 name, problems = ss.upload_errors[role]
                 show_problems(t("upload_rejected", name=support.plain(name)), problems)
             in_use[role] = st.empty()
+            columns_and_templates(role, lang)
     if ss.sources:
         st.button(t("reset_inputs"), on_click=back_to_embedded, key="reset_inputs")
 
