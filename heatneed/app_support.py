@@ -36,6 +36,7 @@ DISPLAY_TZ = "Europe/Kyiv"
 UPLOAD_ROLES = ("unheated", "outages", "forecast", "warming_sites", "outage_schedule", "district_queues")
 TABLE_TYPES = [suffix[1:] for suffix in TABLE_SUFFIXES]  # csv, txt, xlsx, xls, ods, parquet (sources.registry)
 UPLOAD_TYPES = {
+    "districts": TABLE_TYPES,  # the registry, uploaded in its own part of the inputs tab
     "unheated": TABLE_TYPES,
     "outages": TABLE_TYPES,
     "forecast": [suffix[1:] for suffix in FORECAST_SUFFIXES],

@@ -8,7 +8,7 @@ from heatneed import app_calibrate
 from heatneed import app_support as support
 from heatneed.calibrate import calibrate_files, registry_bytes
 from heatneed.errors import InputError
-from heatneed.ui.inputs_tab import columns_and_templates
+from heatneed.ui.templates_panel import columns_and_templates
 from heatneed.ui.state import inputs_of, show_problems, ss, t, to_model, translator
 
 

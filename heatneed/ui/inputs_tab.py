@@ -6,10 +6,11 @@ import pandas as pd
 import streamlit as st
 
 from heatneed import app_support as support
-from heatneed import i18n, pipeline, templates
+from heatneed import i18n, pipeline
 from heatneed.errors import InputError
 from heatneed.inputs import OUTAGE_STATUSES
 from heatneed.ui import registry_editor
+from heatneed.ui.templates_panel import columns_and_templates
 from heatneed.ui.state import inputs_of, show_problems, ss, t, to_model
 
 
@@ -29,29 +30,6 @@ def take_upload(role: str, uploaded) -> None:
     to_model()  # the view radio comes later in the run, so it can still be set
     if role != "forecast":
         ss.generation += 1
-
-
-XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def columns_and_templates(role: str, lang: str) -> None:
-    """The role's required and optional columns (headers in the page's language) and its template
-    files (CSV and Excel, headers in the page's language) under the uploader."""
-    tongue = lang if lang in templates.LANGS else "en"
-    with st.expander(t("template_title"), expanded=False):
-        if role in templates.NOTE:
-            st.caption(t(templates.NOTE[role]))
-        columns = templates.columns(role)
-        for required, key in ((True, "columns_required"), (False, "columns_optional")):
-            names = [templates.column_label(c, tongue) for c, r in columns.items() if r is required]
-            if names:
-                st.markdown(t(key, columns=", ".join(names)))
-        st.caption(t("template_dates"))
-        left, right = st.columns(2)
-        for place, fmt, mime in ((left, "csv", "text/csv"), (right, "xlsx", XLSX_MIME)):
-            place.download_button(t(f"template_{fmt}"), templates.shipped(role, tongue, fmt),
-                                  templates.file_name(role, tongue, fmt), mime, key=f"template_{role}_{fmt}",
-                                  on_click="ignore")
 
 
 def back_to_embedded():

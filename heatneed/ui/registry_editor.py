@@ -12,9 +12,9 @@ import streamlit as st
 from heatneed import app_registry as registry
 from heatneed import app_support as support
 from heatneed.errors import InputError
+from heatneed.ui.templates_panel import columns_and_templates
 from heatneed.ui.state import inputs_of, show_problems, ss, t, to_model
 
-UPLOAD_TYPES = support.UPLOAD_TYPES.get("districts", ["csv", "txt", "parquet"])
 
 
 def render(lang: str, edits: dict, take_upload) -> dict:
@@ -24,8 +24,9 @@ def render(lang: str, edits: dict, take_upload) -> dict:
     ss.setdefault("registry_errors", [])
     st.subheader(t("registry_title"))
     st.caption(t("registry_help"))
-    take_upload("districts", st.file_uploader(t("upload_districts"), type=UPLOAD_TYPES, help=t("registry_help"),
-                                              key="upload_districts"))
+    take_upload("districts", st.file_uploader(t("upload_districts"), type=support.UPLOAD_TYPES["districts"],
+                                              help=t("registry_help"), key="upload_districts"))
+    columns_and_templates("districts", lang)
     if "districts" in ss.upload_errors:
         name, problems = ss.upload_errors["districts"]
         show_problems(t("upload_rejected", name=support.plain(name)), problems)
