@@ -48,9 +48,9 @@ names = support.district_names(inputs.districts, lang)
 if view == "published":
     shown = support.published_listing(published)
 else:
-    shown = support.model_listing(state.cached_rank(support.sources_key(sources), params,
-                                                    pd.Timestamp.now(tz="UTC").floor("h"),
-                                                    config["forecast"]["stale_after_hours"], sources))
+    result = state.cached_rank(support.sources_key(sources), params, pd.Timestamp.now(tz="UTC").floor("h"),
+                               config["forecast"]["stale_after_hours"], sources)
+    shown = state.derived(result, "listing", support.model_listing, result)  # its CSV bytes made once
 
 with header_slot:
     header.render(shown, published, sources, output_dir, names, lang, params)

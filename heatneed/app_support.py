@@ -8,6 +8,7 @@ only selects, reshapes and labels it.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import math
 import re
@@ -307,7 +308,7 @@ class Listing:
     published: store.Published | None = None
     state: DataState | None = None  # embedded inputs and forecast age (``heatneed.datastate``)
 
-    @property
+    @functools.cached_property  # made on first use, once per (cached) listing
     def hxl(self) -> bytes:
         return priority_bytes(self.priority, "csv", hxl=True)
 
@@ -368,9 +369,20 @@ def both_names(districts: pd.DataFrame, code: str, lang: str, fallback: str | No
     """
     if code not in districts.index:
         return fallback or code
-    first = district_names(districts, lang)[code]
-    second = district_names(districts, "en" if lang == "uk" else "uk")[code]
-    return first if first == second else f"{first} / {second}"
+    return name_labels(districts, lang)[code]
+
+
+def name_labels(districts: pd.DataFrame, lang: str) -> pd.Series:
+    """``both_names`` of every district at once (index district_code): for the options of a
+    selector, whose format function runs once per district on every rerun."""
+    first = district_names(districts, lang)
+    second = district_names(districts, "en" if lang == "uk" else "uk")
+    return first.where(first == second, first + " / " + second)
+
+
+def _translated(values: pd.Series, translate) -> pd.Series:
+    """``translate`` applied once per distinct value (labels repeat across thousands of rows)."""
+    return values.map({value: translate(value) for value in values.unique()})
 
 
 def priority_view(priority: pd.DataFrame, names: pd.Series, lang: str) -> pd.DataFrame:
@@ -378,15 +390,15 @@ def priority_view(priority: pd.DataFrame, names: pd.Series, lang: str) -> pd.Dat
     view = pd.DataFrame(index=pd.Index(priority["district_code"], name="district_code"))
     values = priority.set_index("district_code")
     view["rank"] = values["rank"]
-    view["district"] = [names.get(code, values.at[code, "district_name"]) for code in view.index]
+    view["district"] = names.reindex(view.index).fillna(values["district_name"]).astype(str)
     view["severity"] = values["severity"].astype(int)
-    view["severity_label"] = [i18n.severity_label(s, lang) for s in values["severity_label"]]
+    view["severity_label"] = _translated(values["severity_label"], lambda s: i18n.severity_label(s, lang))
     view["risk_score"] = values["risk_score"]
     view["residents_unheated"] = values["residents_unheated"]
     for col in ("hours_to_12c", "hours_to_5c", "min_indoor_c"):
         view[col] = values[col]
-    view["main_driver"] = [i18n.driver(d, lang) for d in values["main_driver"].fillna("")]
-    view["outage_status"] = [i18n.outage_status(s, lang) for s in values["outage_status"]]
+    view["main_driver"] = _translated(values["main_driver"].fillna(""), lambda d: i18n.driver(d, lang))
+    view["outage_status"] = _translated(values["outage_status"], lambda s: i18n.outage_status(s, lang))
     for col in ("hours_off_per_day", "unheated_buildings", "min_temp_c", "min_wind_chill_c", "p_indoor_below_12c"):
         view[col] = values[col]
     # Risk model v2 columns; a list published before them shows them empty.
@@ -397,7 +409,7 @@ def priority_view(priority: pd.DataFrame, names: pd.Series, lang: str) -> pd.Dat
     high = values["risk_high"] if "risk_high" in values else pd.Series(np.nan, index=values.index)
     view["risk_range"] = [f"{lo:.1f}–{hi:.1f}" if pd.notna(lo) and pd.notna(hi) else ""
                           for lo, hi in zip(low, high)]
-    view["completeness"] = [i18n.completeness(c, lang) for c in values["completeness"].fillna("")]
+    view["completeness"] = _translated(values["completeness"].fillna(""), lambda c: i18n.completeness(c, lang))
     return view
 
 
