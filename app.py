@@ -30,8 +30,12 @@ lang = sidebar.language()
 view_slot, params = sidebar.settings(config, default_params, setting_sources)
 
 header_slot = st.container()
+# The open tab is tracked (key "tab", its label): switching tabs reruns the script, and the map and
+# needs tabs, which draw every district, run only while open. The inputs and calibration tabs always
+# run: their uploads and edits decide what the others show and must not be dropped.
 tab_list, tab_map, tab_needs, tab_inputs, tab_calibrate, tab_about = st.tabs(
-    [t("tab_list"), t("tab_map"), t("tab_needs"), t("tab_inputs"), t("tab_calibrate"), t("tab_about")])
+    [t("tab_list"), t("tab_map"), t("tab_needs"), t("tab_inputs"), t("tab_calibrate"), t("tab_about")],
+    key="tab", on_change="rerun")
 
 with tab_inputs:  # first: its uploads and edits decide what the other tabs show
     edits = inputs_tab.render(lang)
@@ -56,9 +60,11 @@ with header_slot:
     header.render(shown, published, sources, output_dir, names, lang, params)
 with tab_list:
     list_tab.render(shown, inputs, names, lang, params, output_dir)
-with tab_map:
-    map_tab.render(shown.priority, inputs, names, lang, params)
-with tab_needs:
-    needs_tab.render(shown, inputs)
+if tab_map.open:
+    with tab_map:
+        map_tab.render(shown.priority, inputs, names, lang, params)
+if tab_needs.open:
+    with tab_needs:
+        needs_tab.render(shown, inputs)
 with tab_about:
     about_tab.render(shown, params, default_params, sources)

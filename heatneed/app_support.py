@@ -456,18 +456,28 @@ class KeyFigures:
     earliest_district: str | None = None
 
 
-def key_figures(priority: pd.DataFrame, forecast=None) -> KeyFigures:
-    """Header figures from the priority list (and the forecast, for the coldest hour and times)."""
+def coldest_hour(forecast) -> tuple[float, pd.Timestamp, str]:
+    """(temperature [°C], time, district_code) of the coldest hour of the ensemble median.
+
+    Depends on the forecast only, not on the settings: the app keeps it per forecast and horizon
+    (``key_figures(coldest=...)``), as the median over members of a country's ensemble takes longer
+    than the rest of the header.
+    """
+    median = forecast["temp_c"].median("member")
+    flat = median.argmin(dim=("district", "time"))
+    return (float(median.isel(flat)), pd.Timestamp(median["time"].values[int(flat["time"])]),
+            str(median["district"].values[int(flat["district"])]))
+
+
+def key_figures(priority: pd.DataFrame, forecast=None, coldest: tuple | None = None) -> KeyFigures:
+    """Header figures from the priority list (and the forecast, for the coldest hour and times;
+    ``coldest``: its ``coldest_hour`` when already known)."""
     exposed = priority[priority["residents_unheated"].fillna(0) > 0]
     kf = KeyFigures(residents_unheated=int(priority["residents_unheated"].fillna(0).sum()),
                     severe_districts=int((priority["severity"] >= 4).sum()), districts=len(priority))
     start = None
     if forecast is not None:
-        median = forecast["temp_c"].median("member")
-        flat = median.argmin(dim=("district", "time"))
-        kf.coldest_c = float(median.isel(flat))
-        kf.coldest_time = pd.Timestamp(median["time"].values[int(flat["time"])])
-        kf.coldest_district = str(median["district"].values[int(flat["district"])])
+        kf.coldest_c, kf.coldest_time, kf.coldest_district = coldest or coldest_hour(forecast)
         start = pd.Timestamp(forecast["time"].values[0])
     elif priority["min_temp_c"].notna().any():
         row = priority.loc[priority["min_temp_c"].idxmin()]

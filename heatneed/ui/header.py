@@ -33,8 +33,12 @@ def render(shown, published, sources, output_dir, names, lang: str, params) -> N
     if shown.stale and shown.published is None and shown.state is not None and shown.state.snapshot:
         st.error(t("stale"))  # a snapshot stands in for the failed live source
     result = shown.result
-    kf = (derived(result, "key_figures", support.key_figures, priority, result.forecast) if result
-          else support.key_figures(priority))
+    if result is None:
+        kf = support.key_figures(priority)
+    else:  # the coldest hour depends on the forecast and horizon only: kept across settings
+        coldest = derived(result.inputs, f"coldest_{len(result.forecast['time'])}", support.coldest_hour,
+                          result.forecast)
+        kf = derived(result, "key_figures", support.key_figures, priority, result.forecast, coldest)
     for column, (label, value, note, tip) in zip(st.columns(4),
                                                  support.headline(kf, names, lang, params.horizon_hours)):
         column.metric(label, value, note, delta_color="off", delta_arrow="off", help=tip)
