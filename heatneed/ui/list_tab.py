@@ -21,11 +21,12 @@ def render(shown, inputs, names, lang: str, params, output_dir) -> None:
     ss.table_key = f"table_{hash(tuple(table.index))}"  # a new order starts with no row selected
     st.caption(t("table_help"))
     st.dataframe(
-        support.styled_priority(table), hide_index=True, key=ss.table_key, on_select=choose_row,
+        support.severity_badges(table), hide_index=True, key=ss.table_key, on_select=choose_row,
         selection_mode="single-row", placeholder="—",
         column_config={"district": st.column_config.TextColumn(t("col_district")),
                        "severity_label": st.column_config.TextColumn("", width="medium"),
                        "risk_range": st.column_config.TextColumn(t("col_risk_range")),
-                       **support.priority_column_config(st.column_config, t)})
+                       **support.priority_column_config(st.column_config, t),
+                       "severity": support.severity_column(st.column_config, t("col_severity"))})
     downloads.render(shown, lang)
     detail.render(table, inputs, shown.result, lang, params, output_dir)
