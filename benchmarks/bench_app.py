@@ -97,7 +97,8 @@ WATCH_RUN = """() => {
 
 def report(name: str, runs: list[float], via: str) -> None:
     print(json.dumps({"benchmark": name, "median_s": round(statistics.median(runs), 3),
-                      "runs_s": [round(r, 3) for r in runs], "n": len(runs), "via": via}), flush=True)
+                      "runs_s": [round(r, 3) for r in runs], "n": len(runs), "via": via,
+                      "load_1min": round(os.getloadavg()[0], 2)}), flush=True)
 
 
 def first_render_new_process(repeats: int, env: dict, folder: str | None = None) -> list[float]:
