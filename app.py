@@ -33,9 +33,10 @@ header_slot = st.container()
 # The open tab is tracked (key "tab", its label): switching tabs reruns the script, and the map and
 # needs tabs, which draw every district, run only while open. The inputs and calibration tabs always
 # run: their uploads and edits decide what the others show and must not be dropped.
+TABS = ("tab_list", "tab_map", "tab_needs", "tab_inputs", "tab_calibrate", "tab_about")
+state.keep_open_tab(TABS, lang)  # the open tab stays open when the language changes
 tab_list, tab_map, tab_needs, tab_inputs, tab_calibrate, tab_about = st.tabs(
-    [t("tab_list"), t("tab_map"), t("tab_needs"), t("tab_inputs"), t("tab_calibrate"), t("tab_about")],
-    key="tab", on_change="rerun")
+    [t(key) for key in TABS], key="tab", on_change="rerun")
 
 with tab_inputs:  # first: its uploads and edits decide what the other tabs show
     edits = inputs_tab.render(lang)

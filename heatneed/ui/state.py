@@ -74,6 +74,17 @@ def derived(owner, name: str, make, *args):
         return memo.setdefault(name, value)
 
 
+def keep_open_tab(keys, language: str) -> None:
+    """The open tab (``ss.tab``, its label) relabelled in ``language``: the tabs are tracked by
+    label, so without this a language switch would open the first tab. Call before ``st.tabs``."""
+    label = ss.get("tab")
+    for key in keys:
+        if label in {i18n.text(key, other) for other in i18n.LANGUAGES}:
+            if label != i18n.text(key, language):  # set only on a switch: a click's value stays the frontend's
+                ss.tab = i18n.text(key, language)
+            return
+
+
 def init_session() -> None:
     ss.setdefault("sources", {})  # role -> Upload: the last good uploads (other roles: embedded scenario)
     ss.setdefault("generation", 0)  # bumped when the uploaded reports change: the editor starts afresh

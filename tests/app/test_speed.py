@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from heatneed import app_support as support
-from heatneed import pipeline
+from heatneed import i18n, pipeline
 from heatneed.config import default_params
 from heatneed.ui import state
 
@@ -133,3 +133,12 @@ def test_a_rerank_shows_the_new_listing_not_a_kept_one(app):
     exposed = hours.notna() & (hours > 0)
     assert (later[exposed] >= hours[exposed]).all() and (later[exposed] > hours[exposed]).any()  # slower cooling
     assert pd.read_csv(io.BytesIO(after))["hours_to_12c"].notna().any()
+
+
+def test_the_open_tab_stays_open_when_the_language_changes(app):
+    at = app(tab="Map")
+    assert len(at.get("deck_gl_json_chart")) == 1
+    at = at.radio(key="lang").set_value("uk").run()
+    assert not at.exception
+    assert at.session_state["tab"] == i18n.text("tab_map", "uk")
+    assert len(at.get("deck_gl_json_chart")) == 1  # still the map, now in Ukrainian
