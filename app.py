@@ -30,8 +30,13 @@ lang = sidebar.language()
 view_slot, params = sidebar.settings(config, default_params, setting_sources)
 
 header_slot = st.container()
+# The open tab is tracked (key "tab", its label): switching tabs reruns the script, and the map and
+# needs tabs, which draw every district, run only while open. The inputs and calibration tabs always
+# run: their uploads and edits decide what the others show and must not be dropped.
+TABS = ("tab_list", "tab_map", "tab_needs", "tab_inputs", "tab_calibrate", "tab_about")
+state.keep_open_tab(TABS, lang)  # the open tab stays open when the language changes
 tab_list, tab_map, tab_needs, tab_inputs, tab_calibrate, tab_about = st.tabs(
-    [t("tab_list"), t("tab_map"), t("tab_needs"), t("tab_inputs"), t("tab_calibrate"), t("tab_about")])
+    [t(key) for key in TABS], key="tab", on_change="rerun")
 
 with tab_inputs:  # first: its uploads and edits decide what the other tabs show
     edits = inputs_tab.render(lang)
@@ -48,17 +53,19 @@ names = support.district_names(inputs.districts, lang)
 if view == "published":
     shown = support.published_listing(published)
 else:
-    shown = support.model_listing(state.cached_rank(support.sources_key(sources), params,
-                                                    pd.Timestamp.now(tz="UTC").floor("h"),
-                                                    config["forecast"]["stale_after_hours"], sources))
+    result = state.cached_rank(support.sources_key(sources), params, pd.Timestamp.now(tz="UTC").floor("h"),
+                               config["forecast"]["stale_after_hours"], sources)
+    shown = state.derived(result, "listing", support.model_listing, result)  # its CSV bytes made once
 
 with header_slot:
     header.render(shown, published, sources, output_dir, names, lang, params)
 with tab_list:
     list_tab.render(shown, inputs, names, lang, params, output_dir)
-with tab_map:
-    map_tab.render(shown.priority, inputs, names, lang, params)
-with tab_needs:
-    needs_tab.render(shown, inputs)
+if tab_map.open:
+    with tab_map:
+        map_tab.render(shown.priority, inputs, names, lang, params)
+if tab_needs.open:
+    with tab_needs:
+        needs_tab.render(shown, inputs)
 with tab_about:
     about_tab.render(shown, params, default_params, sources)

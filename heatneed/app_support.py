@@ -312,7 +312,7 @@ class Listing:
     published: store.Published | None = None
     state: DataState | None = None  # embedded inputs and forecast age (``heatneed.datastate``)
 
-    @property
+    @functools.cached_property  # made on first use, once per (cached) listing
     def hxl(self) -> bytes:
         return priority_bytes(self.priority, "csv", hxl=True)
 
@@ -373,9 +373,20 @@ def both_names(districts: pd.DataFrame, code: str, lang: str, fallback: str | No
     """
     if code not in districts.index:
         return fallback or code
-    first = district_names(districts, lang)[code]
-    second = district_names(districts, "en" if lang == "uk" else "uk")[code]
-    return first if first == second else f"{first} / {second}"
+    return name_labels(districts, lang)[code]
+
+
+def name_labels(districts: pd.DataFrame, lang: str) -> pd.Series:
+    """``both_names`` of every district at once (index district_code): for the options of a
+    selector, whose format function runs once per district on every rerun."""
+    first = district_names(districts, lang)
+    second = district_names(districts, "en" if lang == "uk" else "uk")
+    return first.where(first == second, first + " / " + second)
+
+
+def _translated(values: pd.Series, translate) -> pd.Series:
+    """``translate`` applied once per distinct value (labels repeat across thousands of rows)."""
+    return values.map({value: translate(value) for value in values.unique()})
 
 
 def priority_view(priority: pd.DataFrame, names: pd.Series, lang: str) -> pd.DataFrame:
@@ -384,16 +395,16 @@ def priority_view(priority: pd.DataFrame, names: pd.Series, lang: str) -> pd.Dat
     values = priority.set_index("district_code")
     # The key columns first (KEY_COLUMNS: visible on a 390 px phone without scrolling sideways).
     view["rank"] = values["rank"]
-    view["district"] = [names.get(code, values.at[code, "district_name"]) for code in view.index]
+    view["district"] = names.reindex(view.index).fillna(values["district_name"]).astype(str)
     view["severity"] = values["severity"].astype(int)
     view["residents_unheated"] = values["residents_unheated"]
     view["hours_to_12c"] = values["hours_to_12c"]
-    view["severity_label"] = [i18n.severity_label(s, lang) for s in values["severity_label"]]
+    view["severity_label"] = _translated(values["severity_label"], lambda s: i18n.severity_label(s, lang))
     view["risk_score"] = values["risk_score"]
     for col in ("hours_to_5c", "min_indoor_c"):
         view[col] = values[col]
-    view["main_driver"] = [i18n.driver(d, lang) for d in values["main_driver"].fillna("")]
-    view["outage_status"] = [i18n.outage_status(s, lang) for s in values["outage_status"]]
+    view["main_driver"] = _translated(values["main_driver"].fillna(""), lambda d: i18n.driver(d, lang))
+    view["outage_status"] = _translated(values["outage_status"], lambda s: i18n.outage_status(s, lang))
     for col in ("hours_off_per_day", "unheated_buildings", "min_temp_c", "min_wind_chill_c", "p_indoor_below_12c"):
         view[col] = values[col]
     # Risk model v2 columns; a list published before them shows them empty.
@@ -405,7 +416,7 @@ def priority_view(priority: pd.DataFrame, names: pd.Series, lang: str) -> pd.Dat
     view["risk_range"] = [f"{i18n.number(lo, lang, 1)}–{i18n.number(hi, lang, 1)}"
                           if pd.notna(lo) and pd.notna(hi) else ""
                           for lo, hi in zip(low, high)]
-    view["completeness"] = [i18n.completeness(c, lang) for c in values["completeness"].fillna("")]
+    view["completeness"] = _translated(values["completeness"].fillna(""), lambda c: i18n.completeness(c, lang))
     return view
 
 
@@ -453,28 +464,25 @@ def why_lines(why, lang: str, p: ModelParams) -> list[str]:
     return lines
 
 
-def severity_cell_style(severity: int) -> str:
-    """CSS for a severity cell: its colour, with light text on the dark reds."""
-    colour = SEVERITY_COLOURS.get(int(severity), SEVERITY_COLOURS[0])
-    text = "#ffffff" if int(severity) >= 4 else "#1b1f24"
-    return f"background-color: {colour}; color: {text}"
+SEVERITY_LEVELS = tuple(str(level) for level in sorted(SEVERITY_COLOURS))
 
 
 def styled_priority(view: pd.DataFrame, lang: str = i18n.REFERENCE):
-    """The view as a pandas Styler: severity columns coloured, numbers written in ``lang``.
+    """The view for the table: severity as coloured badges (``severity_badges``), numbers written in
+    ``lang`` as a Styler's display text (format only: no per-cell styles, which cost 0.6 s a rerun
+    at 1,469 districts).
 
     The numbers are formatted by ``i18n.number`` (Babel: ``27 601`` and ``-9,4`` in Ukrainian) as the
     Styler's display values: Streamlit shows those while the cells keep their numbers, so sorting
     by a column still sorts numerically (printf formats in ``st.column_config`` cannot write a
     decimal comma).
     """
-    colours = view["severity"].map(severity_cell_style).to_numpy()
     formats = {name: functools.partial(i18n.number, lang=lang, decimals=decimals)
                for name, decimals in _display_decimals().items() if name in view.columns}
     for name in HOURS_TO_COLUMNS:  # 0 h: already below the threshold, said in words as in the detail
         if name in formats:
             formats[name] = functools.partial(_hours_to_cell, number=formats[name], already=i18n.text("already_short", lang))
-    return view.style.apply(lambda _: colours, subset=["severity", "severity_label"]).format(formats)
+    return severity_badges(view).style.format(formats)
 
 
 #: The table's "hours until indoors fall below a threshold" columns: 0 reads "already below".
@@ -507,6 +515,24 @@ def _display_decimals() -> dict[str, int]:
             if col.label is not None and col.display != "text"}
 
 
+def severity_badges(view: pd.DataFrame) -> pd.DataFrame:
+    """The view with each severity as a one-badge list, for ``severity_column`` to colour.
+
+    The table's severity colours come from the grid's own badge colouring, not a pandas Styler:
+    a Styler renders every cell of the table in Python on every rerun (0.6 s for 1,469 districts
+    on the benchmark machine, README: Speed), the badges cost nothing.
+    """
+    return view.assign(severity=[[str(level)] for level in view["severity"]])
+
+
+def severity_column(column_config, label: str):
+    """The severity column as coloured badges (``SEVERITY_COLOURS``); ``column_config`` is
+    ``st.column_config``."""
+    return column_config.MultiselectColumn(label, options=list(SEVERITY_LEVELS),
+                                           color=[SEVERITY_COLOURS[int(level)] for level in SEVERITY_LEVELS],
+                                           width="small")
+
+
 # --------------------------------------------------------------------------- key figures
 
 @dataclasses.dataclass
@@ -523,7 +549,7 @@ class KeyFigures:
 
 
 def key_figures(priority: pd.DataFrame, forecast=None) -> KeyFigures:
-    """Header figures from the priority list (and the forecast, for the coldest hour and times)."""
+    """Header figures from the priority list (and the forecast, for the times)."""
     exposed = priority[priority["residents_unheated"].fillna(0) > 0]
     kf = KeyFigures(residents_unheated=int(priority["residents_unheated"].fillna(0).sum()),
                     severe_districts=int((priority["severity"] >= 4).sum()), districts=len(priority))

@@ -39,7 +39,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, stats
 
 from . import physics
 from .errors import InputError
@@ -256,6 +255,8 @@ def fit_first_order(episodes: list[Episode], settings: CalibrateSettings, gain_k
     profile likelihood at ``settings.confidence`` (see module docstring); open when the RSS does
     not rise above the threshold before a bound.
     """
+    from scipy import optimize  # here, not at import: scipy adds about a second to the app's start
+
     s = settings
     taus = np.geomspace(s.tau_min_hours, s.tau_max_hours, s.profile_grid_points)
     grid = _profile(episodes, taus, gain_k, s)
@@ -330,6 +331,8 @@ def fit_first_order(episodes: list[Episode], settings: CalibrateSettings, gain_k
 
 def rss_threshold(rss_min: float, n: int, n_params: int, confidence: float) -> float:
     """RSS bound of the profile-likelihood interval: RSS_min·(1 + F(1, n−p; level)/(n−p)) [Venzon1988]."""
+    from scipy import stats
+
     dof = n - n_params
     return rss_min * (1.0 + stats.f.ppf(confidence, 1, dof) / dof)
 
@@ -443,6 +446,8 @@ def fit_two_node(episodes: list[Episode], settings: CalibrateSettings) -> TwoNod
     τ_fast, τ_slow by ``least_squares`` (log scale, τ bounds); the rest is linear, solved by
     bounded linear least squares (``lsq_linear``) for each pair.
     """
+    from scipy import optimize
+
     s = settings
     n_eps = len(episodes)
 

@@ -17,7 +17,7 @@ import tomllib
 from pathlib import Path
 
 import pandas as pd
-from babel.numbers import (format_decimal, format_percent, get_decimal_symbol, get_group_symbol,
+from babel.numbers import (format_percent, get_decimal_symbol, get_group_symbol,
                            get_minus_sign_symbol)
 
 LOCALES = Path(__file__).with_name("locales")
@@ -167,9 +167,23 @@ def number(value, lang: str, decimals: int = 0, missing: str = MISSING) -> str:
     """
     if _missing(value):
         return missing
-    fmt = "#,##0" + ("." + "0" * decimals if decimals > 0 else "")
-    text = format_decimal(float(value), format=fmt, locale=_locale(lang))
-    return text[1:] if text.startswith("-") and not any(c in "123456789" for c in text) else text  # no "-0"
+    group, decimal, minus = _symbols(lang)
+    text = f"{float(value):,.{decimals}f}"
+    if text.startswith("-") and not any(c in "123456789" for c in text):
+        text = text[1:]  # no "-0"
+    return text.translate({ord(","): group, ord("."): decimal, ord("-"): minus})
+
+
+@functools.cache
+def _symbols(lang: str) -> tuple[str, str, str]:
+    """(group, decimal, minus) symbols of ``lang``'s Babel (CLDR) locale.
+
+    ``number`` writes Python's ``{:,.Nf}`` with these symbols: what Babel's ``format_decimal`` with
+    ``#,##0.0…`` writes for these locales (groups of three, tested against Babel), about 20 times
+    faster, which counts in a table of 1,469 districts × 20 columns.
+    """
+    locale = _locale(lang)
+    return get_group_symbol(locale), get_decimal_symbol(locale), get_minus_sign_symbol(locale)
 
 
 def short(value, lang: str, missing: str = MISSING) -> str:

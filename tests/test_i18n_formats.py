@@ -129,3 +129,16 @@ def test_localised_numbers_keeps_the_values_and_writes_each_column_with_its_deci
 def test_short_numbers_keep_the_digits_of_g():
     assert [i18n.short(v, "uk") for v in (26, 26.5, 0.05, 1234.0)] == ["26", "26,5", "0,05", f"1{NBSP}234"]
     assert [i18n.short(v, "en") for v in (26, 26.5, 0.05, 1234.0)] == ["26", "26.5", "0.05", "1,234"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(value=st.floats(min_value=-1e9, max_value=1e9, allow_nan=False), decimals=st.integers(0, 3),
+       lang=st.sampled_from(["en", "uk"]))
+def test_the_fast_number_writes_what_babel_writes(value, decimals, lang):
+    from babel.numbers import format_decimal
+
+    value = round(value, decimals)  # shown values are rounded as published
+    babel = format_decimal(value, format="#,##0" + ("." + "0" * decimals if decimals else ""),
+                           locale=i18n.BABEL_LOCALES[lang])
+    babel = babel[1:] if babel.startswith("-") and not any(c in "123456789" for c in babel) else babel
+    assert i18n.number(value, lang, decimals) == babel

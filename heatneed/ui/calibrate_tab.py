@@ -9,7 +9,7 @@ from heatneed import app_support as support
 from heatneed.calibrate import calibrate_files, registry_bytes
 from heatneed.errors import InputError
 from heatneed.ui.templates_panel import columns_and_templates
-from heatneed.ui.state import inputs_of, show_problems, ss, t, to_model, translator
+from heatneed.ui.state import derived, inputs_of, show_problems, ss, t, to_model, translator
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)
@@ -36,10 +36,11 @@ def render(lang: str) -> None:
             columns_and_templates(role, lang)
         chosen[role] = support.Upload.of(role, up.name, up.getvalue()) if up else None
     registry_up = ss.sources.get("districts")
-    districts = inputs_of(ss.sources).districts
-    cal_district = st.selectbox(t("cal_district"), [""] + list(districts.index), key="cal_district",
+    inputs = inputs_of(ss.sources)
+    labels = derived(inputs, f"name_labels_{lang}", support.name_labels, inputs.districts, lang)
+    cal_district = st.selectbox(t("cal_district"), [""] + list(labels.index), key="cal_district",
                                 format_func=lambda c: translator(lang)("cal_district_none") if not c else
-                                support.both_names(districts, c, lang, c))
+                                labels.get(c, c))
     if not chosen["readings"]:
         return
     key = tuple(up.digest if up else "" for up in (chosen["readings"], chosen["outdoor"], registry_up))

@@ -8,7 +8,7 @@ import streamlit as st
 from heatneed import app_support as support
 from heatneed import explain, store
 from heatneed.errors import SourceError
-from heatneed.ui.state import ss, t
+from heatneed.ui.state import derived, ss, t
 
 
 @st.cache_resource(max_entries=32, show_spinner=False)
@@ -27,9 +27,11 @@ def render(table, inputs, result, lang: str, params, output_dir) -> None:
     st.subheader(t("detail_title"))
     if ss.get("district") not in ss.table_codes:
         ss.pop("district", None)
-    name_of = lambda c: support.both_names(inputs.districts, c, lang, table.at[c, "district"])  # noqa: E731
+    labels = derived(inputs, f"name_labels_{lang}", support.name_labels, inputs.districts, lang)
+    name_of = lambda c: labels[c] if c in labels.index else table.at[c, "district"]  # noqa: E731
+    ranks = dict(zip(table.index, table["rank"]))  # the format function runs once per district
     code = st.selectbox(t("district"), ss.table_codes, key="district",
-                        format_func=lambda c: f"{table.at[c, 'rank']}. {name_of(c)}")
+                        format_func=lambda c: f"{ranks[c]}. {name_of(c)}")
     row = table.loc[code]
     st.markdown(f"### {support.plain(name_of(code))} — "
                 f"{t('col_severity').lower()} {row['severity']}: {row['severity_label']}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from heatneed import app_support as support
-from heatneed.ui.state import t
+from heatneed.ui.state import derived, t
 
 #: Key-figure labels wrap onto a second line instead of ending in "…" (the Ukrainian ones are
 #: longer than four columns of a 1366 px laptop allow).
@@ -39,8 +39,11 @@ def render(shown, published, sources, output_dir, names, lang: str, params) -> N
     if shown.stale and shown.published is None and shown.state is not None and shown.state.snapshot:
         st.error(t("stale"))  # a snapshot stands in for the failed live source
     result = shown.result
-    kf = support.key_figures(priority, result.forecast if result else None)
     st.html(f"<style>{METRIC_LABELS_WRAP}</style>")
+    if result is None:
+        kf = support.key_figures(priority)
+    else:
+        kf = derived(result, "key_figures", support.key_figures, priority, result.forecast)
     for column, (label, value, note, tip) in zip(st.columns(4),
                                                  support.headline(kf, names, lang, params.horizon_hours)):
         column.metric(label, value, note, delta_color="off", delta_arrow="off", help=tip)

@@ -10,7 +10,7 @@ import streamlit as st
 from heatneed import app_support as support
 from heatneed import i18n, needs, store
 from heatneed.needs import needs_bytes
-from heatneed.ui.state import lang, t
+from heatneed.ui.state import derived, lang, t
 
 
 def render(shown, inputs) -> None:
@@ -25,8 +25,8 @@ def render(shown, inputs) -> None:
             st.caption(t("needs_published"))
             needs_table = pd.read_csv(io.BytesIO(data), keep_default_na=False, na_values=[""])
     else:
-        needs_table = support.needs_view(result)
-        data = needs_bytes(needs_table)
+        needs_table = derived(result, "needs_view", support.needs_view, result)  # once per ranking
+        data = derived(result, "needs_bytes", needs_bytes, needs_table)
     if needs_table is not None:
         total = needs_table.iloc[-1]
         for column, (key, col) in zip(st.columns(4), (("needs_expected_24h", "expected_below_12c_24h"),

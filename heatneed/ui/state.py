@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+import weakref
+
 import streamlit as st
 
 from heatneed import app_support as support
@@ -43,6 +46,43 @@ def latest_published(output_dir: str):
 
 def inputs_of(sources):
     return cached_inputs(support.sources_key(sources), sources)
+
+
+_DERIVED: dict[int, dict] = {}  # id(object) -> {name: value}; an entry dies with its object
+_DERIVED_LOCK = threading.Lock()
+
+
+def derived(owner, name: str, make, *args):
+    """``make(*args)``, computed once per ``owner`` (a cached object: ``RankResult``, ``Inputs``)
+    and ``name``: what every rerun and every session would otherwise recompute from the same
+    object (the CSV bytes, the needs table, the header figures, selector labels).
+
+    Cached results are shared by all sessions and never change, so what is derived from one stays
+    right as long as it lives; the entry is dropped when the object is collected (before its id
+    can be reused). ``name`` must say everything else ``make`` depends on (e.g. the language).
+    """
+    key = id(owner)
+    with _DERIVED_LOCK:
+        memo = _DERIVED.get(key)
+        if memo is None:
+            memo = _DERIVED[key] = {}
+            weakref.finalize(owner, _DERIVED.pop, key, None)
+        if name in memo:
+            return memo[name]
+    value = make(*args)  # outside the lock: two sessions may compute it at once, both get the same
+    with _DERIVED_LOCK:
+        return memo.setdefault(name, value)
+
+
+def keep_open_tab(keys, language: str) -> None:
+    """The open tab (``ss.tab``, its label) relabelled in ``language``: the tabs are tracked by
+    label, so without this a language switch would open the first tab. Call before ``st.tabs``."""
+    label = ss.get("tab")
+    for key in keys:
+        if label in {i18n.text(key, other) for other in i18n.LANGUAGES}:
+            if label != i18n.text(key, language):  # set only on a switch: a click's value stays the frontend's
+                ss.tab = i18n.text(key, language)
+            return
 
 
 def init_session() -> None:

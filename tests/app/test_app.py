@@ -224,7 +224,7 @@ def test_district_detail_shows_hours_to_each_threshold(app):
 def test_map_colours_by_severity_and_sizes_by_residents(app):
     import json
 
-    at = app()
+    at = app(tab="Map")  # the tab runs only while open
     deck = json.loads(at.get("deck_gl_json_chart")[0].proto.json)
     layers = {layer["id"]: layer for layer in deck["layers"]}
     assert deck["mapStyle"] == "__MAP_STYLE__"  # pydeck's "no basemap": Streamlit fetches no tiles

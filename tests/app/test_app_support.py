@@ -128,8 +128,16 @@ def test_priority_view_translates_labels_only(result, inputs):
 
 
 def test_severity_cells_are_coloured_by_class():
-    assert support.severity_cell_style(5) == "background-color: #7f0000; color: #ffffff"
-    assert support.severity_cell_style(1).startswith("background-color: #f7e9a0; color: #1b1f24")
+    class Config:  # st.column_config's MultiselectColumn, recorded
+        @staticmethod
+        def MultiselectColumn(label, **kw):  # noqa: N802
+            return label, kw
+
+    label, kw = support.severity_column(Config, "Severity")
+    colour = dict(zip(kw["options"], kw["color"]))
+    assert colour["5"] == "#7f0000" and colour["1"] == "#f7e9a0" and colour["0"] == "#bdbdbd"
+    view = support.severity_badges(pd.DataFrame({"severity": [5, 1]}))
+    assert view["severity"].tolist() == [["5"], ["1"]]
 
 
 # --------------------------------------------------------------------------- key figures and detail

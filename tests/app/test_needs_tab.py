@@ -18,7 +18,7 @@ def needs_on_screen(at) -> pd.DataFrame:
 
 
 def test_needs_tab_totals_equal_the_clis_needs_csv(app, tmp_path):
-    at = app()
+    at = app(tab="Needs")  # the tab runs only while open
     assert not at.exception
     sites = tmp_path / "sites.csv"
     sites.write_bytes(SITES)
@@ -40,7 +40,7 @@ def test_needs_tab_totals_equal_the_clis_needs_csv(app, tmp_path):
 
 
 def test_a_bad_sites_upload_is_refused_next_to_the_upload(app):
-    at = app()
+    at = app(tab="Needs")  # the tab runs only while open
     bad = SITES.replace(b",200,", b",-1,")
     at = at.file_uploader(key="upload_warming_sites").set_value(("sites.csv", bad, "text/csv")).run()
     assert "sites.csv, row 2, column capacity_persons: must be ≥ 0" in "\n".join(e.value for e in at.error) \
@@ -48,7 +48,7 @@ def test_a_bad_sites_upload_is_refused_next_to_the_upload(app):
 
 
 def test_what_if_power_failure_shows_the_change(app):
-    at = app()
+    at = app(tab="Needs")  # the tab runs only while open
     at = at.checkbox(key="what_if_power").check().run()
     assert not at.exception
     table = next(f.value for f in at.dataframe if "rank_change" in f.value.columns)
@@ -66,7 +66,7 @@ def test_published_view_shows_the_published_needs_csv(app, nothing_published):
                          "stale_age_hours": 0.0}, "data_as_of": "2026-02-01T06:00:00Z"}
     with store.refresh_lock(nothing_published):
         store.publish(nothing_published, priority_bytes(result.priority), info, extra={"needs.csv": data})
-    at = app()
+    at = app(tab="Needs")  # the tab runs only while open
     assert not at.exception and at.radio(key="view").value == "published"
     assert downloaded(at, "download_needs").content == data  # the published file itself
     assert needs_on_screen(at).iloc[-1]["district_code"] == "TOTAL"
