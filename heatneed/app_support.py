@@ -478,7 +478,7 @@ def styled_priority(view: pd.DataFrame, lang: str = i18n.REFERENCE):
     decimal comma).
     """
     formats = {name: functools.partial(i18n.number, lang=lang, decimals=decimals)
-               for name, decimals in _display_decimals().items() if name in view.columns}
+               for name, decimals in _display_decimals().items() if name in view.columns and name != "severity"}
     for name in HOURS_TO_COLUMNS:  # 0 h: already below the threshold, said in words as in the detail
         if name in formats:
             formats[name] = functools.partial(_hours_to_cell, number=formats[name], already=i18n.text("already_short", lang))

@@ -103,7 +103,9 @@ def test_map_and_needs_tabs_run_only_while_open(app):
     assert len(priority_table(at)) == 10  # the list tab is open
     at = app(tab="Map")
     deck = json.loads(at.get("deck_gl_json_chart")[0].proto.json)
-    assert len(next(layer for layer in deck["layers"] if layer["@@type"] == "ScatterplotLayer")["data"]) == 10
+    from heatneed.app_map import POLYGON_LAYER
+
+    assert len(next(layer for layer in deck["layers"] if layer["id"] == POLYGON_LAYER)["data"]) == 10
     at = app(tab="Needs")
     table = next(f.value for f in at.dataframe if "shortfall_median" in f.value.columns)
     assert table.iloc[-1]["district_code"] == "TOTAL"
