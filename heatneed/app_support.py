@@ -525,12 +525,14 @@ def severity_badges(view: pd.DataFrame) -> pd.DataFrame:
     return view.assign(severity=[[str(level)] for level in view["severity"]])
 
 
-def severity_column(column_config, label: str):
-    """The severity column as coloured badges (``SEVERITY_COLOURS``); ``column_config`` is
-    ``st.column_config``."""
-    return column_config.MultiselectColumn(label, options=list(SEVERITY_LEVELS),
+def severity_column(column_config, t):
+    """The severity column as coloured badges (``SEVERITY_COLOURS``), with the key column's short
+    header, full label as help and width (``KEY_COLUMNS``); ``column_config`` is
+    ``st.column_config``, ``t`` the page's translation function."""
+    short, full, width = KEY_COLUMNS["severity"]
+    return column_config.MultiselectColumn(t(short), help=t(full), options=list(SEVERITY_LEVELS),
                                            color=[SEVERITY_COLOURS[int(level)] for level in SEVERITY_LEVELS],
-                                           width="small")
+                                           width=width)
 
 
 # --------------------------------------------------------------------------- key figures

@@ -26,6 +26,6 @@ def render(shown, inputs, names, lang: str, params, output_dir) -> None:
         column_config={"severity_label": st.column_config.TextColumn("", width="medium"),
                        "risk_range": st.column_config.TextColumn(t("col_risk_range")),
                        **support.priority_column_config(st.column_config, t),
-                       "severity": support.severity_column(st.column_config, t("col_severity"))})
+                       "severity": support.severity_column(st.column_config, t)})
     downloads.render(shown, lang)
     detail.render(table, inputs, shown.result, lang, params, output_dir)

@@ -133,7 +133,8 @@ def test_severity_cells_are_coloured_by_class():
         def MultiselectColumn(label, **kw):  # noqa: N802
             return label, kw
 
-    label, kw = support.severity_column(Config, "Severity")
+    label, kw = support.severity_column(Config, lambda key: i18n.text(key, "uk"))
+    assert (label, kw["help"], kw["width"]) == ("Рів.", "Тяжкість", 40)
     colour = dict(zip(kw["options"], kw["color"]))
     assert colour["5"] == "#7f0000" and colour["1"] == "#f7e9a0" and colour["0"] == "#bdbdbd"
     view = support.severity_badges(pd.DataFrame({"severity": [5, 1]}))
