@@ -9,7 +9,7 @@ from heatneed import app_support as support
 from heatneed.calibrate import calibrate_files, registry_bytes
 from heatneed.errors import InputError
 from heatneed.ui.templates_panel import columns_and_templates
-from heatneed.ui.state import derived, inputs_of, show_problems, ss, t, to_model, translator
+from heatneed.ui.state import chart, derived, inputs_of, show_problems, ss, t, to_model, translator
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)
@@ -60,11 +60,11 @@ def render(lang: str) -> None:
     if fitted:
         series = calibration.results[st.selectbox(t("cal_site"), fitted, key="cal_site")].series
         st.markdown(f"**{t('cal_fit_title')}**")
-        st.altair_chart(app_calibrate.fit_chart(series, lang), width="stretch")
+        chart(st, app_calibrate.fit_chart(series, lang))
         st.markdown(f"**{t('cal_residual_title')}**")
-        st.altair_chart(app_calibrate.residual_chart(series, lang), width="stretch")
+        chart(st, app_calibrate.residual_chart(series, lang))
         st.markdown(f"**{t('cal_band_title')}**")
-        st.altair_chart(app_calibrate.band_chart(calibration, lang), width="stretch")
+        chart(st, app_calibrate.band_chart(calibration, lang))
     if calibration.districts.empty:
         st.info(t("cal_no_districts"))
     else:

@@ -8,7 +8,7 @@ import streamlit as st
 from heatneed import app_support as support
 from heatneed import explain, store
 from heatneed.errors import SourceError
-from heatneed.ui.state import derived, ss, t
+from heatneed.ui.state import chart, derived, ss, t
 
 
 @st.cache_resource(max_entries=32, show_spinner=False)
@@ -44,7 +44,7 @@ def render(table, inputs, result, lang: str, params, output_dir) -> None:
             history = pd.DataFrame()
         if len(history) > 1:
             st.markdown(f"**{t('history_title')}**")
-            st.altair_chart(support.history_chart(history, lang), width="stretch")
+            chart(st, support.history_chart(history, lang))
         return
     why = explain.why(result, code, tau_ranks(result))
     st.caption(t("why_title"))
@@ -56,8 +56,8 @@ def render(table, inputs, result, lang: str, params, output_dir) -> None:
         st.info(t("detail_unknown_homes" if pd.isna(homes) else "detail_no_homes"))
         detail = support.district_detail(result, code)
         st.markdown(f"**{t('chart_outdoor')}**")
-        st.altair_chart(support.outdoor_chart(detail.series, lang), width="stretch")
-        st.altair_chart(support.power_chart(detail.series, lang), width="stretch")
+        chart(st, support.outdoor_chart(detail.series, lang))
+        chart(st, support.power_chart(detail.series, lang))
         st.caption(t("chart_power"))
         return
     detail = support.district_detail(result, code)
@@ -65,9 +65,8 @@ def render(table, inputs, result, lang: str, params, output_dir) -> None:
     st.dataframe(support.threshold_table(detail.hours, result, lang), hide_index=True)
     c1, c2 = st.columns(2)
     c1.markdown(f"**{t('chart_outdoor')}**")
-    c1.altair_chart(support.outdoor_chart(detail.series, lang), width="stretch")
+    chart(c1, support.outdoor_chart(detail.series, lang))
     c2.markdown(f"**{t('chart_indoor')}**")
-    c2.altair_chart(support.indoor_chart(detail.series, params, float(result.detail.at[code, "tau_hours"]), lang),
-                    width="stretch")
-    c2.altair_chart(support.power_chart(detail.series, lang), width="stretch")
+    chart(c2, support.indoor_chart(detail.series, params, float(result.detail.at[code, "tau_hours"]), lang))
+    chart(c2, support.power_chart(detail.series, lang))
     c2.caption(t("chart_power"))

@@ -24,9 +24,12 @@ def edits_in_use(shown) -> tuple:
     before the edits against the inputs the list was ranked on."""
     if shown.result is None:
         return ()
-    base = state.inputs_of(ss.sources)
-    return (support.report_edits(base, shown.result.inputs)
-            + app_registry.registry_changes(base, shown.result.inputs))
+    def edits(base, current):
+        return support.report_edits(base, current) + app_registry.registry_changes(base, current)
+
+    # once per ranking and set of files the edits start from (every rerun would compare the tables)
+    return state.derived(shown.result, f"edits_{support.sources_key(ss.sources)}", edits,
+                         state.inputs_of(ss.sources), shown.result.inputs)
 
 
 def render(shown, lang: str) -> None:

@@ -119,3 +119,12 @@ def show_problems(title: str, lines: list[str]) -> None:
     files never become links (tested in a browser). Lines are in the interface language where
     ``i18n.problem`` knows their template (file, row and column always)."""
     st.error(title + "\n\n" + "\n".join(f"- {support.plain(i18n.problem(line, lang()))}" for line in lines[:20]))
+
+
+def chart(where, spec) -> None:
+    """Draw an Altair chart in ``where`` (``st`` or a column) from its Vega-Lite spec, made without
+    Altair's schema validation: the charts come from fixed code in ``heatneed.app_support`` and
+    ``app_calibrate``, whose specs the tests validate against the schema
+    (``test_every_chart_is_a_valid_vega_lite_spec``); validating them on every rerun cost a third
+    of a re-rank."""
+    where.vega_lite_chart(spec.to_dict(validate=False), width="stretch")

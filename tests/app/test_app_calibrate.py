@@ -71,3 +71,27 @@ def test_calibrate_tab_in_ukrainian_and_bad_readings_shown_next_to_the_upload(ap
     sites = next(f.value for f in at.dataframe if "preferred_model" in f.value.columns)
     assert set(sites["status"]) == {"τ і приріст підібрано"}
     assert any("Немає рядків районів" in i.value for i in at.info)
+
+
+def test_every_chart_is_a_valid_vega_lite_spec():
+    """The app draws its charts from specs made without Altair's validation (``ui.state.chart``):
+    here every chart of the detail, the history and the calibration is validated against the schema."""
+    from heatneed import app_calibrate
+    from heatneed import app_support as support
+
+    params = model_params()
+    result = pipeline.rank(pipeline.load_inputs(), params, sensitivity=True)
+    calibration, _ = cal.calibrate_files(readings_csv())
+    series = next(r.series for r in calibration.results.values() if r.fit is not None)
+    history = pd.DataFrame({"published_at": pd.date_range("2026-02-01", periods=3, freq="h", tz="UTC"),
+                            "risk_score": [6.1, 6.4, 7.0]})
+    for lang in ("en", "uk"):
+        detail = support.district_detail(result, HOLOSIIVSKYI)
+        charts = [support.outdoor_chart(detail.series, lang), support.power_chart(detail.series, lang),
+                  support.indoor_chart(detail.series, params, 40.0, lang), support.history_chart(history, lang),
+                  app_calibrate.fit_chart(series, lang), app_calibrate.residual_chart(series, lang),
+                  app_calibrate.band_chart(calibration, lang)]
+        for chart in charts:
+            spec = chart.to_dict()  # validates (raises on a schema error)
+            assert spec["$schema"].startswith("https://vega.github.io/schema/vega-lite/")
+            assert spec == chart.to_dict(validate=False)
