@@ -13,7 +13,7 @@ from heatneed import app_registry as registry
 from heatneed import app_support as support
 from heatneed.errors import InputError
 from heatneed.ui.templates_panel import columns_and_templates
-from heatneed.ui.state import inputs_of, show_problems, ss, t, to_model
+from heatneed.ui.state import derived, inputs_of, show_problems, ss, t, to_model
 
 
 
@@ -33,7 +33,7 @@ def render(lang: str, edits: dict, take_upload) -> dict:
 
     base_sources = {**ss.sources, **edits}
     base_inputs = inputs_of(base_sources)
-    base = registry.editable_registry(base_inputs)
+    base = derived(base_inputs, "editable_registry", registry.editable_registry, base_inputs).copy()
     current = ss.sources.get("districts")
     key = f"registry_{ss.generation}_{current.digest[:12] if current else 'embedded'}"  # a new registry: afresh
     number = st.column_config.NumberColumn  # no min/max: the reader's checks report out-of-range values
@@ -69,7 +69,9 @@ def render(lang: str, edits: dict, take_upload) -> dict:
     if ss.registry_edit and ss.registry_edit[0] == key:
         in_use["districts"] = ss.registry_edit[1]
         st.caption(t("registry_in_use_edited"))
-    name, data = registry.registry_download(inputs_of({**ss.sources, **in_use}), {**ss.sources, **in_use})
+    in_use_inputs = inputs_of({**ss.sources, **in_use})
+    name, data = derived(in_use_inputs, f"registry_download_{support.sources_key({**ss.sources, **in_use})}",
+                         registry.registry_download, in_use_inputs, {**ss.sources, **in_use})
     st.download_button(t("registry_download", name=support.plain(name)), data, name, "text/csv",
                        key="download_districts", on_click="ignore")
     return in_use
