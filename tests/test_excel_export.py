@@ -172,7 +172,7 @@ def test_excel_uk_csv_parses_back_to_the_same_numbers(ranked):
             assert back[col.name].dtype.kind in "if", col.name
             np.testing.assert_array_equal(back[col.name].astype(float), plain[col.name].astype(float), col.name)
     row = back.set_index("district_code").loc[DESNIANSKYI]
-    assert row["severity_label"] == "≥10,000 мешканців імовірно опиняться нижче 5 °C протягом 24 год"
+    assert row["severity_label"] == "≥10\u00a0000 мешканців імовірно опиняться нижче 5 °C протягом 24 год"
     assert (row["outage_status"], row["main_driver"], row["completeness"]) == ("аварійні", "кількість людей", "повні")
     assert row["data_state"] == ("вбудовані (ілюстративні): реєстр районів, будинки без тепла, знеструмлення, "
                                  "прогноз; застарілі")
