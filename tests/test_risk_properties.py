@@ -198,6 +198,8 @@ def test_the_apps_why_this_rank_is_the_decomposition_behind_main_driver(kyiv):
         starred = why[why.iloc[:, 0].str.startswith("★ ")].iloc[:, 0].tolist()
         assert len(starred) == 1 and i18n.driver(row["main_driver"], "uk") in starred[0]
         # reference + factors = the score row; the missing-data row after it is not a summand
-        assert why.iloc[-2, 1] == f"{row['risk']:.2f}"
-        assert float(why.iloc[0, 1]) + sum(float(v) for v in why.iloc[1:-2, 1]) == pytest.approx(row["risk"], abs=0.03)
-        assert why.iloc[-1, 1] == f"{row['risk'] - row['risk_low']:+.2f}"
+        number = lambda text: float(text.replace("\u00a0", "").replace(",", "."))  # noqa: E731 (uk: 7,05)
+        assert why.iloc[-2, 1] == i18n.number(row["risk"], "uk", 2)
+        assert number(why.iloc[0, 1]) + sum(number(v) for v in why.iloc[1:-2, 1]) == pytest.approx(row["risk"], abs=0.03)
+        assert number(why.iloc[-1, 1]) == pytest.approx(row["risk"] - row["risk_low"], abs=0.006)
+        assert why.iloc[-1, 1].startswith("+" if row["risk"] - row["risk_low"] >= 0 else "-")

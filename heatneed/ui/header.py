@@ -7,13 +7,6 @@ import streamlit as st
 from heatneed import app_support as support
 from heatneed.ui.state import derived, t
 
-#: Key-figure labels wrap onto a second line instead of ending in "…" (the Ukrainian ones are
-#: longer than four columns of a 1366 px laptop allow).
-METRIC_LABELS_WRAP = ('[data-testid="stMetricLabel"], [data-testid="stMetricLabel"] * '
-                      "{white-space: normal !important; overflow: visible !important; text-overflow: clip !important; "
-                      "height: auto !important;}")
-
-
 def render(shown, published, sources, output_dir, names, lang: str, params) -> None:
     priority = shown.priority
     st.title(t("title"))
@@ -39,7 +32,11 @@ def render(shown, published, sources, output_dir, names, lang: str, params) -> N
     if shown.stale and shown.published is None and shown.state is not None and shown.state.snapshot:
         st.error(t("stale"))  # a snapshot stands in for the failed live source
     result = shown.result
-    st.html(f"<style>{METRIC_LABELS_WRAP}</style>")
+    # Key-figure labels wrap onto a second line instead of ending in "…" (the Ukrainian ones are
+    # longer than four columns of a 1366 px laptop allow).
+    st.html('<style>[data-testid="stMetricLabel"], [data-testid="stMetricLabel"] * {white-space: normal '
+            '!important; overflow: visible !important; text-overflow: clip !important; height: auto !important;}'
+            '</style>')
     if result is None:
         kf = support.key_figures(priority)
     else:

@@ -125,9 +125,9 @@ def test_app_header_lines_name_embedded_inputs_and_age():
     state = DataState(("districts", "forecast"), "2026-02-01T00:00:00Z", 7272.0, 24.0, False)
     warning, error, age = app_support.data_state_lines(state, "en")
     assert "ILLUSTRATIVE scenario: district registry, forecast" in warning
-    assert "issued 7272 h ago, older than the 24 h limit" in error and age == "7272 h old"
+    assert "issued 7,272 h ago, older than the 24 h limit" in error and age == "7,272 h old"
     warning, error, age = app_support.data_state_lines(state, "uk")
-    assert "реєстр районів, прогноз" in warning and "7272 год" in error
+    assert "реєстр районів, прогноз" in warning and "7\u00a0272 год" in error
     assert app_support.data_state_lines(DataState((), "x", 2.0, 24.0, False), "en") == (None, None, "2.0 h old")
 
 
