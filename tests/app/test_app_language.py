@@ -107,8 +107,8 @@ def test_pick_language_from_the_browser(browser, expected):
 def test_uploader_css_translates_streamlits_own_texts():
     css = sidebar.uploader_css("uk", 100, {"unheated": ["csv", "xlsx"]})
     assert 'content: "Вибрати файл"' in css
-    assert f'content: "До 100 МБ на файл"' in css
-    assert f'.st-key-upload_unheated [data-testid="stFileUploaderDropzone"]' in css
+    assert 'content: "До 100 МБ на файл"' in css
+    assert '.st-key-upload_unheated [data-testid="stFileUploaderDropzone"]' in css
     assert 'content: "До 100 МБ на файл • CSV, XLSX"' in css
     assert sidebar.uploader_css("en", 100, {"unheated": ["csv"]}) == ""
     assert sidebar._css_string('a"b\\c\nd') == '"a\\"b\\\\c\\a d"'

@@ -9,7 +9,6 @@ the app's registry upload path in tests/app/test_app_registry.py.
 from __future__ import annotations
 
 import ast
-import re
 import tempfile
 import tomllib
 from pathlib import Path

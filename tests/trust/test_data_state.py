@@ -4,7 +4,6 @@ illustrative scenario and whether the forecast is older than ``stale_after_hours
 
 from __future__ import annotations
 
-import io
 import json
 import shutil
 from pathlib import Path
