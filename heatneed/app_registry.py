@@ -8,6 +8,7 @@ and an export records it as an edit, like the edited reports (``app_support.edit
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -98,7 +99,7 @@ def registry_download(inputs: Inputs, sources: Mapping[str, Upload]) -> tuple[st
     """(file name, bytes) of the registry in use (``inputs``), for its download button: the name of
     the upload or edit it comes from, else ``districts.csv``."""
     up = sources.get("districts")
-    name = up.name if up is not None else "districts.csv"
+    name = Path(up.name).with_suffix(".csv").name if up is not None else "districts.csv"  # CSV bytes: a .csv name
     return name, registry_bytes(editable_registry(inputs), inputs.districts, download=True)
 
 

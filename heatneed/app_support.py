@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import shlex
 import hashlib
 import math
 import re
@@ -848,7 +849,7 @@ def cli_command(params: ModelParams, defaults: ModelParams, sources: Mapping[str
     changed = {f.name: getattr(params, f.name) for f in dataclasses.fields(params)
                if getattr(params, f.name) != getattr(defaults, f.name)}
     command = ["python -m heatneed rank"]
-    command += [f"--{role.replace('_', '-')} <{up.name}>" for role, up in sources.items()]
+    command += [f"--{role.replace('_', '-')} {shlex.quote(up.name)}" for role, up in sources.items()]
     command += [f"{flag_of[k]} {v:g}" for k, v in changed.items() if k in flag_of]
     in_toml = {k: v for k, v in changed.items() if k not in flag_of}
     lines = []

@@ -28,11 +28,6 @@ class Column:
     width: str | None = None  # app column width ("small", "medium"), None: Streamlit's choice
 
     @property
-    def app_format(self) -> str | None:
-        """printf-style format for the app's number columns."""
-        return f"%.{self.decimals}f" if self.decimals is not None else None
-
-    @property
     def export_label(self) -> str:
         """i18n message id of its header in translated exports (the "CSV for Excel (Ukrainian)"):
         the app's label, else ``xcol_<name>``."""

@@ -368,6 +368,8 @@ def _workbook_time(issued_at: str) -> datetime.datetime:
     (naive UTC), 1980-01-01 (the zip format's first day) when unknown."""
     try:
         ts = pd.Timestamp(issued_at)
+        if pd.isna(ts):  # "" and None give NaT without raising
+            return datetime.datetime(1980, 1, 1)
         ts = ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
         ts = max(ts.tz_localize(None).to_pydatetime().replace(microsecond=0), datetime.datetime(1980, 1, 1))
         return ts

@@ -272,3 +272,11 @@ def test_every_column_has_a_translated_export_header():
     for lang in ("en", "uk"):
         headers = [i18n.catalogue(lang)["messages"].get(c.export_label) for c in columns.PRIORITY]
         assert None not in headers and len(set(headers)) == len(headers), lang
+
+
+@pytest.mark.parametrize("issued", ["", None])
+def test_xlsx_without_an_issue_time_is_dated_1980(ranked, issued):
+    prov = dataclasses.replace(export.provenance_of(ranked), forecast_issued_at=issued)
+    data = export.xlsx_bytes(ranked.priority, prov)
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        assert {info.date_time for info in archive.infolist()} == {(1980, 1, 1, 0, 0, 0)}

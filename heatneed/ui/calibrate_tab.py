@@ -43,7 +43,7 @@ def render(lang: str) -> None:
                                 labels.get(c, c))
     if not chosen["readings"]:
         return
-    key = tuple(up.digest if up else "" for up in (chosen["readings"], chosen["outdoor"], registry_up))
+    key = tuple((up.digest, up.name) if up else "" for up in (chosen["readings"], chosen["outdoor"], registry_up))
     try:
         calibration, registry = cached_calibration(key, chosen["readings"], chosen["outdoor"], cal_district,
                                                    registry_up)
@@ -72,4 +72,4 @@ def render(lang: str) -> None:
                                                    registry_bytes(registry, calibration.districts))
         st.button(t("cal_apply"), on_click=apply_calibration, key="cal_apply")
         if registry_up and registry_up.digest == ss.calibrated_registry.digest:
-            st.caption(t("cal_applied", codes=", ".join(calibration.districts["district_code"])))
+            st.caption(t("cal_applied", codes=support.plain(", ".join(calibration.districts["district_code"]))))

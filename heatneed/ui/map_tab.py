@@ -40,14 +40,14 @@ def render(priority, inputs, names, lang: str, params) -> None:
         row = data.districts.set_index("district_code").loc[chosen] if chosen in set(data.districts["district_code"]) \
             else None
         if row is not None:
-            st.info(t("map_selected", name=support.both_names(inputs.districts, chosen, lang, row["name"]),
+            st.info(t("map_selected", name=support.plain(support.both_names(inputs.districts, chosen, lang, row["name"])),
                       rank=int(row["rank"])))
     st.caption(t("map_polygon_caption"))
     missing = set(data.missing)
     for key, codes in (("map_points_only", [c for c in data.join.unmatched if c not in missing]),
                        ("map_not_drawn", data.missing)):
         if codes:
-            shown = ", ".join(codes[:12]) + (" …" if len(codes) > 12 else "")
+            shown = support.plain(", ".join(codes[:12])) + (" …" if len(codes) > 12 else "")
             st.caption(t(key, count=app_map.integers([len(codes)], lang)[0],
                          total=app_map.integers([len(data.districts)], lang)[0], codes=shown))
     st.image(app_map.severity_legend_svg(params.labels(), lang))

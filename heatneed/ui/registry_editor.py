@@ -38,7 +38,8 @@ def render(lang: str, edits: dict, take_upload) -> dict:
     key = f"registry_{ss.generation}_{current.digest[:12] if current else 'embedded'}"  # a new registry: afresh
     number = st.column_config.NumberColumn  # no min/max: the reader's checks report out-of-range values
     edited = st.data_editor(
-        base, key=key, on_change=to_model, hide_index=True, num_rows="fixed", disabled=["district_code"],
+        base, key=key, on_change=to_model, hide_index=True, num_rows="fixed",
+        disabled=["district_code", *(c for c in base.columns if c not in registry.EDITABLE)],  # never a silent revert
         placeholder="—",
         column_config={
             "district_code": st.column_config.TextColumn(t("registry_code")),

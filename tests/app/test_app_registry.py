@@ -91,3 +91,18 @@ def test_every_hostile_registry_file_is_refused_by_the_apps_upload_path_with_the
         support.load_sources({"districts": support.Upload.of("districts", name, (CORPUS / name).read_bytes())})
     text = "\n".join(caught.value.problems)
     assert case["message"] in text and all(line.startswith(name) for line in caught.value.problems), text
+
+
+def test_the_download_of_an_uploaded_workbook_registry_is_named_csv(inputs):
+    data = (pipeline.EMBEDDED_SCENARIO / "districts.csv").read_bytes()
+    up = support.Upload.of("districts", "registry 2026.xlsx", data)  # what the download holds is CSV
+    name, data = registry.registry_download(support.load_sources({"districts": up}), {"districts": up})
+    assert name == "registry 2026.csv" and data.startswith(b"district_code,")
+
+
+def test_the_cli_command_quotes_file_names_for_the_shell():
+    from heatneed.config import model_params
+
+    text = support.cli_command(model_params(), model_params(),
+                               {"unheated": support.Upload.of("unheated", "my file >x.csv", b"")})
+    assert "--unheated 'my file >x.csv'" in text

@@ -108,7 +108,7 @@ def test_cli_command_reproduces_settings():
     changed = defaults.replace(tau_hours=50.0, residents_per_building=200.0)
     text = support.cli_command(changed, defaults, {"unheated": support.Upload.of("unheated", "u.csv", b"")})
     assert text.splitlines() == ["# settings.toml", "[model]", "residents_per_building = 200.0", "",
-                                 "python -m heatneed rank --unheated <u.csv> --tau-hours 50 --config settings.toml "
+                                 "python -m heatneed rank --unheated u.csv --tau-hours 50 --config settings.toml "
                                  "--out priority.csv"]
 
 
