@@ -244,7 +244,9 @@ def read_table(source: str | Path | bytes, name: str | None = None) -> RawTable:
     if is_workbook(raw):
         from .limits import input_limits
 
-        header, frame, rows = workbook_cells(raw, name, input_limits().max_table_rows)
+        limits = input_limits()
+        header, frame, rows = workbook_cells(raw, name, limits.max_table_rows, limits.max_table_columns,
+                                             limits.max_table_cells)
         frame.columns, headers = canonical_headers(header, name)
         return _tidied(RawTable(frame, rows, name, decimal_comma=False, headers=headers))
     text = _decode(raw, name)

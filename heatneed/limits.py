@@ -33,6 +33,8 @@ class InputLimits:
     clock_skew_minutes: float
     forecast_steps_hours: tuple
     max_table_rows: int
+    max_table_columns: int
+    max_table_cells: int
     whole_number_tolerance: float
 
 

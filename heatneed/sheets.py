@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
+import zipfile
 
 import numpy as np
 import pandas as pd
@@ -181,7 +182,119 @@ def cell_text(value) -> str:
     return str(value)
 
 
-def workbook_cells(raw: bytes, name: str, max_rows: int) -> tuple[list[str], pd.DataFrame, np.ndarray]:
+_XLSX_CELL = re.compile(rb"<(?:\w+:)?c\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)", re.S)
+_XLSX_DIMENSION = re.compile(rb'<(?:\w+:)?dimension\b[^>]*?\bref="([^"]*)"')
+_ATTRIBUTE = re.compile(rb'\b(r|t)="([^"]*)"')
+_REF = re.compile(r"([A-Z]{1,3})(\d{1,7})$")
+_VALUE = re.compile(rb"<(?:\w+:)?v>([^<]*)</(?:\w+:)?v>")
+#: Bytes of an .xlsx worksheet's XML read at a time, and the most one row may take.
+_CHUNK, _MAX_ROW_BYTES = 1 << 22, 1 << 26
+
+
+def _column_number(letters: str) -> int:
+    number = 0
+    for ch in letters:
+        number = number * 26 + ord(ch) - 64
+    return number
+
+
+def _sheet_member(archive: zipfile.ZipFile, sheet: str) -> str | None:
+    """The zip member of the .xlsx worksheet named ``sheet`` (workbook.xml and its relationships)."""
+    try:
+        book = archive.read("xl/workbook.xml").decode("utf-8", "replace")
+        rels = archive.read("xl/_rels/workbook.xml.rels").decode("utf-8", "replace")
+    except KeyError:
+        return None
+    import html
+
+    for tag in re.findall(r"<(?:\w+:)?sheet\b[^>]*>", book):
+        found = dict(re.findall(r'([\w:]+)="([^"]*)"', tag))
+        if html.unescape(found.get("name", "")) == sheet:
+            rid = next((v for k, v in found.items() if k.endswith(":id")), None)
+            for rel in re.findall(r"<Relationship\b[^>]*>", rels):
+                attrs = dict(re.findall(r'(\w+)="([^"]*)"', rel))
+                if attrs.get("Id") == rid:
+                    target = attrs.get("Target", "").lstrip("/")
+                    return target if target.startswith("xl/") else "xl/" + target
+    return None
+
+
+def xlsx_sheet_problems(raw: bytes, name: str, sheet: str, max_rows: int, max_columns: int,
+                        max_cells: int) -> list[str]:
+    """Problems of an .xlsx worksheet found in its XML before any library builds its cells: a used
+    range beyond the limits (a 5 KB file with cells at A1 and XFD1048576 would make the reader
+    allocate half a terabyte), Excel error cells (``#N/A``, ``#DIV/0!``: read as empty cells
+    otherwise) and formulas without a saved value (written by a program, never opened in Excel).
+    The XML is read in chunks, row by row; reading stops at the first size problem."""
+    problems: list[str] = []
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(raw))
+        member = _sheet_member(archive, sheet)
+        if member is None or member not in archive.namelist():
+            return []
+        stream = archive.open(member)
+    except (zipfile.BadZipFile, OSError, KeyError, ValueError):
+        return []  # the workbook reader names a damaged file
+
+    def too_big(rows: int, columns: int) -> str | None:
+        if rows > max_rows:
+            return f"sheet '{sheet}' has {rows:,} rows; at most {max_rows:,} are read ([inputs] max_table_rows)"
+        if columns > max_columns:
+            return (f"sheet '{sheet}' uses {columns:,} columns; at most {max_columns:,} are read "
+                    "([inputs] max_table_columns)")
+        if rows * columns > max_cells:
+            return (f"sheet '{sheet}' spans {rows:,} rows × {columns:,} columns; at most {max_cells:,} cells "
+                    "are read ([inputs] max_table_cells)")
+        return None
+
+    rows = columns = 0
+    buffer = b""
+    with stream:
+        while True:
+            chunk = stream.read(_CHUNK)
+            buffer += chunk
+            if not chunk:
+                end = len(buffer)
+            else:
+                end = buffer.rfind(b"</row>")
+                end = -1 if end < 0 else end + len(b"</row>")
+                if end < 0:
+                    if len(buffer) > _MAX_ROW_BYTES:
+                        return [located(name, f"sheet '{sheet}' has a row larger than {_MAX_ROW_BYTES >> 20} MB")]
+                    continue
+            part, buffer = buffer[:end], buffer[end:]
+            for dimension in _XLSX_DIMENSION.findall(part):
+                ends = [_REF.match(r) for r in dimension.decode("ascii", "replace").split(":")]
+                if ends and all(ends):
+                    problem = too_big(max(int(m[2]) for m in ends), max(_column_number(m[1]) for m in ends))
+                    if problem:
+                        return [located(name, problem)]
+            for cell in _XLSX_CELL.finditer(part):
+                attrs = dict(_ATTRIBUTE.findall(cell[1]))
+                ref = _REF.match(attrs.get(b"r", b"").decode("ascii", "replace"))
+                if not ref:
+                    continue
+                row, column = int(ref[2]), _column_number(ref[1])
+                if row > rows or column > columns:
+                    rows, columns = max(rows, row), max(columns, column)
+                    problem = too_big(rows, columns)
+                    if problem:
+                        return [located(name, problem)]
+                body = cell[2] or b""
+                value = _VALUE.search(body)
+                if attrs.get(b"t") == b"e" and len(problems) < 20:
+                    error = value[1].decode("utf-8", "replace") if value else "#VALUE!"
+                    problems.append(located(name, f"row {row}, column {ref[1]}: Excel error {error} in the cell "
+                                                  "(fix the formula or type the value)"))
+                elif b"<f" in body and not (value and value[1].strip()) and len(problems) < 20:
+                    problems.append(located(name, f"row {row}, column {ref[1]}: a formula without a saved value "
+                                                  "(open the file in Excel and save it, or type the value)"))
+            if not chunk:
+                return problems
+
+
+def workbook_cells(raw: bytes, name: str, max_rows: int, max_columns: int | None = None,
+                   max_cells: int | None = None) -> tuple[list[str], pd.DataFrame, np.ndarray]:
     """(header cells, body as text cells, Excel row number of each body row) of the first visible
     worksheet; blank rows dropped, fully empty unnamed columns dropped. One InputError line for a
     damaged, empty or oversized workbook."""
@@ -193,6 +306,11 @@ def workbook_cells(raw: bytes, name: str, max_rows: int) -> tuple[list[str], pd.
                    if str(m.visible).endswith("Visible") and str(m.typ).endswith("WorkSheet")]
         if not visible:
             raise InputError(located(name, "the workbook has no visible worksheet"))
+        if raw.startswith(b"PK"):  # .xlsx: size, error cells and unsaved formulas from its XML first
+            problems = xlsx_sheet_problems(raw, name, visible[0], max_rows, max_columns or 16384,
+                                           max_cells or max_rows * 16384)
+            if problems:
+                raise InputError(problems)
         sheet = book.get_sheet_by_name(visible[0])
         height = sheet.end[0] + 1 if sheet.end else 0  # the last used row, as Excel numbers it
         if height > max_rows:

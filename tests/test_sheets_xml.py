@@ -1,0 +1,83 @@
+"""An .xlsx worksheet's XML is checked before its cells are built (``sheets.xlsx_sheet_problems``):
+a used range beyond the limits is refused without allocating it, Excel error cells and formulas
+without a saved value are refused with file, row and column instead of reading as empty cells."""
+
+from __future__ import annotations
+
+import io
+import time
+
+import openpyxl
+import pytest
+
+from heatneed import pipeline
+from heatneed.errors import InputError
+from heatneed.inputs import read_table
+
+
+def workbook(rows) -> bytes:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    for row in rows:
+        ws.append(row)
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+UNHEATED = [["district_code", "reported_at", "unheated_buildings", "residents"],
+            ["UA80000000000126643", "2026-02-01T06:00Z", 40, 9000]]
+
+
+def test_a_tiny_file_spanning_the_whole_sheet_is_refused_before_its_cells_are_built():
+    wb = openpyxl.Workbook()
+    wb.active["A1"] = "district_code"
+    wb.active["XFD1048576"] = "x"  # 5 KB on disk; a dense read would allocate ~550 GB
+    out = io.BytesIO()
+    wb.save(out)
+    start = time.perf_counter()
+    with pytest.raises(InputError) as err:
+        read_table(out.getvalue(), "huge.xlsx")
+    assert time.perf_counter() - start < 5
+    assert err.value.problems == ["huge.xlsx: sheet 'Sheet' uses 16,384 columns; at most 1,000 are read "
+                                  "([inputs] max_table_columns)"]
+
+
+def test_rows_times_columns_beyond_the_cell_limit_are_refused():
+    wb = openpyxl.Workbook()
+    wb.active["A1"] = "district_code"
+    wb.active["ALL1000000"] = 1  # 1,000 columns × 1,000,000 rows
+    out = io.BytesIO()
+    wb.save(out)
+    with pytest.raises(InputError, match=r"spans 1,000,000 rows × 1,000 columns; at most 10,000,000 cells"):
+        read_table(out.getvalue(), "wide.xlsx")
+
+
+@pytest.mark.parametrize("cell, message", [("#N/A", "row 2, column D: Excel error #N/A in the cell"),
+                                           ("#DIV/0!", "row 2, column D: Excel error #DIV/0! in the cell"),
+                                           ("=B2*230", "row 2, column D: a formula without a saved value")])
+def test_error_cells_and_unsaved_formulas_are_refused_not_read_as_empty(cell, message):
+    rows = [UNHEATED[0], UNHEATED[1][:3] + [cell]]
+    with pytest.raises(InputError) as err:
+        read_table(workbook(rows), "unheated.xlsx")
+    assert len(err.value.problems) == 1 and err.value.problems[0].startswith(f"unheated.xlsx: {message}")
+
+
+def test_a_plain_workbook_still_reads_and_the_check_is_quick():
+    table = read_table(workbook(UNHEATED), "unheated.xlsx")
+    assert table.frame.loc[0, "residents"] == "9000"
+    big = workbook([UNHEATED[0]] + [[f"UA{i:017d}", "2026-02-01T06:00Z", i % 50, i] for i in range(50_000)])
+    start = time.perf_counter()
+    from heatneed import sheets
+
+    assert sheets.xlsx_sheet_problems(big, "big.xlsx", "Sheet", 1_048_576, 1000, 10_000_000) == []
+    assert time.perf_counter() - start < 10  # about 0.2 s; generous for a loaded machine
+    assert len(read_table(big, "big.xlsx").frame) == 50_000
+
+
+def test_the_embedded_registry_as_a_workbook_ranks_like_the_csv():
+    import pandas as pd
+
+    frame = pd.read_csv(pipeline.EMBEDDED_SCENARIO / "districts.csv", dtype=str, keep_default_na=False)
+    data = workbook([list(frame.columns)] + frame.values.tolist())
+    assert read_table(data, "districts.xlsx").frame["district_code"].tolist() == frame["district_code"].tolist()
