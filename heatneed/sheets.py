@@ -284,11 +284,11 @@ def xlsx_sheet_problems(raw: bytes, name: str, sheet: str, max_rows: int, max_co
                 value = _VALUE.search(body)
                 if attrs.get(b"t") == b"e" and len(problems) < 20:
                     error = value[1].decode("utf-8", "replace") if value else "#VALUE!"
-                    problems.append(located(name, f"row {row}, column {ref[1]}: Excel error {error} in the cell "
-                                                  "(fix the formula or type the value)"))
+                    problems.append(located(name, f"Excel error {error} in the cell (fix the formula or type the value)",
+                                            row, ref[1]))
                 elif b"<f" in body and not (value and value[1].strip()) and len(problems) < 20:
-                    problems.append(located(name, f"row {row}, column {ref[1]}: a formula without a saved value "
-                                                  "(open the file in Excel and save it, or type the value)"))
+                    problems.append(located(name, "a formula without a saved value (open the file in Excel and "
+                                                  "save it, or type the value)", row, ref[1]))
             if not chunk:
                 return problems
 

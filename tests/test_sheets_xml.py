@@ -60,7 +60,7 @@ def test_error_cells_and_unsaved_formulas_are_refused_not_read_as_empty(cell, me
     rows = [UNHEATED[0], UNHEATED[1][:3] + [cell]]
     with pytest.raises(InputError) as err:
         read_table(workbook(rows), "unheated.xlsx")
-    assert len(err.value.problems) == 1 and err.value.problems[0].startswith(f"unheated.xlsx: {message}")
+    assert len(err.value.problems) == 1 and err.value.problems[0].startswith(f"unheated.xlsx, {message}")
 
 
 def test_a_plain_workbook_still_reads_and_the_check_is_quick():
@@ -81,3 +81,29 @@ def test_the_embedded_registry_as_a_workbook_ranks_like_the_csv():
     frame = pd.read_csv(pipeline.EMBEDDED_SCENARIO / "districts.csv", dtype=str, keep_default_na=False)
     data = workbook([list(frame.columns)] + frame.values.tolist())
     assert read_table(data, "districts.xlsx").frame["district_code"].tolist() == frame["district_code"].tolist()
+
+
+def test_every_workbook_and_date_problem_reads_in_ukrainian():
+    """Each problem line the Excel reader and the date check write matches a ``[problem]`` template,
+    so the Ukrainian interface shows it in Ukrainian (file, row, column and quoted values kept)."""
+    from heatneed import i18n, sheets
+
+    lines = [
+        "u.xlsx, row 2, column D: Excel error #N/A in the cell (fix the formula or type the value)",
+        "u.xlsx, row 3, column D: a formula without a saved value (open the file in Excel and save it, or type the value)",
+        "u.xlsx: sheet 'Sheet' has 11 rows; at most 5 are read ([inputs] max_table_rows)",
+        "u.xlsx: sheet 'Sheet' uses 16,384 columns; at most 1,000 are read ([inputs] max_table_columns)",
+        "u.xlsx: sheet 'S' spans 1,000,000 rows × 1,000 columns; at most 10,000,000 cells are read ([inputs] max_table_cells)",
+        "u.xlsx: the first sheet ('Sheet') is empty",
+        "u.xlsx: the workbook has no visible worksheet",
+        f"u.csv, row 2, column reported_at: {sheets.date_problem('01/02/2026')} (got '01/02/2026')",
+        f"u.csv, row 2, column reported_at: {sheets.date_problem('yesterday')} (got 'yesterday')",
+        "u.csv, column residents: required column is missing (in Ukrainian: 'мешканців')",
+        "u.xlsx: 'код району' and 'district_code' both mean district_code; keep one",
+        "u.xlsx: the column names are in row 3; the header must be the first row (delete the title rows above it)",
+        "u.xlsx: not a readable Excel workbook (.xlsx, .xls or .ods; BadZipFile): open it in Excel and save it again as .xlsx",
+    ]
+    for line in lines:
+        uk = i18n.problem(line, "uk")
+        assert uk != line and not any(word in uk for word in ("must", "sheet", "Excel error", "formula", "column is")), uk
+    assert "#N/A" in i18n.problem(lines[0], "uk") and "рядок 2" in i18n.problem(lines[0], "uk")
