@@ -494,6 +494,20 @@ def _hours_to_cell(hours, number, already: str) -> str:
     return already if not pd.isna(hours) and float(hours) <= 0 else number(hours)
 
 
+def needs_column_config(column_config, columns, lang: str) -> dict:
+    """Headers of the needs and what-if tables in ``lang`` (``[needs_column]`` of the catalogues; a
+    what-if column is its figure's header with "now", "what-if" or "change"), the column's code as
+    help: the tables keep their codes, as the needs.csv download does."""
+    def label(column: str) -> str | None:
+        for suffix in ("_baseline", "_scenario", "_change"):  # the what-if table's three columns per figure
+            if column.endswith(suffix):
+                base = i18n.message("needs_column", column[: -len(suffix)], lang)
+                return base and f"{base} ({i18n.message('needs_column', suffix, lang)})"
+        return i18n.message("needs_column", column, lang)
+
+    return {c: column_config.Column(label(c), help=c) for c in columns if label(c)}
+
+
 def localised_numbers(frame: pd.DataFrame, lang: str):
     """``frame`` as a Styler writing every number column in ``lang`` (``i18n.number``) with the
     decimals its values have (up to 3: the tables are already rounded as published); the cells

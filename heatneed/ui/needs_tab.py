@@ -35,7 +35,8 @@ def render(shown, inputs) -> None:
                                                       ("needs_fuel", "fuel_litres_per_day_24h"))):
             value = total[col]
             column.metric(t(key), i18n.number(value, lang()))
-        st.dataframe(support.localised_numbers(needs_table, lang()), hide_index=True, key="needs_table")
+        st.dataframe(support.localised_numbers(needs_table, lang()), hide_index=True, key="needs_table",
+                     column_config=support.needs_column_config(st.column_config, needs_table.columns, lang()))
         st.download_button(t("needs_download"), data, file_name="needs.csv", mime="text/csv", key="download_needs")
     if shown.published is not None:
         return
@@ -58,6 +59,6 @@ def render(shown, inputs) -> None:
     if power_off or heat_at is not None:
         scenario = needs.Scenario(power_off_hours=24.0 if power_off else 0.0, heat_returns_at=heat_at)
         st.caption(t("what_if_caption"))
-        st.dataframe(support.localised_numbers(needs.what_if(result, needs.needs_params(), scenario, inputs.sites),
-                                               lang()), hide_index=True,
-                     key="what_if_table")
+        table = needs.what_if(result, needs.needs_params(), scenario, inputs.sites)
+        st.dataframe(support.localised_numbers(table, lang()), hide_index=True, key="what_if_table",
+                     column_config=support.needs_column_config(st.column_config, table.columns, lang()))

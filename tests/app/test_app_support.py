@@ -287,3 +287,21 @@ def test_hours_to_a_threshold_read_already_below_at_zero_in_the_table(result, in
     html = support.styled_priority(view, lang).to_html()
     assert html.count(already) >= len(view) - 2 and decimal in html
     assert view["hours_to_12c"].iloc[0] == 0.0  # the cell keeps its number: sorting stays numeric
+
+
+def test_every_needs_and_what_if_column_has_a_header_in_each_language(result):
+    from heatneed import needs
+
+    class Config:
+        @staticmethod
+        def Column(label, help):
+            return label, help
+
+    tables = [support.needs_view(result),
+              needs.what_if(result, needs.needs_params(), needs.Scenario(power_off_hours=24.0), None)]
+    for table in tables:
+        for lang in ("en", "uk"):
+            config = support.needs_column_config(Config, table.columns, lang)
+            assert set(config) == set(table.columns), set(table.columns) - set(config)
+    uk = support.needs_column_config(Config, tables[1].columns, "uk")
+    assert uk["heaters_24h_median_change"] == ("Обігрівачів, 24 год (медіана) (зміна)", "heaters_24h_median_change")
