@@ -34,7 +34,7 @@ def test_schedule_and_queue_uploads_rank_with_hourly_power_and_name_the_source(a
     assert table.loc[HOLOSIIVSKYI, "completeness"] == \
         "complete; power: CSV schedule 64%, daily status (schedule ended) 36%"
     assert {"In use: plan.csv", "In use: queues.csv"} <= set(captions(at))
-    assert "--outage-schedule <plan.csv> --district-queues <queues.csv>" in at.code[0].value
+    assert "--outage-schedule plan.csv --district-queues queues.csv" in at.code[0].value
     # The detail view: outdoor, indoor and the power bars under it (the map legend is another chart).
     assert any(c.startswith("Share of each hour with power (bars)") for c in captions(at))
     assert len(at.get("vega_lite_chart")) >= 3

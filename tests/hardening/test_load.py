@@ -59,6 +59,8 @@ async def idle(page) -> None:
 
 async def download_csv(page) -> bytes:
     await page.get_by_role("tab", name="Priority list").click()
+    await idle(page)  # a tab switch reruns the page (tracked tabs): a button clicked mid-run is redrawn and its
+    # download cancelled
     async with page.expect_download(timeout=TIMEOUT_MS) as info:
         await page.get_by_role("button", name="Download priority list (CSV)").click()
     download = await info.value
