@@ -58,18 +58,33 @@ async def idle(page) -> None:
 
 
 async def download_csv(page) -> bytes:
+    """The CSV download of the page's list. A tab switch reruns the page (tracked tabs); a click that
+    lands while the rerun redraws the button gets a cancelled download (Streamlit replaces the
+    button's file), so the download is tried again, up to three times, after the page is idle."""
+    from playwright.async_api import Error
+
+    # The tab switch reruns the page (tracked tabs); until that run is over the tab may show the
+    # elements of its last drawing (a button of the list before the upload): wait for the whole run.
     await page.get_by_role("tab", name="Priority list").click()
-    await idle(page)  # a tab switch reruns the page (tracked tabs): a button clicked mid-run is redrawn and its
-    # download cancelled
-    async with page.expect_download(timeout=TIMEOUT_MS) as info:
-        await page.get_by_role("button", name="Download priority list (CSV)").click()
-    download = await info.value
-    with open(await download.path(), "rb") as fh:
-        return fh.read()
+    await page.wait_for_timeout(2000)  # the switch's run has started (under this load it can take a second)
+    for attempt in range(3):
+        await idle(page)
+        try:
+            async with page.expect_download(timeout=TIMEOUT_MS) as info:
+                await page.get_by_role("button", name="Download priority list (CSV)").click()
+            download = await info.value
+            with open(await download.path(), "rb") as fh:
+                return fh.read()
+        except Error as exc:
+            if "canceled" not in str(exc) or attempt == 2:
+                raise
+            await page.wait_for_timeout(1000)
 
 
 async def in_use(page) -> list[str]:
-    await page.get_by_role("tab", name="Inputs").click()
+    await page.get_by_role("tab", name="Inputs").click()  # reruns the page (tracked tabs): wait for it
+    await page.get_by_text(re.compile(r"^In use: ")).first.wait_for(timeout=TIMEOUT_MS)
+    await idle(page)
     return [t.strip() for t in await page.get_by_text(re.compile(r"^In use: ")).all_inner_texts()]
 
 
@@ -106,7 +121,10 @@ async def load(url: str, chromium: str, args: list[str]) -> tuple[list[dict], di
         seen = {"name": name, "blocked": []}
         context, page = await open_app(browser, url, seen["blocked"])
         try:
-            await page.get_by_role("tab", name="Inputs").click()
+            await page.get_by_role("tab", name="Inputs").click()  # reruns the page (tracked tabs): the
+            # uploader must not be redrawn under the file being set, so wait until the tab is drawn and idle
+            await page.get_by_text(re.compile(r"^In use: ")).first.wait_for(timeout=TIMEOUT_MS)
+            await idle(page)
             await page.locator("[data-testid='stFileUploaderDropzoneInput']").first.set_input_files(
                 files=[{"name": name, "mimeType": "text/csv", "buffer": data}])
             await page.get_by_text(f"In use: {name}", exact=True).wait_for(timeout=TIMEOUT_MS)
