@@ -187,6 +187,10 @@ _XLSX_DIMENSION = re.compile(rb'<(?:\w+:)?dimension\b[^>]*?\bref="([^"]*)"')
 _ATTRIBUTE = re.compile(rb'\b(r|t)="([^"]*)"')
 _REF = re.compile(r"([A-Z]{1,3})(\d{1,7})$")
 _VALUE = re.compile(rb"<(?:\w+:)?v>([^<]*)</(?:\w+:)?v>")
+_ROW_NUMBER = re.compile(rb'<(?:\w+:)?row\b[^>]*?\br="(\d{1,9})"')
+#: Bytes of worksheet XML read per cell the limits allow, at most (a cell takes 20–100 bytes): a
+#: zip bomb of empty rows is refused instead of being read for hours.
+_BYTES_PER_CELL = 128
 #: Bytes of an .xlsx worksheet's XML read at a time, and the most one row may take.
 _CHUNK, _MAX_ROW_BYTES = 1 << 22, 1 << 26
 
@@ -248,10 +252,14 @@ def xlsx_sheet_problems(raw: bytes, name: str, sheet: str, max_rows: int, max_co
         return None
 
     rows = columns = 0
-    buffer = b""
+    buffer, read = b"", 0
     with stream:
         while True:
             chunk = stream.read(_CHUNK)
+            read += len(chunk)
+            if read > _BYTES_PER_CELL * max_cells:
+                return [located(name, f"sheet '{sheet}' holds more than {_BYTES_PER_CELL * max_cells:,} bytes of cells; "
+                                      f"at most {max_cells:,} cells are read ([inputs] max_table_cells)")]
             buffer += chunk
             if not chunk:
                 end = len(buffer)
@@ -269,6 +277,9 @@ def xlsx_sheet_problems(raw: bytes, name: str, sheet: str, max_rows: int, max_co
                     problem = too_big(max(int(m[2]) for m in ends), max(_column_number(m[1]) for m in ends))
                     if problem:
                         return [located(name, problem)]
+            last_row = max((int(r) for r in _ROW_NUMBER.findall(part)), default=0)
+            if last_row > max_rows:
+                return [located(name, too_big(last_row, max(columns, 1)))]
             for cell in _XLSX_CELL.finditer(part):
                 attrs = dict(_ATTRIBUTE.findall(cell[1]))
                 ref = _REF.match(attrs.get(b"r", b"").decode("ascii", "replace"))

@@ -107,3 +107,24 @@ def test_every_workbook_and_date_problem_reads_in_ukrainian():
         uk = i18n.problem(line, "uk")
         assert uk != line and not any(word in uk for word in ("must", "sheet", "Excel error", "formula", "column is")), uk
     assert "#N/A" in i18n.problem(lines[0], "uk") and "рядок 2" in i18n.problem(lines[0], "uk")
+
+
+def test_empty_rows_beyond_the_row_limit_are_refused_from_the_xml():
+    from heatneed import sheets
+
+    wb = openpyxl.Workbook()
+    wb.active["A1"] = "district_code"
+    out = io.BytesIO()
+    wb.save(out)
+    import zipfile
+
+    source = zipfile.ZipFile(io.BytesIO(out.getvalue()))
+    target = io.BytesIO()
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as z:
+        for item in source.infolist():
+            data = source.read(item)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = data.replace(b"</sheetData>", b'<row r="2000000"></row></sheetData>')
+            z.writestr(item, data)
+    assert sheets.xlsx_sheet_problems(target.getvalue(), "rows.xlsx", "Sheet", 1_048_576, 1000, 10_000_000) == [
+        "rows.xlsx: sheet 'Sheet' has 2,000,000 rows; at most 1,048,576 are read ([inputs] max_table_rows)"]
