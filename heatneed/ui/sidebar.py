@@ -28,6 +28,7 @@ def language() -> str:
     if "lang" not in ss:  # a new session (or a reload): the address first, then the browser's language
         ss.lang = i18n.pick_language(st.query_params.get("lang"), st.context.locale)
     lang = st.sidebar.radio("Language · Мова", list(i18n.LANGUAGES), format_func=i18n.LANGUAGES.get,
+                            index=list(i18n.LANGUAGES).index(ss.lang),  # a redrawn radio keeps it
                             horizontal=True, key="lang", help=i18n.text("language_help", ss.lang))
     if st.query_params.get("lang") != lang:
         st.query_params["lang"] = lang
@@ -76,9 +77,13 @@ def _setting(where, field: str, default_params, setting_sources, lang: str) -> f
     """The number input of one model setting, its default and the default's source as help."""
     low, high, step, fmt = support.SETTINGS[field]
     default = float(getattr(default_params, field))
-    ss.setdefault(f"set_{field}", default)  # the value lives in the session (reset sets it)
+    # ``value`` is the default, not only the session's value: a widget the browser draws afresh
+    # (a reconnect, a redraw under load) starts from the element's default and an empty or
+    # out-of-range value falls back to it; without ``value`` Streamlit's default is the minimum,
+    # and a loaded server once ranked a session with every setting at its minimum (12 h horizon,
+    # no gains, no heater). Reset writes the session's value (``reset_settings``).
     return where.number_input(
-        t(f"set_{field}"), min_value=low, max_value=high, step=step, format=fmt,
+        t(f"set_{field}"), min_value=low, max_value=high, value=default, step=step, format=fmt,
         key=f"set_{field}", on_change=to_model,
         help=t("default_source", value=i18n.short(default, lang), source=setting_sources.get(field, "")))
 

@@ -133,6 +133,21 @@ def test_settings_change_reranks_and_reset_restores(app):
     assert ranked_codes(at) == list(embedded_ranking()["district_code"])
 
 
+def test_a_setting_the_browser_sends_back_empty_falls_back_to_its_default_not_its_minimum(app):
+    """A widget the browser draws afresh (a reconnect, a redraw under load) can come back without
+    a value: the list must then use the default, not the input's minimum (a loaded server once
+    ranked a session with a 12 h horizon, no gains and no heater, all minimums)."""
+    at = app()
+    for field in ("horizon_hours", "internal_gains_w", "heater_w", "warming_max_absorbed_share"):
+        at.number_input(key=f"set_{field}").set_value(None)
+    at.run()
+    assert not at.exception
+    assert at.number_input(key="set_horizon_hours").value == 72.0
+    assert at.number_input(key="set_heater_w").value == model_params().heater_w > 0
+    assert ranked_codes(at) == list(embedded_ranking()["district_code"])
+    assert downloaded(at, "download_csv").content == priority_bytes(embedded_ranking())
+
+
 def test_download_is_byte_identical_to_the_cli(app, cli, tmp_path):
     at = app()
     out = tmp_path / "cli.csv"
