@@ -55,7 +55,7 @@ if view == "published":
 else:
     result = state.cached_rank(support.sources_key(sources), params, pd.Timestamp.now(tz="UTC").floor("h"),
                                config["forecast"]["stale_after_hours"], sources)
-    shown = state.derived(result, "listing", support.model_listing, result)  # its CSV bytes made once
+    shown = state.derived(result, "listing", support.model_listing, result)  # its downloads made once
 
 with header_slot:
     header.render(shown, published, sources, output_dir, names, lang, params)

@@ -11,6 +11,7 @@ import dataclasses
 import functools
 import shlex
 import hashlib
+import json
 import math
 import re
 import unicodedata
@@ -305,22 +306,29 @@ class Listing:
     """A priority list with its provenance: ranked here (``result``) or published (``published``)."""
 
     priority: pd.DataFrame  # README: Priority list columns
-    csv: bytes  # the download: the CLI's bytes for ``result``, the published file for ``published``
     issued_at: str
     forecast_source: str
     stale: bool
     result: pipeline.RankResult | None = None
     published: store.Published | None = None
     state: DataState | None = None  # embedded inputs and forecast age (``heatneed.datastate``)
+    published_csv: bytes | None = None  # the published file's bytes, as read
 
-    @functools.cached_property  # made on first use, once per (cached) listing
+    # The downloads are made on first use (a click: the app's download buttons are deferred), once
+    # per (cached) listing: a re-rank at 1,469 districts does not wait 0.1 s for each.
+    @functools.cached_property
+    def csv(self) -> bytes:
+        """The CSV download: the CLI's bytes for ``result``, the published file for ``published``."""
+        return self.published_csv if self.published_csv is not None else priority_bytes(self.priority, "csv")
+
+    @functools.cached_property
     def hxl(self) -> bytes:
         return priority_bytes(self.priority, "csv", hxl=True)
 
 
 def model_listing(result: pipeline.RankResult) -> Listing:
-    return Listing(result.priority, priority_bytes(result.priority, "csv"), result.forecast.attrs.get("issued_at", ""),
-                   result.forecast.attrs.get("source", ""), result.stale, result=result, state=result.data_state)
+    return Listing(result.priority, result.forecast.attrs.get("issued_at", ""), result.forecast.attrs.get("source", ""),
+                   result.stale, result=result, state=result.data_state)
 
 
 def published_listing(published: store.Published) -> Listing:
@@ -337,8 +345,8 @@ def published_listing(published: store.Published) -> Listing:
     state = data_state(recorded.get("embedded") or (), {"issued_at": forecast.get("issued_at"),
                                                          "stale": forecast.get("stale", False)},
                        stale_after_hours=recorded.get("stale_after_hours"))  # its age now, not at publication
-    return Listing(published.priority, data, forecast.get("issued_at") or "", forecast.get("source") or "",
-                   published.stale or state.stale, published=published, state=state)
+    return Listing(published.priority, forecast.get("issued_at") or "", forecast.get("source") or "",
+                   published.stale or state.stale, published=published, state=state, published_csv=data)
 
 
 def data_state_lines(state: DataState | None, lang: str) -> tuple[str | None, str | None, str]:
@@ -714,30 +722,61 @@ def outdoor_chart(series: pd.DataFrame, lang: str) -> alt.LayerChart:
     return localised((area + line).properties(height=260), lang)
 
 
-def indoor_chart(series: pd.DataFrame, p: ModelParams, tau_hours: float, lang: str) -> alt.LayerChart:
-    """Indoor temperature: median line, ensemble P10–P90 band, τ band, and the 18/12/5 °C lines."""
+#: The indoor chart's series labels, as placeholders in its skeleton (``_indoor_skeleton``).
+INDOOR_LABELS = {"median": "@@median@@", "ensemble_band": "@@ensemble_band@@", "tau_band": "@@tau_band@@"}
+
+
+@functools.lru_cache(maxsize=16)
+def _indoor_skeleton(lang: str, rules_c: tuple[float, float, float]) -> str:
+    """The indoor chart's Vega-Lite spec as JSON text, without its curves (named datasets
+    ``median``, ``ensemble_band``, ``tau_band``) and with its series labels as ``INDOOR_LABELS``
+    placeholders: built by Altair once per language and threshold lines, as building and
+    serialising the chart on every re-rank cost 0.1 s (the labels name τ, which a re-rank changes)."""
     t = lambda key, **kw: i18n.text(key, lang, **kw)  # noqa: E731
-    median_label = t("series_indoor", tau=i18n.short(tau_hours, lang))
-    ens_label = t("series_indoor_band")
-    tau_label = t("series_tau_band", low=i18n.short(p.tau_low_hours, lang), high=i18n.short(p.tau_high_hours, lang))
-    colours = alt.Scale(domain=[median_label, ens_label, tau_label], range=["#b3261e", "#f4a582", "#fddbc7"])
+    labels = INDOOR_LABELS
+    colours = alt.Scale(domain=[labels["median"], labels["ensemble_band"], labels["tau_band"]],
+                        range=["#b3261e", "#f4a582", "#fddbc7"])
     x = alt.X("time:T", title=t("axis_time"), axis=alt.Axis(format="%d.%m %H:%M"))
     color = alt.Color("series:N", scale=colours, title=None,
                       legend=alt.Legend(orient="bottom", columns=1, labelLimit=0))
-    tau_band = alt.Chart(_band(series, "indoor_c_tau_low", "indoor_c_tau_high", tau_label)).mark_area(
-        opacity=0.6).encode(x=x, y=alt.Y("low:Q", title=t("axis_temp")), y2="high:Q", color=color)
-    ens_band = alt.Chart(_band(series, "indoor_c_p10", "indoor_c_p90", ens_label)).mark_area(
-        opacity=0.7).encode(x=x, y="low:Q", y2="high:Q", color=color)
-    line = alt.Chart(_long(series, {"indoor_c": median_label})).mark_line(strokeWidth=2.5).encode(
+    tau_band = alt.Chart(alt.NamedData(name="tau_band")).mark_area(opacity=0.6).encode(
+        x=x, y=alt.Y("low:Q", title=t("axis_temp")), y2="high:Q", color=color)
+    ens_band = alt.Chart(alt.NamedData(name="ensemble_band")).mark_area(opacity=0.7).encode(
+        x=x, y="low:Q", y2="high:Q", color=color)
+    line = alt.Chart(alt.NamedData(name="median")).mark_line(strokeWidth=2.5).encode(
         x=x, y="temp_c:Q", color=color,
         tooltip=[alt.Tooltip("time:T", format="%d.%m %H:%M", title=t("axis_time")),
                  alt.Tooltip("temp_c:Q", format=".1f", title=t("axis_temp"))])
-    rules = pd.DataFrame({"temp_c": [p.minimal_c, p.moderate_c, p.very_high_c],
-                          "label": [f"{i18n.short(c, lang)} °C" for c in (p.minimal_c, p.moderate_c, p.very_high_c)]})
+    rules = pd.DataFrame({"temp_c": list(rules_c), "label": [f"{i18n.short(c, lang)} °C" for c in rules_c]})
     rule = alt.Chart(rules).mark_rule(strokeDash=[5, 4], color="#444").encode(y="temp_c:Q")
     text = alt.Chart(rules).mark_text(align="left", dx=4, dy=-6, color="#444").encode(
         y="temp_c:Q", text="label:N", x=alt.value(0))
-    return localised((tau_band + ens_band + line + rule + text).properties(height=300), lang)
+    return json.dumps(localised((tau_band + ens_band + line + rule + text).properties(height=300), lang)
+                      .to_dict(validate=False))
+
+
+def _records(frame: pd.DataFrame) -> list[dict]:
+    """Rows as Vega-Lite data values, times written as Altair writes them (ISO 8601, no zone)."""
+    return frame.assign(time=frame["time"].dt.strftime("%Y-%m-%dT%H:%M:%S")).to_dict("records")
+
+
+def indoor_chart(series: pd.DataFrame, p: ModelParams, tau_hours: float, lang: str) -> dict:
+    """Indoor temperature: median line, ensemble P10–P90 band, τ band, and the 18/12/5 °C lines, as
+    a Vega-Lite spec (a dict; ``heatneed.ui.state.chart`` draws either)."""
+    t = lambda key, **kw: i18n.text(key, lang, **kw)  # noqa: E731
+    labels = {"median": t("series_indoor", tau=i18n.short(tau_hours, lang)),
+              "ensemble_band": t("series_indoor_band"),
+              "tau_band": t("series_tau_band", low=i18n.short(p.tau_low_hours, lang),
+                            high=i18n.short(p.tau_high_hours, lang))}
+    text = _indoor_skeleton(lang, (float(p.minimal_c), float(p.moderate_c), float(p.very_high_c)))
+    for name, placeholder in INDOOR_LABELS.items():
+        text = text.replace(placeholder, json.dumps(labels[name])[1:-1])
+    spec = json.loads(text)
+    spec.setdefault("datasets", {}).update({
+        "tau_band": _records(_band(series, "indoor_c_tau_low", "indoor_c_tau_high", labels["tau_band"])),
+        "ensemble_band": _records(_band(series, "indoor_c_p10", "indoor_c_p90", labels["ensemble_band"])),
+        "median": _records(_long(series, {"indoor_c": labels["median"]}))})
+    return spec
 
 
 def power_chart(series: pd.DataFrame, lang: str) -> alt.Chart:

@@ -329,6 +329,17 @@ def _validated(p: ModelParams, origin) -> ModelParams:
 SECTION_CHECKS: dict[str, Any] = {}
 
 
+def _app_problems(section: dict, path) -> list[str]:
+    """``[app]``: the table's first rows (``table_rows``) are a whole number ≥ 1."""
+    rows = section.get("table_rows")
+    if rows is not None and (isinstance(rows, bool) or not isinstance(rows, int) or rows < 1):
+        return [located(path, f"[app] table_rows must be a whole number ≥ 1 (got {_shown(rows)})")]
+    return []
+
+
+SECTION_CHECKS["app"] = _app_problems
+
+
 def load_config(path: str | Path | None = None) -> dict:
     """The whole configuration as nested dicts: defaults, then ``path`` on top (section by section).
 

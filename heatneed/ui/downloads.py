@@ -3,8 +3,8 @@
 Plain and HXL CSV (``rank --out F.csv [--hxl]``), the Excel workbook with its provenance sheet
 (``rank --out F.xlsx``) and the "CSV for Excel (Ukrainian)" (``rank --excel-uk --out F.csv``). Every
 name is ``export.export_file_name``: the forecast issue time and a short hash of the settings,
-the input files and the edits made here. The workbook and the Ukrainian CSV are made when their
-button is clicked (Streamlit's deferred download), so a re-rank never waits for them.
+the input files and the edits made here. Every file is made when its button is clicked
+(Streamlit's deferred download; once per list), so a re-rank never waits for them.
 """
 
 from __future__ import annotations
@@ -41,9 +41,9 @@ def render(shown, lang: str) -> None:
 
     priority = shown.priority
     (d1, d2), (d3, d4) = st.columns(2), st.columns(2)  # two by two: the labels stay whole at 1366 px
-    d1.download_button(t("download_csv"), shown.csv, name("csv"), "text/csv",
+    d1.download_button(t("download_csv"), lambda: shown.csv, name("csv"), "text/csv",
                        key="download_csv", help=t("download_help"), on_click="ignore")
-    d2.download_button(t("download_hxl"), shown.hxl, name("hxl"), "text/csv",
+    d2.download_button(t("download_hxl"), lambda: shown.hxl, name("hxl"), "text/csv",
                        key="download_hxl", help=t("download_help"), on_click="ignore")
     d3.download_button(t("download_xlsx"), lambda: export.xlsx_bytes(priority, prov), name("xlsx"), XLSX_MIME,
                        key="download_xlsx", help=t("download_xlsx_help"), on_click="ignore")

@@ -122,9 +122,9 @@ def show_problems(title: str, lines: list[str]) -> None:
 
 
 def chart(where, spec) -> None:
-    """Draw an Altair chart in ``where`` (``st`` or a column) from its Vega-Lite spec, made without
-    Altair's schema validation: the charts come from fixed code in ``heatneed.app_support`` and
-    ``app_calibrate``, whose specs the tests validate against the schema
-    (``test_every_chart_is_a_valid_vega_lite_spec``); validating them on every rerun cost a third
-    of a re-rank."""
-    where.vega_lite_chart(spec.to_dict(validate=False), width="stretch")
+    """Draw a chart in ``where`` (``st`` or a column): an Altair chart from its Vega-Lite spec, made
+    without Altair's schema validation, or such a spec (a dict). The charts come from fixed code in
+    ``heatneed.app_support`` and ``app_calibrate``, whose specs the tests validate against the
+    schema (``test_every_chart_is_a_valid_vega_lite_spec``); validating them on every rerun cost a
+    third of a re-rank."""
+    where.vega_lite_chart(spec if isinstance(spec, dict) else spec.to_dict(validate=False), width="stretch")

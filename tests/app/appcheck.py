@@ -33,9 +33,28 @@ def recording_media_storage(stores: list):
     return Recording
 
 
-def downloaded(at, key: str):
-    """The file behind a download button in the last run: ``content`` (bytes) and ``filename``."""
-    url = at.download_button(key=key).proto.url
+def recording_media_managers(managers: list):
+    """A ``MediaFileManager`` that appends each instance to ``managers``: a deferred download (made
+    when its button is clicked) is made through the manager of the run that drew the button."""
+    from streamlit.runtime.media_file_manager import MediaFileManager
+
+    class Recording(MediaFileManager):
+        def __init__(self, storage) -> None:
+            super().__init__(storage)
+            managers.append(self)
+
+    return Recording
+
+
+def downloaded(at, key: str, *, deferred: bool | None = None):
+    """The file behind a download button in the last run: ``content`` (bytes) and ``filename``.
+
+    A deferred button (its bytes made on click) is clicked as the browser does. ``deferred``:
+    assert that the button is (True) or is not (False) deferred; None: either."""
+    proto = at.download_button(key=key).proto
+    if deferred is not None:
+        assert bool(proto.deferred_file_id) == deferred and bool(proto.url) != deferred, proto
+    url = proto.url or at.media_managers[-1].execute_deferred(proto.deferred_file_id)
     return at.media_stores[-1].get_file(url.rsplit("/", 1)[-1])
 
 

@@ -23,7 +23,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
-from appcheck import recording_media_storage, wait_idle
+from appcheck import recording_media_managers, recording_media_storage, wait_idle
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = ROOT / "app.py"
@@ -63,16 +63,19 @@ def clear_data_cache():
 def app(monkeypatch):
     """``app()`` runs ``app.py`` once and returns the AppTest (keyword args preset session state).
 
-    ``at.media_stores`` holds the media stores of its runs, for ``appcheck.downloaded``.
+    ``at.media_stores`` and ``at.media_managers`` hold the media stores and managers of its runs,
+    for ``appcheck.downloaded``.
     """
     from streamlit.testing.v1 import AppTest, app_test
 
     stores: list = []
+    managers: list = []
     monkeypatch.setattr(app_test, "MemoryMediaFileStorage", recording_media_storage(stores))
+    monkeypatch.setattr(app_test, "MediaFileManager", recording_media_managers(managers))
 
     def run(**state):
         at = AppTest.from_file(str(APP), default_timeout=120)
-        at.media_stores = stores
+        at.media_stores, at.media_managers = stores, managers
         for key, value in state.items():
             at.session_state[key] = value
         return at.run()

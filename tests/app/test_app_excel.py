@@ -7,7 +7,6 @@ import io
 import re
 
 import openpyxl
-import pytest
 from appcheck import downloaded
 
 from heatneed import cli, pipeline
@@ -18,29 +17,9 @@ EXCEL_UNHEATED = ("\ufeffdistrict_code;reported_at;unheated_buildings;residents\
 NAME = r"heatneed-priority_2026-02-01T0000Z_(?P<digest>[0-9a-f]{8})"
 
 
-@pytest.fixture
-def managers(monkeypatch):
-    """The media file managers of the AppTest runs: a deferred download is made through them."""
-    from streamlit.runtime.media_file_manager import MediaFileManager
-    from streamlit.testing.v1 import app_test
-
-    made = []
-
-    class Recording(MediaFileManager):
-        def __init__(self, storage):
-            super().__init__(storage)
-            made.append(self)
-
-    monkeypatch.setattr(app_test, "MediaFileManager", Recording)
-    return made
-
-
-def deferred(at, managers, key: str):
+def deferred(at, key: str):
     """Click a deferred download button as the browser does: (bytes, file name)."""
-    proto = at.download_button(key=key).proto
-    assert proto.deferred_file_id and not proto.url  # made on click, not on every run
-    url = managers[-1].execute_deferred(proto.deferred_file_id)
-    file = at.media_stores[-1].get_file(url.rsplit("/", 1)[-1])
+    file = downloaded(at, key, deferred=True)  # made on click, not on every run
     return file.content, file.filename
 
 
@@ -50,11 +29,11 @@ def rank_out(tmp_path, name: str, *args) -> bytes:
     return out.read_bytes()
 
 
-def test_xlsx_and_excel_uk_downloads_equal_rank_out(app, managers, tmp_path, capsys):
+def test_xlsx_and_excel_uk_downloads_equal_rank_out(app, tmp_path, capsys):
     at = app()
     assert not at.exception
-    xlsx, xlsx_name = deferred(at, managers, "download_xlsx")
-    uk, uk_name = deferred(at, managers, "download_excel_uk")
+    xlsx, xlsx_name = deferred(at, "download_xlsx")
+    uk, uk_name = deferred(at, "download_excel_uk")
     # the same bytes as the command line's files, which it names the same way
     assert cli.main(["rank", "--out", str(tmp_path / "{name}.xlsx")]) == 0
     assert (tmp_path / xlsx_name).read_bytes() == xlsx
@@ -66,7 +45,7 @@ def test_xlsx_and_excel_uk_downloads_equal_rank_out(app, managers, tmp_path, cap
     capsys.readouterr()
 
 
-def test_downloads_after_upload_and_settings_equal_rank_out(app, managers, tmp_path, capsys):
+def test_downloads_after_upload_and_settings_equal_rank_out(app, tmp_path, capsys):
     at = app()
     at.file_uploader(key="upload_unheated").set_value(("unheated_today.csv", EXCEL_UNHEATED, "text/csv")).run()
     at.number_input(key="set_tau_hours").set_value(50.0).run()
@@ -75,9 +54,9 @@ def test_downloads_after_upload_and_settings_equal_rank_out(app, managers, tmp_p
     source = tmp_path / "unheated_today.csv"
     source.write_bytes(EXCEL_UNHEATED)
     flags = ("--unheated", source, "--tau-hours", "50")
-    xlsx, _ = deferred(at, managers, "download_xlsx")
+    xlsx, _ = deferred(at, "download_xlsx")
     assert xlsx == rank_out(tmp_path, "cli.xlsx", *flags)
-    assert deferred(at, managers, "download_excel_uk")[0] == rank_out(tmp_path, "cli.csv", "--excel-uk", *flags)
+    assert deferred(at, "download_excel_uk")[0] == rank_out(tmp_path, "cli.csv", "--excel-uk", *flags)
     rows = {(r[0], r[1]): r[2:] for r in openpyxl.load_workbook(io.BytesIO(xlsx))["provenance"].iter_rows(values_only=True)}
     assert rows[("input", "unheated")][0] == "unheated_today.csv"
     assert rows[("setting", "tau_hours")][:2] == (50, 51)
@@ -94,23 +73,23 @@ def edit(at, changes: dict) -> None:
     assert not at.exception and not at.error
 
 
-def test_an_edit_changes_the_names_and_is_recorded(app, managers):
+def test_an_edit_changes_the_names_and_is_recorded(app):
     at = app()
-    before = {key: deferred(at, managers, key)[1] for key in ("download_xlsx", "download_excel_uk")}
+    before = {key: deferred(at, key)[1] for key in ("download_xlsx", "download_excel_uk")}
     before["download_csv"] = downloaded(at, "download_csv").filename
     edit(at, {PECHERSKYI: {"unheated_buildings": 400}})
-    xlsx, first = deferred(at, managers, "download_xlsx")
+    xlsx, first = deferred(at, "download_xlsx")
     assert first != before["download_xlsx"] and re.fullmatch(NAME + r"\.xlsx", first)
-    assert deferred(at, managers, "download_excel_uk")[1] != before["download_excel_uk"]
+    assert deferred(at, "download_excel_uk")[1] != before["download_excel_uk"]
     assert downloaded(at, "download_csv").filename != before["download_csv"]
     rows = list(openpyxl.load_workbook(io.BytesIO(xlsx))["provenance"].iter_rows(values_only=True))
     edits = [r for r in rows if r[0] == "edit"]
     assert len(edits) == 1 and edits[0][1:5] == (f"{PECHERSKYI} unheated_buildings", 400, None, 0)
     edit(at, {PECHERSKYI: {"unheated_buildings": 401}})
-    assert deferred(at, managers, "download_xlsx")[1] not in (first, before["download_xlsx"])
+    assert deferred(at, "download_xlsx")[1] not in (first, before["download_xlsx"])
 
 
-def test_published_list_exports_its_manifest_provenance(app, managers, nothing_published):
+def test_published_list_exports_its_manifest_provenance(app, nothing_published):
     import dataclasses
 
     from heatneed import export, store
@@ -125,7 +104,7 @@ def test_published_list_exports_its_manifest_provenance(app, managers, nothing_p
         manifest = store.publish(nothing_published, export.priority_bytes(priority), info)
     at = app()
     assert not at.exception and at.radio(key="view").value == "published"
-    xlsx, name = deferred(at, managers, "download_xlsx")
+    xlsx, name = deferred(at, "download_xlsx")
     prov = export.provenance_of_published(manifest)
     assert name == export.export_file_name("2026-02-01T00:00:00Z", export.settings_digest(prov), "xlsx")
     wb = openpyxl.load_workbook(io.BytesIO(xlsx))
@@ -137,7 +116,7 @@ def test_published_list_exports_its_manifest_provenance(app, managers, nothing_p
     assert [r[4] for r in sheet[1:]] == list(priority["risk_score"])
 
 
-def test_a_registry_edit_is_recorded_in_the_provenance(app, managers):
+def test_a_registry_edit_is_recorded_in_the_provenance(app):
     podilskyi = "UA80000000000719633"
     at = app()
     row = list(pipeline.load_inputs().districts.index).index(podilskyi)
@@ -145,7 +124,7 @@ def test_a_registry_edit_is_recorded_in_the_provenance(app, managers):
                                                "added_rows": [], "deleted_rows": []}
     at.run()
     assert not at.exception and not at.error
-    xlsx, _ = deferred(at, managers, "download_xlsx")
+    xlsx, _ = deferred(at, "download_xlsx")
     rows = list(openpyxl.load_workbook(io.BytesIO(xlsx))["provenance"].iter_rows(values_only=True))
     edits = [r for r in rows if r[0] == "edit"]
     assert [r[1:3] for r in edits] == [(f"{podilskyi} share_65plus", 0.3)]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -195,6 +197,34 @@ def test_district_series_match_the_pipeline(result):
     assert (series["indoor_c_p10"] <= series["indoor_c_p90"]).all()
     assert series["outdoor_c"].min() == pytest.approx(detail["min_temp_c"], abs=0.05)
     assert len(series) == result.forecast.sizes["time"] + 1  # indoor at every step boundary
+
+
+def test_indoor_chart_carries_each_districts_curves_in_a_skeleton_made_once(result):
+    """The indoor chart's spec is a skeleton kept per language and setting with each district's
+    curves put in by name: the curves are the district's own (rounded as the list), Kyiv wall-clock
+    times, and drawing one district never changes another's chart."""
+    p = result.params
+    first, second = result.priority["district_code"][:2]
+    charts = {}
+    for code in (first, second, first):
+        series = support.district_detail(result, code).series
+        spec = support.indoor_chart(series, p, 40.0, "uk")
+        median = pd.DataFrame(spec["datasets"]["median"])
+        expected = series["indoor_c"].round(1).dropna()
+        np.testing.assert_allclose(median["temp_c"], expected.to_numpy())
+        assert list(median["time"]) == list(support.wall_clock(expected.index).strftime("%Y-%m-%dT%H:%M:%S"))
+        band = pd.DataFrame(spec["datasets"]["tau_band"])
+        assert len(band) == len(series) and (band["low"] <= band["high"]).all()
+        assert set(band["series"]) == {i18n.text("series_tau_band", "uk", low=i18n.short(p.tau_low_hours, "uk"),
+                                                 high=i18n.short(p.tau_high_hours, "uk"))}
+        assert {"median", "tau_band", "ensemble_band"} <= set(spec["datasets"])
+        assert spec["config"]["locale"]["number"]["decimal"] == ","
+        domain = next(layer["encoding"]["color"]["scale"]["domain"] for layer in spec["layer"]
+                      if "scale" in layer["encoding"].get("color", {}))
+        assert domain[0] == i18n.text("series_indoor", "uk", tau="40") and "@@" not in json.dumps(spec)
+        charts.setdefault(code, []).append(spec)
+    assert charts[first][0] == charts[first][1]  # the same district again: the same spec
+    assert charts[first][0]["datasets"]["median"] != charts[second][0]["datasets"]["median"]
 
 
 @pytest.mark.parametrize("rank", [0, 4, 8])
