@@ -36,22 +36,31 @@ def rank_range(priority: pd.DataFrame) -> pd.DataFrame:
     then code), which the missing inputs do not change. A district without a score keeps its rank.
     Index: ``district_code``; columns ``rank``, ``rank_best``, ``rank_worst``.
     """
-    codes = priority["district_code"].astype(str).to_numpy()
-    high = _published_score(priority["risk_high"].fillna(priority["risk_score"])).to_numpy()
-    low = _published_score(priority["risk_low"].fillna(priority["risk_score"])).to_numpy()
-    high, low = np.nan_to_num(high, nan=-1.0), np.nan_to_num(low, nan=-1.0)
+    codes = priority["district_code"].astype(str).to_numpy(dtype=str)
+    n, scale = len(codes), 10 ** columns.BY_NAME["risk_score"].decimals
+
+    def published(column) -> np.ndarray:  # whole tenths (as published; no score: −1), exact as integers
+        score = _published_score(priority[column].fillna(priority["risk_score"])).to_numpy()
+        return np.rint(np.nan_to_num(score, nan=-1.0) * scale).astype(np.int64)
+
+    high, low = published("risk_high"), published("risk_low")
     people = priority["residents_unheated"].astype(float).fillna(-1).to_numpy()
-    # j ahead of i at scores (s_j, s_i): s_j > s_i, or equal and j first by residents, then by code.
-    tie_ahead = (people[:, None] > people[None, :]) | ((people[:, None] == people[None, :])
-                                                     & (codes[:, None] < codes[None, :]))  # [j, i]
-    np.fill_diagonal(tie_ahead, False)
-    other = ~np.eye(len(codes), dtype=bool)
+    # Ties go to more residents exposed, then the lower code: the district's place in that order
+    # (0 first). j is ahead of i at scores (s_j, s_i) when (s_j, −place_j) > (s_i, −place_i), which one
+    # integer per district orders: s·n + (n − 1 − place). Counting the keys above each district's
+    # (sorted, searchsorted) is O(n log n): the pairwise comparison it replaces took 0.05 s and 30 MB
+    # at 1,469 districts.
+    place = np.empty(n, dtype=np.int64)
+    place[np.lexsort((codes, -people))] = np.arange(n)
 
-    def ahead(s_j, s_i):
-        return ((s_j[:, None] > s_i[None, :]) | ((s_j[:, None] == s_i[None, :]) & tie_ahead)) & other
+    def ahead(others: np.ndarray, mine: np.ndarray) -> np.ndarray:
+        """For each district i: how many other districts j at ``others[j]`` are ahead of i at ``mine[i]``."""
+        key_others, key_mine = others * n + (n - 1 - place), mine * n + (n - 1 - place)
+        above = n - np.searchsorted(np.sort(key_others), key_mine, side="right")
+        return above - (key_others > key_mine)  # i itself is not another district
 
-    best = 1 + ahead(low, high).sum(axis=0)
-    worst = 1 + ahead(high, low).sum(axis=0)
+    best = 1 + ahead(low, high)
+    worst = 1 + ahead(high, low)
     return pd.DataFrame({"rank": priority["rank"].to_numpy(), "rank_best": best, "rank_worst": worst},
                         index=pd.Index(codes, name="district_code"))
 

@@ -81,6 +81,39 @@ def test_the_rank_range_holds_the_rank_for_any_value_of_the_missing_inputs(case)
         assert explain.ranks(worst, people, codes)[i] == ranges.at[code, "rank_worst"]
 
 
+def pairwise_rank_range(frame: pd.DataFrame) -> np.ndarray:
+    """The rank range by comparing every pair of districts (the definition, O(n²)): the oracle."""
+    codes = frame["district_code"].astype(str).to_numpy()
+    high = np.nan_to_num(frame["risk_high"].fillna(frame["risk_score"]).round(1).to_numpy(), nan=-1.0)
+    low = np.nan_to_num(frame["risk_low"].fillna(frame["risk_score"]).round(1).to_numpy(), nan=-1.0)
+    people = frame["residents_unheated"].astype(float).fillna(-1).to_numpy()
+    tie = (people[:, None] > people[None, :]) | ((people[:, None] == people[None, :]) & (codes[:, None] < codes[None, :]))
+    other = ~np.eye(len(codes), dtype=bool)
+
+    def ahead(s_j, s_i):
+        return ((s_j[:, None] > s_i[None, :]) | ((s_j[:, None] == s_i[None, :]) & tie)) & other
+
+    return np.column_stack([1 + ahead(low, high).sum(axis=0), 1 + ahead(high, low).sum(axis=0)])
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(1, 400), st.integers(0, 2**32 - 1))
+def test_the_rank_range_equals_the_pairwise_definition_on_long_lists(n, seed):
+    rng = np.random.default_rng(seed)
+    high = np.round(rng.uniform(0, 10, n), 1)
+    high[rng.random(n) < 0.1] = np.nan  # no score
+    high[rng.random(n) < 0.3] = 6.5  # many equal scores: the ties decide
+    low = np.round(np.clip(high - rng.uniform(0, 2, n) * (rng.random(n) < 0.5), 0, None), 1)
+    people = pd.array(rng.choice([0, 230, 460, 1000], n), dtype="Int64")
+    people[rng.random(n) < 0.05] = pd.NA
+    codes = rng.permutation([f"UA{i:05d}" for i in range(n)])
+    frame = pd.DataFrame({"district_code": codes, "risk_score": high, "risk_low": low, "risk_high": high,
+                          "residents_unheated": people})
+    frame["rank"] = explain.ranks(frame["risk_score"], frame["residents_unheated"], frame["district_code"]).to_numpy()
+    ranges = explain.rank_range(frame)
+    np.testing.assert_array_equal(ranges[["rank_best", "rank_worst"]].to_numpy(), pairwise_rank_range(frame))
+
+
 def test_the_rank_range_of_a_district_with_missing_data_spans_its_neighbours():
     frame = pd.DataFrame({"district_code": ["A", "B", "C"], "risk_score": [6.6, 6.5, 6.1], "risk_low": [6.6, 6.0, 6.1],
                           "risk_high": [6.6, 6.5, 6.1], "residents_unheated": [100, 100, 100], "rank": [1, 2, 3]})
