@@ -135,3 +135,49 @@ def test_the_open_tab_stays_open_when_the_language_changes(app):
     assert not at.exception
     assert at.session_state["tab"] == i18n.text("tab_map", "uk")
     assert len(at.get("deck_gl_json_chart")) == 1  # still the map, now in Ukrainian
+
+
+# --------------------------------------------------------------------------- long lists
+
+@pytest.fixture(scope="module")
+def country(tmp_path_factory):
+    """A synthetic list of 130 hromadas (the benchmarks' inputs) as the uploads a session starts with."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
+    from bench_rank import write_scenario
+
+    paths = write_scenario(tmp_path_factory.mktemp("country"), 130, 24, 3)
+    return {role: support.Upload.of(role, path.name, path.read_bytes()) for role, path in paths.items()}
+
+
+def test_a_long_list_shows_its_first_rows_and_all_on_request(app, country):
+    """[app] table_rows (100): the table shows the first 100 of 130 rows, said in a caption; "All
+    districts" shows every row; the download and the district selector always hold all 130."""
+    from appcheck import captions, downloaded, priority_table
+
+    at = app(sources=dict(country))
+    assert not at.exception
+    table = priority_table(at)
+    download = pd.read_csv(io.BytesIO(downloaded(at, "download_csv", deferred=True).content))
+    assert len(download) == 130
+    assert list(table.index) == list(download["district_code"][:100])  # the first 100, in list order
+    assert "Showing the first 100 of 130 districts, highest risk first." in " ".join(captions(at))
+    assert len(at.selectbox(key="district").options) == 130
+    last = download["district_code"].iloc[-1]
+    at = at.selectbox(key="district").set_value(last).run()  # a district beyond the table's rows
+    assert not at.exception
+    assert at.selectbox(key="district").value == last
+    at = at.toggle(key="table_all").set_value(True).run()
+    assert not at.exception
+    assert list(priority_table(at).index) == list(download["district_code"])
+    assert not any(c.startswith("Showing the first") for c in captions(at))
+    at = at.number_input(key="set_tau_hours").set_value(70.0).run()  # a re-rank keeps the choice
+    assert len(priority_table(at)) == 130
+
+
+def test_a_short_list_has_no_row_switch(app):
+    at = app()
+    assert not at.toggle  # 10 districts: every row shown, nothing to switch
+
