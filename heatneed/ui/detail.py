@@ -44,12 +44,13 @@ def render(table, inputs, result, lang: str, params, output_dir) -> None:
     if ss.get("district") not in ss.table_codes:
         ss.pop("district", None)
     labels = derived(inputs, f"name_labels_{lang}", support.name_labels, inputs.districts, lang)
-    name_of = lambda c: labels[c] if c in labels.index else table.at[c, "district"]  # noqa: E731
-    ranks = dict(zip(table.index, table["rank"]))  # the format function runs once per district
-    code = st.selectbox(t("district"), ss.table_codes, key="district",
-                        format_func=lambda c: f"{ranks[c]}. {name_of(c)}")
+    # The format function runs once per district on every rerun: a dict lookup each.
+    options = dict(zip(table.index, table["rank"].astype(str) + ". "
+                       + labels.reindex(table.index).fillna(table["district"])))
+    code = st.selectbox(t("district"), ss.table_codes, key="district", format_func=options.__getitem__)
     row = table.loc[code]
-    st.markdown(f"### {support.plain(name_of(code))} — "
+    name = labels[code] if code in labels.index else table.at[code, "district"]
+    st.markdown(f"### {support.plain(name)} — "
                 f"{t('col_severity').lower()} {row['severity']}: {row['severity_label']}")
     if result is None:
         st.info(t("detail_published", model=t("view_model")))
