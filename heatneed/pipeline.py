@@ -216,11 +216,22 @@ METRIC_COLUMNS = (
     # risk model v2: probabilities over the members, and ensemble-mean hours below each band edge
     "p_indoor_below_5c", "p_below_12c_lead", "p_below_5c_lead", *risk.BAND_HOURS,
 )
+#: The τ band's ends (``tau_low_hours``, ``tau_high_hours``) as the sensitivity columns tag them.
+TAU_ENDS = ("tau_low", "tau_high")
+#: Per-district ensemble-mean hours below each band edge (``risk.BAND_HOURS``) at each end of the τ
+#: band, e.g. ``mean_hours_below_16c_tau_low``: ``explain.tau_ranks`` scores the ranks at τ's ends
+#: from them without another kernel run.
+TAU_BAND_HOURS = {tag: tuple(f"{c}_{tag}" for c in risk.BAND_HOURS) for tag in TAU_ENDS}
 SENSITIVITY_COLUMNS = ("min_indoor_c_tau_low", "hours_to_12c_tau_low", "min_indoor_c_tau_high",
-                       "hours_to_12c_tau_high")
+                       "hours_to_12c_tau_high", *TAU_BAND_HOURS["tau_low"], *TAU_BAND_HOURS["tau_high"])
 #: Per (district, member) results behind them, before the ensemble statistics.
 MEMBER_COLUMNS = ("min_temp_c", "min_wind_chill_c", "min_indoor_c", "hours_below_12c", "degree_hours_below_18c",
                   "mean_temp_c", "hours_to_12c", "hours_to_5c", "hours_below_16c", "hours_below_9c", "hours_below_5c")
+#: Per (district, member) hours below the band edges 16, 12, 9, 5 °C (``risk.BAND_HOURS`` are their means).
+MEMBER_BAND_HOURS = ("hours_below_16c", "hours_below_12c", "hours_below_9c", "hours_below_5c")
+#: Per (district, member) results behind ``SENSITIVITY_COLUMNS`` (the band hours before their mean).
+SENSITIVITY_MEMBER_COLUMNS = SENSITIVITY_COLUMNS[:4] + tuple(f"{c}_{tag}" for tag in TAU_ENDS
+                                                             for c in MEMBER_BAND_HOURS)
 #: Districts per block in ``district_metrics``: small enough that a block's float32 arrays (64 × 384 h ×
 #: 51 members ≈ 5 MB each) mostly stay in cache between the passes over them, large enough that each
 #: numpy call does real work (64 measured best among 32–256 on a 2-core machine).
@@ -421,7 +432,7 @@ def district_metrics(temp: np.ndarray, wind: np.ndarray, cooling: np.ndarray, dt
     expected = (temp.shape[0], temp.shape[2], temp.shape[1] + 1)
     if indoor_out is not None and (indoor_out.shape != expected or indoor_out.dtype != np.float32):
         raise ValueError(f"indoor_out is {indoor_out.dtype} {indoor_out.shape}; expected float32 {expected}")
-    names = MEMBER_COLUMNS + (SENSITIVITY_COLUMNS if sensitivity else ())
+    names = MEMBER_COLUMNS + (SENSITIVITY_MEMBER_COLUMNS if sensitivity else ())
     per_member = np.empty((len(temp), len(names), temp.shape[2]))
     results = _fused_member_results if fused else _member_results
 
@@ -468,7 +479,7 @@ def use_fused(cells: int) -> bool:
 
 def _member_results(temp, wind, cooling, dt, p: ModelParams, sensitivity: bool, indoor_out,
                     power=None) -> np.ndarray:
-    """(district, ``MEMBER_COLUMNS`` [+ ``SENSITIVITY_COLUMNS``], member) for one block of districts;
+    """(district, ``MEMBER_COLUMNS`` [+ ``SENSITIVITY_MEMBER_COLUMNS``], member) for one block of districts;
     ``indoor_out`` (district, member, time+1) or None; ``power`` (district, time) or None (daily share)."""
     t_out = _time_major(temp)
     power = None if power is None else np.ascontiguousarray(np.transpose(power), dtype=np.float32)
@@ -482,12 +493,16 @@ def _member_results(temp, wind, cooling, dt, p: ModelParams, sensitivity: bool, 
               temp_sum / len(t_out), per_member["hours_to_12c"], per_member["hours_to_5c"],
               per_member["hours_below_16c"], per_member["hours_below_9c"], per_member["hours_below_5c"]]
     if sensitivity:
+        band = []  # hours below 16, 12, 9, 5 °C at each end, after the four columns before them
+        edges = (p.low_c, p.exposure_c, p.high_c, p.very_high_c)  # as member_metrics takes them
         for tau_h in (p.tau_low_hours, p.tau_high_hours):
             fixed_tau = cooling.copy()
             fixed_tau[:, 0] = tau_h
             indoor, temp_eq = _cool(t_out, fixed_tau, dt, p, power=power)
-            values += [indoor.min(axis=0),
-                       physics.first_crossing_hours(indoor, temp_eq, np.float32(tau_h), dt, p.moderate_c, axis=0)]
+            tau3 = np.asarray(fixed_tau[:, 0], dtype=np.float32)[:, None]  # as member_metrics has it
+            values += [indoor.min(axis=0), physics.first_crossing_hours(indoor, temp_eq, tau3, dt, p.moderate_c, axis=0)]
+            band += [physics.hours_below(indoor, temp_eq, tau3, dt, edge, axis=0) for edge in edges]
+        values += band
     return np.stack(values, axis=1)
 
 
@@ -530,13 +545,14 @@ def _fused_member_results(temp, wind, cooling, dt, p: ModelParams, sensitivity: 
     if indoor_out is not target:  # a buffer in another layout than indoor_buffer's
         target[...] = indoor_out
     if sensitivity:
-        extra = []
+        extra, band = [], []
         for tau_h in (p.tau_low_hours, p.tau_high_hours):
             fixed_tau = cooling.copy()
             fixed_tau[:, 0] = tau_h
             other = run(fixed_tau, None)
             extra += [other[:, fused.MIN_INDOOR], other[:, fused.HOURS_MODERATE]]
-        values = np.concatenate([values, np.stack(extra, axis=1)], axis=1)
+            band += [other[:, MEMBER_COLUMNS.index(c)] for c in MEMBER_BAND_HOURS]
+        values = np.concatenate([values, np.stack(extra + band, axis=1)], axis=1)
     return values
 
 
@@ -549,7 +565,8 @@ def _ensemble_statistics(per_member: dict[str, np.ndarray], sensitivity: bool, l
     hours_12, hours_5, min_indoor = per_member["hours_to_12c"], per_member["hours_to_5c"], per_member["min_indoor_c"]
     hours = [name for name in per_member if name.startswith("hours_to_")]
     band = {"hours_below_16c", "hours_below_9c", "hours_below_5c"}
-    plain = [name for name in per_member if name not in hours and name not in band]
+    band_at_tau = [f"{c}_{tag}" for tag in TAU_ENDS for c in MEMBER_BAND_HOURS if f"{c}_{tag}" in per_member]
+    plain = [name for name in per_member if name not in hours and name not in band and name not in band_at_tau]
     columns = dict(zip(plain, np.median(np.stack([per_member[n] for n in plain]), axis=-1)))
     columns.update(zip(hours, median_hours(np.stack([per_member[n] for n in hours]))))
     for q, tag in ((0.1, "p10"), (0.9, "p90")):
@@ -563,6 +580,8 @@ def _ensemble_statistics(per_member: dict[str, np.ndarray], sensitivity: bool, l
     for name, source in zip(risk.BAND_HOURS, ("hours_below_16c", "hours_below_12c", "hours_below_9c",
                                               "hours_below_5c")):
         columns[name] = per_member[source].mean(axis=-1)
+    for source in band_at_tau:  # the same means at the τ band's ends
+        columns[f"mean_{source}"] = per_member[source].mean(axis=-1)
     return np.column_stack([columns[c] for c in METRIC_COLUMNS + (SENSITIVITY_COLUMNS if sensitivity else ())])
 
 
@@ -861,7 +880,24 @@ def risk_at_tau(result: RankResult, tau_hours: float) -> pd.Series:
     values, _ = _run_kernel(result.forecast, cooling_inputs(a, times, tau_hours), dt, result.params,
                             fused=use_fused(result.forecast["temp_c"].size), power=power)
     bands = values[:, [METRIC_COLUMNS.index(c) for c in risk.BAND_HOURS]]
-    scores = risk.harm(a["residents_unheated"].to_numpy(float), a["warming_places"].to_numpy(float), bands,
-                       result.params)["risk"]
+    return _risk_of_bands(a, bands, result.params).loc[result.detail.index]
+
+
+def risk_at_tau_end(result: RankResult, end: str) -> pd.Series | None:
+    """``risk_at_tau(result, tau)`` at an end of the τ band (``end``: "tau_low" or "tau_high", τ =
+    ``tau_low_hours`` or ``tau_high_hours``) from the band hours a rank with ``sensitivity`` keeps
+    (``TAU_BAND_HOURS``): the same runs, no kernel run here. None when the result lacks them."""
+    if end not in TAU_BAND_HOURS:
+        raise ValueError(f"end must be one of {', '.join(TAU_ENDS)}, not {end!r}")
+    columns = list(TAU_BAND_HOURS[end])
+    if not set(columns) <= set(result.detail.columns):
+        return None
+    return _risk_of_bands(result.detail, result.detail[columns].to_numpy(float), result.params)
+
+
+def _risk_of_bands(a: pd.DataFrame, bands: np.ndarray, p: ModelParams) -> pd.Series:
+    """Score (``risk.harm``) of each district of ``a`` from its (district, 4) ``risk.BAND_HOURS``
+    [h]; NaN where the unheated count is unknown. Index: ``a``'s."""
+    scores = risk.harm(a["residents_unheated"].to_numpy(float), a["warming_places"].to_numpy(float), bands, p)["risk"]
     scores = np.where(a["unheated_buildings"].isna().to_numpy(), np.nan, scores)
-    return pd.Series(scores, index=a.index, name="risk").loc[result.detail.index]
+    return pd.Series(scores, index=a.index, name="risk")
