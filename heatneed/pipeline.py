@@ -236,6 +236,11 @@ SENSITIVITY_MEMBER_COLUMNS = SENSITIVITY_COLUMNS[:4] + tuple(f"{c}_{tag}" for ta
 #: 51 members ≈ 5 MB each) mostly stay in cache between the passes over them, large enough that each
 #: numpy call does real work (64 measured best among 32–256 on a 2-core machine).
 BLOCK_DISTRICTS = 64
+#: (district, member) lanes per block for runs of fewer members: as many as ``BLOCK_DISTRICTS`` districts
+#: of a 51-member ensemble hold. The driver decomposition runs the one-member ensemble mean; in blocks of
+#: 64 districts each numpy call there does too little work (4 × 1,469 districts × 72 h: 186 ms, 12 ms
+#: in blocks of this many lanes; the same numbers, districts being independent).
+BLOCK_LANES = BLOCK_DISTRICTS * 51
 #: Threads for the blocks in process (numpy releases the GIL in its loops); dask tasks use one each.
 THREADS = min(4, os.cpu_count() or 1)
 #: Forecast cells (district × time × member) from which ``district_metrics`` runs the compiled kernel
@@ -412,7 +417,8 @@ def _degree_hours_below(temp: np.ndarray, base: float, dt: np.ndarray, temp_sum:
 
 def district_metrics(temp: np.ndarray, wind: np.ndarray, cooling: np.ndarray, dt: np.ndarray, p: ModelParams,
                      *, sensitivity: bool = False, indoor_out: np.ndarray | None = None,
-                     threads: int = 1, fused: bool | None = None, power: np.ndarray | None = None) -> np.ndarray:
+                     threads: int = 1, fused: bool | None = None, power: np.ndarray | None = None,
+                     block_districts: int | None = None) -> np.ndarray:
     """Per-district model results from forecast arrays: the kernel of the pipeline.
 
     ``temp`` [°C] and ``wind`` [km/h] are (district, time, member) arrays of any float type,
@@ -427,8 +433,10 @@ def district_metrics(temp: np.ndarray, wind: np.ndarray, cooling: np.ndarray, dt
     rather than as numpy passes; by default from ``FUSED_MIN_CELLS`` cells on.
     ``power``: share of each step with power (district, time) [0..1] from an hourly schedule; None =
     the daily share ``cooling[:, 1]`` in every step (the special case: the same numbers).
+    ``block_districts``: districts per block (default ``BLOCK_DISTRICTS``).
     """
     fused = use_fused(temp.size) if fused is None else fused
+    per_block = block_districts or BLOCK_DISTRICTS
     expected = (temp.shape[0], temp.shape[2], temp.shape[1] + 1)
     if indoor_out is not None and (indoor_out.shape != expected or indoor_out.dtype != np.float32):
         raise ValueError(f"indoor_out is {indoor_out.dtype} {indoor_out.shape}; expected float32 {expected}")
@@ -437,12 +445,12 @@ def district_metrics(temp: np.ndarray, wind: np.ndarray, cooling: np.ndarray, dt
     results = _fused_member_results if fused else _member_results
 
     def block(lo: int) -> None:
-        hi = min(lo + BLOCK_DISTRICTS, len(temp))
+        hi = min(lo + per_block, len(temp))
         out = None if indoor_out is None else indoor_out[lo:hi]
         per_member[lo:hi] = results(temp[lo:hi], wind[lo:hi], cooling[lo:hi], dt, p, sensitivity, out,
                                     None if power is None else power[lo:hi])
 
-    starts = range(0, len(temp), BLOCK_DISTRICTS)
+    starts = range(0, len(temp), per_block)
     if threads > 1 and len(starts) > 1:
         from concurrent.futures import ThreadPoolExecutor
 
@@ -621,8 +629,10 @@ def _utc_ns(times: pd.Series) -> pd.Series:
 
 def _band_hours(temp: np.ndarray, wind: np.ndarray, cooling: np.ndarray, dt: np.ndarray,
                 p: ModelParams) -> np.ndarray:
-    """(district, 4) ensemble-mean hours below the band edges of a (counterfactual) run [h]."""
-    values = district_metrics(temp, wind, cooling, dt, p, threads=THREADS)
+    """(district, 4) ensemble-mean hours below the band edges of a (counterfactual) run [h]; blocks of
+    ``BLOCK_LANES`` (district, member) lanes, at least ``BLOCK_DISTRICTS`` districts."""
+    block = max(BLOCK_DISTRICTS, BLOCK_LANES // max(temp.shape[2], 1))
+    values = district_metrics(temp, wind, cooling, dt, p, threads=THREADS, block_districts=block)
     return values[:, [METRIC_COLUMNS.index(c) for c in risk.BAND_HOURS]]
 
 
@@ -710,7 +720,8 @@ def _scores(a: pd.DataFrame, metrics: pd.DataFrame, forecast: xr.Dataset | None,
     # Decomposition on the ensemble-mean forecast.
     # (Temperatures have no holes after validation; the wind does not enter the indoor model.) Lazy
     # forecasts are reduced chunk by chunk: only the (district, time) mean is held here.
-    member_mean = forecast["temp_c"].transpose("district", "time", "member").mean("member", dtype=np.float64)
+    member_mean = forecast["temp_c"].transpose("district", "time", "member").mean("member", dtype=np.float64,
+                                                                                   skipna=False)  # no holes: a plain mean
     mean_temp = np.asarray(member_mean.values, dtype=np.float32)[:, :, None]
     mean_wind = np.zeros_like(mean_temp)
     variants = dict(zip(risk.VARIANTS, ((None, None), (1.0, None), (None, 0.0), (1.0, 0.0))))
