@@ -530,7 +530,7 @@ def _fused_member_results(temp, wind, cooling, dt, p: ModelParams, sensitivity: 
     target = None if indoor_out is None else indoor_out.transpose(0, 2, 1)  # (district, time+1, member)
     indoor_out = target if target is None or target.flags.c_contiguous else np.empty(target.shape, np.float32)
 
-    def run(block_cooling, out_indoor):
+    def run(block_cooling, out_indoor, outdoor=True):
         lanes = np.ones((len(temp), temp.shape[2]), dtype=np.float32)
         tau, p_on, gap = (lanes * block_cooling[:, [i]].astype(np.float32) for i in range(3))
         if power is not None:  # (district, time): the share of each step with power
@@ -546,7 +546,7 @@ def _fused_member_results(temp, wind, cooling, dt, p: ModelParams, sensitivity: 
         fused.member_results(temp, wind, shift, start, np.ascontiguousarray(decay),
                              block_cooling[:, 3].astype(np.int64), np.ascontiguousarray(tau[:, 0]),
                              np.ascontiguousarray(dt, dtype=np.float64), step_kind.astype(np.int64), thresholds,
-                             float(p.minimal_c), no_indoor if out_indoor is None else out_indoor, out)
+                             float(p.minimal_c), no_indoor if out_indoor is None else out_indoor, out, outdoor)
         return out
 
     values = run(cooling, indoor_out)
@@ -557,7 +557,7 @@ def _fused_member_results(temp, wind, cooling, dt, p: ModelParams, sensitivity: 
         for tau_h in (p.tau_low_hours, p.tau_high_hours):
             fixed_tau = cooling.copy()
             fixed_tau[:, 0] = tau_h
-            other = run(fixed_tau, None)
+            other = run(fixed_tau, None, outdoor=False)  # the indoor results only
             extra += [other[:, fused.MIN_INDOOR], other[:, fused.HOURS_MODERATE]]
             band += [other[:, MEMBER_COLUMNS.index(c)] for c in MEMBER_BAND_HOURS]
         values = np.concatenate([values, np.stack(extra + band, axis=1)], axis=1)
