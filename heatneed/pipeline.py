@@ -585,8 +585,7 @@ def _ensemble_statistics(per_member: dict[str, np.ndarray], sensitivity: bool, l
     with np.errstate(invalid="ignore"):
         columns["p_below_12c_lead"] = (hours_12 <= lead_hours).mean(axis=-1)  # NaN ('never') compares False
         columns["p_below_5c_lead"] = (hours_5 <= lead_hours).mean(axis=-1)
-    for name, source in zip(risk.BAND_HOURS, ("hours_below_16c", "hours_below_12c", "hours_below_9c",
-                                              "hours_below_5c")):
+    for name, source in zip(risk.BAND_HOURS, MEMBER_BAND_HOURS):
         columns[name] = per_member[source].mean(axis=-1)
     for source in band_at_tau:  # the same means at the τ band's ends
         columns[f"mean_{source}"] = per_member[source].mean(axis=-1)
