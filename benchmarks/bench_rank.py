@@ -4,6 +4,7 @@
     python benchmarks/bench_rank.py --districts 1469 --hours 384 --members 51
     python benchmarks/bench_rank.py --cli               # whole-process `python -m heatneed rank` on a NetCDF
     python benchmarks/bench_rank.py --districts 1469 --hourly-power   # also with an hourly outage schedule
+    python benchmarks/bench_rank.py --districts 1469 --hours 168 --horizon-hours 72 --sensitivity  # the app's re-rank
 
 One JSON line per size: ``pipeline_s`` is the median of ``--repeats`` (≥ 5) runs of
 ``pipeline.rank`` on in-memory inputs; ``floor_s`` the median time of one numpy pass that reads the
@@ -15,7 +16,10 @@ threads ``pipeline.rank`` used; ``load_1min`` the machine's load average (other 
 every timing, the ratio less). With ``--hourly-power`` the same inputs are ranked again with an
 hourly outage schedule (12 queues, two 4-hour outages a day each, every district in 3 queues):
 runs alternate with daily ones; ``hourly_s`` and ``daily_alternating_s`` are their medians and
-``hourly_ratio`` = hourly_s / daily_alternating_s (issue 17: ≤ 1.5). Every size runs in a fresh process, so its peak memory is its own. The whole forecast is modelled
+``hourly_ratio`` = hourly_s / daily_alternating_s (issue 17: ≤ 1.5). With ``--sensitivity`` the app's
+re-rank is timed too: ``sensitivity_s`` the median of ``pipeline.rank(..., sensitivity=True)`` (the τ band's
+ends modelled as well), ``tau_ranks_s`` that of ``explain.tau_ranks`` on its result (the "why this rank" τ
+ranks, from the band hours the rank kept). Every size runs in a fresh process, so its peak memory is its own. The whole forecast is modelled
 (``horizon_hours = hours``) unless ``--horizon-hours`` says otherwise (the model default is 72 h).
 
 Inputs are synthetic but shaped like a country: hromadas scattered around Ukraine's oblast
@@ -206,9 +210,9 @@ def peak_rss_mb() -> float:
 
 
 def measure(n_districts: int, hours: int, members: int, repeats: int = 5, horizon_hours: float | None = None,
-            hourly_power: bool = False) -> dict:
+            hourly_power: bool = False, sensitivity: bool = False) -> dict:
     """Time ``pipeline.rank`` and the numpy floor on the same inputs in this process (and with an hourly
-    outage schedule when ``hourly_power``)."""
+    outage schedule when ``hourly_power``, and the app's re-rank with the τ band when ``sensitivity``)."""
     inputs = synthetic_inputs(n_districts, hours, members)
     params = default_params().replace(horizon_hours=float(horizon_hours or hours))
     temp = inputs.forecast["temp_c"].values
@@ -226,7 +230,17 @@ def measure(n_districts: int, hours: int, members: int, repeats: int = 5, horizo
             "floor_read_s": round(floor_read_s, 4), "ratio_read": round(pipeline_s / floor_read_s, 1),
             "peak_rss_mb": round(peak), "cells_per_s": round(cells / pipeline_s), "threads": pipeline.THREADS,
             "load_1min": _load()} | (_hourly(inputs, n_districts, hours, params, repeats) if hourly_power
-                                     else {})
+                                     else {}) | (_sensitivity(inputs, params, repeats) if sensitivity else {})
+
+
+def _sensitivity(inputs, params, repeats: int) -> dict:
+    """``pipeline.rank(..., sensitivity=True)`` and ``explain.tau_ranks`` of its result (the app's re-rank)."""
+    from heatneed import explain
+
+    result = pipeline.rank(inputs, params, sensitivity=True)  # warm-up
+    explain.tau_ranks(result)
+    return {"sensitivity_s": round(_median_seconds(lambda: pipeline.rank(inputs, params, sensitivity=True), repeats), 4),
+            "tau_ranks_s": round(_median_seconds(lambda: explain.tau_ranks(result), repeats), 4)}
 
 
 def _hourly(inputs, n_districts: int, hours: int, params, repeats: int) -> dict:
@@ -288,6 +302,8 @@ def main(argv=None) -> int:
     parser.add_argument("--cli", action="store_true", help="time the whole CLI on a NetCDF forecast instead")
     parser.add_argument("--hourly-power", action="store_true",
                         help="also rank with an hourly outage schedule and report its ratio to the daily case")
+    parser.add_argument("--sensitivity", action="store_true",
+                        help="also time rank(sensitivity=True) and explain.tau_ranks (the app's re-rank)")
     args = parser.parse_args(argv)
     if args.repeats < 5 and not args.cli:
         parser.error("--repeats must be at least 5")
@@ -297,13 +313,14 @@ def main(argv=None) -> int:
         return 0
     if args.districts and not args.sweep:
         print(json.dumps(measure(districts, args.hours, args.members, args.repeats, args.horizon_hours,
-                                 args.hourly_power)), flush=True)
+                                 args.hourly_power, args.sensitivity)), flush=True)
         return 0
     for n in (round(districts / 10), districts, districts * 10):  # each size in a fresh process
         command = [sys.executable, __file__, "--districts", str(n), "--hours", str(args.hours),
                    "--members", str(args.members), "--repeats", str(args.repeats)]
         command += ["--horizon-hours", str(args.horizon_hours)] if args.horizon_hours else []
         command += ["--hourly-power"] if args.hourly_power else []
+        command += ["--sensitivity"] if args.sensitivity else []
         done = subprocess.run(command, capture_output=True, text=True)
         sys.stdout.write(done.stdout)
         if done.returncode:

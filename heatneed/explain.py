@@ -68,11 +68,14 @@ def rank_range(priority: pd.DataFrame) -> pd.DataFrame:
 def tau_ranks(result: pipeline.RankResult) -> pd.DataFrame:
     """Rank of every district with every district's τ at the band's low and high end
     (``tau_low_hours``, ``tau_high_hours``); index ``district_code``, columns ``rank_tau_low``,
-    ``rank_tau_high``, ``risk_tau_low``, ``risk_tau_high``. Two kernel runs, no decomposition."""
+    ``rank_tau_high``, ``risk_tau_low``, ``risk_tau_high``. From the band hours at τ's ends that a rank
+    with ``sensitivity`` keeps (``pipeline.risk_at_tau_end``); else two kernel runs, no decomposition."""
     p, d = result.params, result.detail
     out = {}
     for tag, tau in (("tau_low", p.tau_low_hours), ("tau_high", p.tau_high_hours)):
-        scores = pipeline.risk_at_tau(result, tau)
+        scores = pipeline.risk_at_tau_end(result, tag)
+        if scores is None:  # ranked without sensitivity
+            scores = pipeline.risk_at_tau(result, tau)
         out[f"risk_{tag}"] = scores
         out[f"rank_{tag}"] = ranks(scores, d["residents_unheated"], pd.Series(d.index, index=d.index))
     return pd.DataFrame(out, index=d.index)[["rank_tau_low", "rank_tau_high", "risk_tau_low", "risk_tau_high"]]

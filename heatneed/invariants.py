@@ -44,18 +44,20 @@ def violations(result) -> list[str]:
     lower, upper = temperature_bounds(coldest, warmest, p.initial_indoor_c, p.internal_gain_k, p.heater_gain_k)
     codes = [str(c) for c in temp["district"].values]
     bounds = pd.DataFrame({"lower": lower, "upper": upper}, index=codes)
-    indoor = np.asarray(result.indoor_c.transpose("district", "member", "time").values, dtype=float)
-    if np.isinf(indoor).any():
-        problems.append("indoor temperature not finite")
-    flat = indoor.reshape(len(indoor), -1)
-    if flat.size:
-        with np.errstate(invalid="ignore"):
-            low, high = np.nanmin(flat, axis=1), np.nanmax(flat, axis=1)
+    # Per-district extremes of the float32 temperatures as the kernel wrote them, reduced in place
+    # (no float64 copy: a float32 value converts exactly). fmin/fmax skip NaN but keep ±inf.
+    indoor = np.asarray(result.indoor_c.transpose("district", "member", "time").values)
+    if indoor.size:
+        low, high = np.fmin.reduce(indoor, axis=(1, 2)), np.fmax.reduce(indoor, axis=(1, 2))
+        if np.isneginf(low).any() or np.isposinf(high).any():
+            problems.append("indoor temperature not finite")
         b = bounds.reindex([str(c) for c in result.indoor_c["district"].values])
-        for code, lo, hi, blo, bhi in zip(b.index, low, high, b["lower"], b["upper"]):
-            if lo < blo - TOLERANCE_K or hi > bhi + TOLERANCE_K:
-                problems.append(f"district {code}: modelled indoor temperature {lo:.1f}…{hi:.1f} °C lies outside "
-                                f"what the model allows ({blo:.1f}…{bhi:.1f} °C)")
+        blo, bhi = b["lower"].to_numpy(float), b["upper"].to_numpy(float)
+        outside = (low < blo - TOLERANCE_K) | (high > bhi + TOLERANCE_K)
+        for code, lo, hi, lo_b, hi_b in zip(b.index[outside], low[outside].astype(float), high[outside].astype(float),
+                                            blo[outside], bhi[outside]):
+            problems.append(f"district {code}: modelled indoor temperature {lo:.1f}…{hi:.1f} °C lies outside "
+                            f"what the model allows ({lo_b:.1f}…{hi_b:.1f} °C)")
     pl = result.priority
     b = bounds.reindex(pl["district_code"].astype(str)).to_numpy()
     published = pd.to_numeric(pl["min_indoor_c"], errors="coerce").to_numpy(dtype=float)

@@ -216,15 +216,31 @@ METRIC_COLUMNS = (
     # risk model v2: probabilities over the members, and ensemble-mean hours below each band edge
     "p_indoor_below_5c", "p_below_12c_lead", "p_below_5c_lead", *risk.BAND_HOURS,
 )
+#: The τ band's ends (``tau_low_hours``, ``tau_high_hours``) as the sensitivity columns tag them.
+TAU_ENDS = ("tau_low", "tau_high")
+#: Per-district ensemble-mean hours below each band edge (``risk.BAND_HOURS``) at each end of the τ
+#: band, e.g. ``mean_hours_below_16c_tau_low``: ``explain.tau_ranks`` scores the ranks at τ's ends
+#: from them without another kernel run.
+TAU_BAND_HOURS = {tag: tuple(f"{c}_{tag}" for c in risk.BAND_HOURS) for tag in TAU_ENDS}
 SENSITIVITY_COLUMNS = ("min_indoor_c_tau_low", "hours_to_12c_tau_low", "min_indoor_c_tau_high",
-                       "hours_to_12c_tau_high")
+                       "hours_to_12c_tau_high", *TAU_BAND_HOURS["tau_low"], *TAU_BAND_HOURS["tau_high"])
 #: Per (district, member) results behind them, before the ensemble statistics.
 MEMBER_COLUMNS = ("min_temp_c", "min_wind_chill_c", "min_indoor_c", "hours_below_12c", "degree_hours_below_18c",
                   "mean_temp_c", "hours_to_12c", "hours_to_5c", "hours_below_16c", "hours_below_9c", "hours_below_5c")
+#: Per (district, member) hours below the band edges 16, 12, 9, 5 °C (``risk.BAND_HOURS`` are their means).
+MEMBER_BAND_HOURS = ("hours_below_16c", "hours_below_12c", "hours_below_9c", "hours_below_5c")
+#: Per (district, member) results behind ``SENSITIVITY_COLUMNS`` (the band hours before their mean).
+SENSITIVITY_MEMBER_COLUMNS = SENSITIVITY_COLUMNS[:4] + tuple(f"{c}_{tag}" for tag in TAU_ENDS
+                                                             for c in MEMBER_BAND_HOURS)
 #: Districts per block in ``district_metrics``: small enough that a block's float32 arrays (64 × 384 h ×
 #: 51 members ≈ 5 MB each) mostly stay in cache between the passes over them, large enough that each
 #: numpy call does real work (64 measured best among 32–256 on a 2-core machine).
 BLOCK_DISTRICTS = 64
+#: (district, member) lanes per block for runs of fewer members: as many as ``BLOCK_DISTRICTS`` districts
+#: of a 51-member ensemble hold. The driver decomposition runs the one-member ensemble mean; in blocks of
+#: 64 districts each numpy call there does too little work (4 × 1,469 districts × 72 h: 186 ms, 12 ms
+#: in blocks of this many lanes; the same numbers, districts being independent).
+BLOCK_LANES = BLOCK_DISTRICTS * 51
 #: Threads for the blocks in process (numpy releases the GIL in its loops); dask tasks use one each.
 THREADS = min(4, os.cpu_count() or 1)
 #: Forecast cells (district × time × member) from which ``district_metrics`` runs the compiled kernel
@@ -401,7 +417,8 @@ def _degree_hours_below(temp: np.ndarray, base: float, dt: np.ndarray, temp_sum:
 
 def district_metrics(temp: np.ndarray, wind: np.ndarray, cooling: np.ndarray, dt: np.ndarray, p: ModelParams,
                      *, sensitivity: bool = False, indoor_out: np.ndarray | None = None,
-                     threads: int = 1, fused: bool | None = None, power: np.ndarray | None = None) -> np.ndarray:
+                     threads: int = 1, fused: bool | None = None, power: np.ndarray | None = None,
+                     block_districts: int | None = None) -> np.ndarray:
     """Per-district model results from forecast arrays: the kernel of the pipeline.
 
     ``temp`` [°C] and ``wind`` [km/h] are (district, time, member) arrays of any float type,
@@ -416,22 +433,24 @@ def district_metrics(temp: np.ndarray, wind: np.ndarray, cooling: np.ndarray, dt
     rather than as numpy passes; by default from ``FUSED_MIN_CELLS`` cells on.
     ``power``: share of each step with power (district, time) [0..1] from an hourly schedule; None =
     the daily share ``cooling[:, 1]`` in every step (the special case: the same numbers).
+    ``block_districts``: districts per block (default ``BLOCK_DISTRICTS``).
     """
     fused = use_fused(temp.size) if fused is None else fused
+    per_block = block_districts or BLOCK_DISTRICTS
     expected = (temp.shape[0], temp.shape[2], temp.shape[1] + 1)
     if indoor_out is not None and (indoor_out.shape != expected or indoor_out.dtype != np.float32):
         raise ValueError(f"indoor_out is {indoor_out.dtype} {indoor_out.shape}; expected float32 {expected}")
-    names = MEMBER_COLUMNS + (SENSITIVITY_COLUMNS if sensitivity else ())
+    names = MEMBER_COLUMNS + (SENSITIVITY_MEMBER_COLUMNS if sensitivity else ())
     per_member = np.empty((len(temp), len(names), temp.shape[2]))
     results = _fused_member_results if fused else _member_results
 
     def block(lo: int) -> None:
-        hi = min(lo + BLOCK_DISTRICTS, len(temp))
+        hi = min(lo + per_block, len(temp))
         out = None if indoor_out is None else indoor_out[lo:hi]
         per_member[lo:hi] = results(temp[lo:hi], wind[lo:hi], cooling[lo:hi], dt, p, sensitivity, out,
                                     None if power is None else power[lo:hi])
 
-    starts = range(0, len(temp), BLOCK_DISTRICTS)
+    starts = range(0, len(temp), per_block)
     if threads > 1 and len(starts) > 1:
         from concurrent.futures import ThreadPoolExecutor
 
@@ -468,7 +487,7 @@ def use_fused(cells: int) -> bool:
 
 def _member_results(temp, wind, cooling, dt, p: ModelParams, sensitivity: bool, indoor_out,
                     power=None) -> np.ndarray:
-    """(district, ``MEMBER_COLUMNS`` [+ ``SENSITIVITY_COLUMNS``], member) for one block of districts;
+    """(district, ``MEMBER_COLUMNS`` [+ ``SENSITIVITY_MEMBER_COLUMNS``], member) for one block of districts;
     ``indoor_out`` (district, member, time+1) or None; ``power`` (district, time) or None (daily share)."""
     t_out = _time_major(temp)
     power = None if power is None else np.ascontiguousarray(np.transpose(power), dtype=np.float32)
@@ -482,12 +501,16 @@ def _member_results(temp, wind, cooling, dt, p: ModelParams, sensitivity: bool, 
               temp_sum / len(t_out), per_member["hours_to_12c"], per_member["hours_to_5c"],
               per_member["hours_below_16c"], per_member["hours_below_9c"], per_member["hours_below_5c"]]
     if sensitivity:
+        band = []  # hours below 16, 12, 9, 5 °C at each end, after the four columns before them
+        edges = (p.low_c, p.exposure_c, p.high_c, p.very_high_c)  # as member_metrics takes them
         for tau_h in (p.tau_low_hours, p.tau_high_hours):
             fixed_tau = cooling.copy()
             fixed_tau[:, 0] = tau_h
             indoor, temp_eq = _cool(t_out, fixed_tau, dt, p, power=power)
-            values += [indoor.min(axis=0),
-                       physics.first_crossing_hours(indoor, temp_eq, np.float32(tau_h), dt, p.moderate_c, axis=0)]
+            tau3 = np.asarray(fixed_tau[:, 0], dtype=np.float32)[:, None]  # as member_metrics has it
+            values += [indoor.min(axis=0), physics.first_crossing_hours(indoor, temp_eq, tau3, dt, p.moderate_c, axis=0)]
+            band += [physics.hours_below(indoor, temp_eq, tau3, dt, edge, axis=0) for edge in edges]
+        values += band
     return np.stack(values, axis=1)
 
 
@@ -507,7 +530,7 @@ def _fused_member_results(temp, wind, cooling, dt, p: ModelParams, sensitivity: 
     target = None if indoor_out is None else indoor_out.transpose(0, 2, 1)  # (district, time+1, member)
     indoor_out = target if target is None or target.flags.c_contiguous else np.empty(target.shape, np.float32)
 
-    def run(block_cooling, out_indoor):
+    def run(block_cooling, out_indoor, outdoor=True):
         lanes = np.ones((len(temp), temp.shape[2]), dtype=np.float32)
         tau, p_on, gap = (lanes * block_cooling[:, [i]].astype(np.float32) for i in range(3))
         if power is not None:  # (district, time): the share of each step with power
@@ -523,20 +546,21 @@ def _fused_member_results(temp, wind, cooling, dt, p: ModelParams, sensitivity: 
         fused.member_results(temp, wind, shift, start, np.ascontiguousarray(decay),
                              block_cooling[:, 3].astype(np.int64), np.ascontiguousarray(tau[:, 0]),
                              np.ascontiguousarray(dt, dtype=np.float64), step_kind.astype(np.int64), thresholds,
-                             float(p.minimal_c), no_indoor if out_indoor is None else out_indoor, out)
+                             float(p.minimal_c), no_indoor if out_indoor is None else out_indoor, out, outdoor)
         return out
 
     values = run(cooling, indoor_out)
     if indoor_out is not target:  # a buffer in another layout than indoor_buffer's
         target[...] = indoor_out
     if sensitivity:
-        extra = []
+        extra, band = [], []
         for tau_h in (p.tau_low_hours, p.tau_high_hours):
             fixed_tau = cooling.copy()
             fixed_tau[:, 0] = tau_h
-            other = run(fixed_tau, None)
+            other = run(fixed_tau, None, outdoor=False)  # the indoor results only
             extra += [other[:, fused.MIN_INDOOR], other[:, fused.HOURS_MODERATE]]
-        values = np.concatenate([values, np.stack(extra, axis=1)], axis=1)
+            band += [other[:, MEMBER_COLUMNS.index(c)] for c in MEMBER_BAND_HOURS]
+        values = np.concatenate([values, np.stack(extra + band, axis=1)], axis=1)
     return values
 
 
@@ -549,7 +573,8 @@ def _ensemble_statistics(per_member: dict[str, np.ndarray], sensitivity: bool, l
     hours_12, hours_5, min_indoor = per_member["hours_to_12c"], per_member["hours_to_5c"], per_member["min_indoor_c"]
     hours = [name for name in per_member if name.startswith("hours_to_")]
     band = {"hours_below_16c", "hours_below_9c", "hours_below_5c"}
-    plain = [name for name in per_member if name not in hours and name not in band]
+    band_at_tau = [f"{c}_{tag}" for tag in TAU_ENDS for c in MEMBER_BAND_HOURS if f"{c}_{tag}" in per_member]
+    plain = [name for name in per_member if name not in hours and name not in band and name not in band_at_tau]
     columns = dict(zip(plain, np.median(np.stack([per_member[n] for n in plain]), axis=-1)))
     columns.update(zip(hours, median_hours(np.stack([per_member[n] for n in hours]))))
     for q, tag in ((0.1, "p10"), (0.9, "p90")):
@@ -560,9 +585,10 @@ def _ensemble_statistics(per_member: dict[str, np.ndarray], sensitivity: bool, l
     with np.errstate(invalid="ignore"):
         columns["p_below_12c_lead"] = (hours_12 <= lead_hours).mean(axis=-1)  # NaN ('never') compares False
         columns["p_below_5c_lead"] = (hours_5 <= lead_hours).mean(axis=-1)
-    for name, source in zip(risk.BAND_HOURS, ("hours_below_16c", "hours_below_12c", "hours_below_9c",
-                                              "hours_below_5c")):
+    for name, source in zip(risk.BAND_HOURS, MEMBER_BAND_HOURS):
         columns[name] = per_member[source].mean(axis=-1)
+    for source in band_at_tau:  # the same means at the τ band's ends
+        columns[f"mean_{source}"] = per_member[source].mean(axis=-1)
     return np.column_stack([columns[c] for c in METRIC_COLUMNS + (SENSITIVITY_COLUMNS if sensitivity else ())])
 
 
@@ -602,8 +628,10 @@ def _utc_ns(times: pd.Series) -> pd.Series:
 
 def _band_hours(temp: np.ndarray, wind: np.ndarray, cooling: np.ndarray, dt: np.ndarray,
                 p: ModelParams) -> np.ndarray:
-    """(district, 4) ensemble-mean hours below the band edges of a (counterfactual) run [h]."""
-    values = district_metrics(temp, wind, cooling, dt, p, threads=THREADS)
+    """(district, 4) ensemble-mean hours below the band edges of a (counterfactual) run [h]; blocks of
+    ``BLOCK_LANES`` (district, member) lanes, at least ``BLOCK_DISTRICTS`` districts."""
+    block = max(BLOCK_DISTRICTS, BLOCK_LANES // max(temp.shape[2], 1))
+    values = district_metrics(temp, wind, cooling, dt, p, threads=THREADS, block_districts=block)
     return values[:, [METRIC_COLUMNS.index(c) for c in risk.BAND_HOURS]]
 
 
@@ -691,7 +719,8 @@ def _scores(a: pd.DataFrame, metrics: pd.DataFrame, forecast: xr.Dataset | None,
     # Decomposition on the ensemble-mean forecast.
     # (Temperatures have no holes after validation; the wind does not enter the indoor model.) Lazy
     # forecasts are reduced chunk by chunk: only the (district, time) mean is held here.
-    member_mean = forecast["temp_c"].transpose("district", "time", "member").mean("member", dtype=np.float64)
+    member_mean = forecast["temp_c"].transpose("district", "time", "member").mean("member", dtype=np.float64,
+                                                                                   skipna=False)  # no holes: a plain mean
     mean_temp = np.asarray(member_mean.values, dtype=np.float32)[:, :, None]
     mean_wind = np.zeros_like(mean_temp)
     variants = dict(zip(risk.VARIANTS, ((None, None), (1.0, None), (None, 0.0), (1.0, 0.0))))
@@ -861,7 +890,24 @@ def risk_at_tau(result: RankResult, tau_hours: float) -> pd.Series:
     values, _ = _run_kernel(result.forecast, cooling_inputs(a, times, tau_hours), dt, result.params,
                             fused=use_fused(result.forecast["temp_c"].size), power=power)
     bands = values[:, [METRIC_COLUMNS.index(c) for c in risk.BAND_HOURS]]
-    scores = risk.harm(a["residents_unheated"].to_numpy(float), a["warming_places"].to_numpy(float), bands,
-                       result.params)["risk"]
+    return _risk_of_bands(a, bands, result.params).loc[result.detail.index]
+
+
+def risk_at_tau_end(result: RankResult, end: str) -> pd.Series | None:
+    """``risk_at_tau(result, tau)`` at an end of the τ band (``end``: "tau_low" or "tau_high", τ =
+    ``tau_low_hours`` or ``tau_high_hours``) from the band hours a rank with ``sensitivity`` keeps
+    (``TAU_BAND_HOURS``): the same runs, no kernel run here. None when the result lacks them."""
+    if end not in TAU_BAND_HOURS:
+        raise ValueError(f"end must be one of {', '.join(TAU_ENDS)}, not {end!r}")
+    columns = list(TAU_BAND_HOURS[end])
+    if not set(columns) <= set(result.detail.columns):
+        return None
+    return _risk_of_bands(result.detail, result.detail[columns].to_numpy(float), result.params)
+
+
+def _risk_of_bands(a: pd.DataFrame, bands: np.ndarray, p: ModelParams) -> pd.Series:
+    """Score (``risk.harm``) of each district of ``a`` from its (district, 4) ``risk.BAND_HOURS``
+    [h]; NaN where the unheated count is unknown. Index: ``a``'s."""
+    scores = risk.harm(a["residents_unheated"].to_numpy(float), a["warming_places"].to_numpy(float), bands, p)["risk"]
     scores = np.where(a["unheated_buildings"].isna().to_numpy(), np.nan, scores)
-    return pd.Series(scores, index=a.index, name="risk").loc[result.detail.index]
+    return pd.Series(scores, index=a.index, name="risk")

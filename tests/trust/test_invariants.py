@@ -101,3 +101,38 @@ def test_cli_refuses_with_exit_1_and_writes_nothing(monkeypatch, tmp_path, capsy
     published = tmp_path / "published"
     assert cli.main(["refresh", "--scenario", str(pipeline.EMBEDDED_SCENARIO), "--output-dir", str(published)]) == 1
     assert not (published / "latest").exists() and not list((published / "lists").glob("*"))
+
+
+def _with_indoor(result, change):
+    """``result`` with a float32 copy of its indoor temperatures changed by ``change(array)``."""
+    indoor = result.indoor_c.copy(data=np.array(result.indoor_c.values, dtype=np.float32))
+    change(indoor.values)
+    return dataclasses.replace(result, indoor_c=indoor)
+
+
+def test_modelled_temperatures_are_checked_district_by_district_within_the_tolerance():
+    result = pipeline.rank(BASE, default_params(), now=START)
+    temp = result.inputs.forecast["temp_c"]
+    p = result.params
+    codes = [str(c) for c in result.indoor_c["district"].values]
+    k = 3
+    coldest = float(temp.sel(district=result.indoor_c["district"].values[k]).min())
+    lower = min(coldest, p.initial_indoor_c)
+
+    def at(value):
+        def change(a):
+            a[k, 0, -1] = value
+        return change
+
+    just_inside = invariants.violations(_with_indoor(result, at(lower - invariants.TOLERANCE_K + 0.01)))
+    assert just_inside == []
+    lines = invariants.violations(_with_indoor(result, at(lower - invariants.TOLERANCE_K - 0.02)))
+    assert len(lines) == 1 and lines[0].startswith(f"district {codes[k]}: modelled indoor temperature")
+    assert f"({lower:.1f}…" in lines[0]
+    warm = invariants.violations(_with_indoor(result, at(200.0)))
+    assert len(warm) == 1 and "…200.0 °C lies outside" in warm[0]
+    unknown = invariants.violations(_with_indoor(result, lambda a: a[k].fill(np.nan)))  # no value: nothing to refuse
+    assert unknown == []
+    for infinite in (-np.inf, np.inf):
+        lines = invariants.violations(_with_indoor(result, at(infinite)))
+        assert lines[0] == "indoor temperature not finite" and codes[k] in lines[1] and len(lines) == 2
