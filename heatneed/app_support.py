@@ -703,40 +703,72 @@ def _band(series: pd.DataFrame, low: str, high: str, label: str) -> pd.DataFrame
     return frame.reset_index().assign(series=label)
 
 
-def outdoor_chart(series: pd.DataFrame, lang: str) -> alt.LayerChart:
-    """Outdoor temperature (median line, P10–P90 band) and wind chill over the horizon."""
+# The detail's three charts are redrawn on every re-rank (a new τ changes the indoor curve, a new
+# horizon every curve). Building an Altair chart and serialising it cost 0.05–0.1 s each, so each
+# chart's Vega-Lite spec is built once per language (and threshold lines) as a skeleton: JSON text
+# whose curves are named datasets and whose labels that change with a setting are placeholders;
+# a district's chart is the skeleton with its curves and labels put in (``_from_skeleton``).
+
+def _records(frame: pd.DataFrame) -> list[dict]:
+    """Rows as Vega-Lite data values, times written as Altair writes them (ISO 8601, no zone)."""
+    times = {c: frame[c].dt.strftime("%Y-%m-%dT%H:%M:%S") for c in frame.columns
+             if pd.api.types.is_datetime64_any_dtype(frame[c])}
+    return frame.assign(**times).to_dict("records")
+
+
+def _from_skeleton(skeleton: str, datasets: dict[str, pd.DataFrame], labels: Mapping[str, str] | None = None) -> dict:
+    """A chart's spec: the ``skeleton`` (JSON text) with each placeholder of ``labels`` replaced by
+    its text and each of ``datasets`` given as the named data of that name."""
+    for placeholder, label in (labels or {}).items():
+        skeleton = skeleton.replace(placeholder, json.dumps(label)[1:-1])
+    spec = json.loads(skeleton)
+    spec.setdefault("datasets", {}).update({name: _records(frame) for name, frame in datasets.items()})
+    return spec
+
+
+def _time_axis(lang: str) -> alt.X:
+    return alt.X("time:T", title=i18n.text("axis_time", lang), axis=alt.Axis(format="%d.%m %H:%M"))
+
+
+@functools.lru_cache(maxsize=8)
+def _outdoor_skeleton(lang: str) -> str:
+    """``outdoor_chart``'s spec without its curves (named datasets ``lines``, ``band``)."""
     t = lambda key, **kw: i18n.text(key, lang, **kw)  # noqa: E731
-    lines = _long(series, {"outdoor_c": t("series_outdoor"), "wind_chill_c": t("series_wind_chill")})
-    band = _band(series, "outdoor_c_p10", "outdoor_c_p90", t("series_outdoor_band"))
     colours = alt.Scale(domain=[t("series_outdoor"), t("series_wind_chill"), t("series_outdoor_band")],
                         range=["#1f5fa8", "#6a3d9a", "#9ecae1"])
-    x = alt.X("time:T", title=t("axis_time"), axis=alt.Axis(format="%d.%m %H:%M"))
-    area = alt.Chart(band).mark_area(opacity=0.45).encode(
+    x = _time_axis(lang)
+    area = alt.Chart(alt.NamedData(name="band")).mark_area(opacity=0.45).encode(
         x=x, y=alt.Y("low:Q", title=t("axis_temp")), y2="high:Q",
         color=alt.Color("series:N", scale=colours, title=None,
                         legend=alt.Legend(orient="bottom", columns=1, labelLimit=0)))
-    line = alt.Chart(lines).mark_line().encode(
+    line = alt.Chart(alt.NamedData(name="lines")).mark_line().encode(
         x=x, y="temp_c:Q", color=alt.Color("series:N", scale=colours, title=None),
         tooltip=[alt.Tooltip("time:T", format="%d.%m %H:%M", title=t("axis_time")), alt.Tooltip("series:N", title=" "),
                  alt.Tooltip("temp_c:Q", format=".1f", title=t("axis_temp"))])
-    return localised((area + line).properties(height=260), lang)
+    return json.dumps(localised((area + line).properties(height=260), lang).to_dict(validate=False))
 
 
-#: The indoor chart's series labels, as placeholders in its skeleton (``_indoor_skeleton``).
+def outdoor_chart(series: pd.DataFrame, lang: str) -> dict:
+    """Outdoor temperature (median line, P10–P90 band) and wind chill over the horizon: a Vega-Lite spec."""
+    t = lambda key, **kw: i18n.text(key, lang, **kw)  # noqa: E731
+    return _from_skeleton(_outdoor_skeleton(lang), {
+        "lines": _long(series, {"outdoor_c": t("series_outdoor"), "wind_chill_c": t("series_wind_chill")}),
+        "band": _band(series, "outdoor_c_p10", "outdoor_c_p90", t("series_outdoor_band"))})
+
+
+#: The indoor chart's series labels, as placeholders in its skeleton (they name τ and the τ band).
 INDOOR_LABELS = {"median": "@@median@@", "ensemble_band": "@@ensemble_band@@", "tau_band": "@@tau_band@@"}
 
 
 @functools.lru_cache(maxsize=16)
 def _indoor_skeleton(lang: str, rules_c: tuple[float, float, float]) -> str:
-    """The indoor chart's Vega-Lite spec as JSON text, without its curves (named datasets
-    ``median``, ``ensemble_band``, ``tau_band``) and with its series labels as ``INDOOR_LABELS``
-    placeholders: built by Altair once per language and threshold lines, as building and
-    serialising the chart on every re-rank cost 0.1 s (the labels name τ, which a re-rank changes)."""
+    """``indoor_chart``'s spec without its curves (named datasets ``median``, ``ensemble_band``,
+    ``tau_band``), its series labels as ``INDOOR_LABELS`` placeholders."""
     t = lambda key, **kw: i18n.text(key, lang, **kw)  # noqa: E731
     labels = INDOOR_LABELS
     colours = alt.Scale(domain=[labels["median"], labels["ensemble_band"], labels["tau_band"]],
                         range=["#b3261e", "#f4a582", "#fddbc7"])
-    x = alt.X("time:T", title=t("axis_time"), axis=alt.Axis(format="%d.%m %H:%M"))
+    x = _time_axis(lang)
     color = alt.Color("series:N", scale=colours, title=None,
                       legend=alt.Legend(orient="bottom", columns=1, labelLimit=0))
     tau_band = alt.Chart(alt.NamedData(name="tau_band")).mark_area(opacity=0.6).encode(
@@ -755,45 +787,41 @@ def _indoor_skeleton(lang: str, rules_c: tuple[float, float, float]) -> str:
                       .to_dict(validate=False))
 
 
-def _records(frame: pd.DataFrame) -> list[dict]:
-    """Rows as Vega-Lite data values, times written as Altair writes them (ISO 8601, no zone)."""
-    return frame.assign(time=frame["time"].dt.strftime("%Y-%m-%dT%H:%M:%S")).to_dict("records")
-
-
 def indoor_chart(series: pd.DataFrame, p: ModelParams, tau_hours: float, lang: str) -> dict:
-    """Indoor temperature: median line, ensemble P10–P90 band, τ band, and the 18/12/5 °C lines, as
-    a Vega-Lite spec (a dict; ``heatneed.ui.state.chart`` draws either)."""
+    """Indoor temperature: median line, ensemble P10–P90 band, τ band, and the 18/12/5 °C lines: a Vega-Lite spec."""
     t = lambda key, **kw: i18n.text(key, lang, **kw)  # noqa: E731
     labels = {"median": t("series_indoor", tau=i18n.short(tau_hours, lang)),
               "ensemble_band": t("series_indoor_band"),
               "tau_band": t("series_tau_band", low=i18n.short(p.tau_low_hours, lang),
                             high=i18n.short(p.tau_high_hours, lang))}
-    text = _indoor_skeleton(lang, (float(p.minimal_c), float(p.moderate_c), float(p.very_high_c)))
-    for name, placeholder in INDOOR_LABELS.items():
-        text = text.replace(placeholder, json.dumps(labels[name])[1:-1])
-    spec = json.loads(text)
-    spec.setdefault("datasets", {}).update({
-        "tau_band": _records(_band(series, "indoor_c_tau_low", "indoor_c_tau_high", labels["tau_band"])),
-        "ensemble_band": _records(_band(series, "indoor_c_p10", "indoor_c_p90", labels["ensemble_band"])),
-        "median": _records(_long(series, {"indoor_c": labels["median"]}))})
-    return spec
+    skeleton = _indoor_skeleton(lang, (float(p.minimal_c), float(p.moderate_c), float(p.very_high_c)))
+    return _from_skeleton(skeleton, {
+        "tau_band": _band(series, "indoor_c_tau_low", "indoor_c_tau_high", labels["tau_band"]),
+        "ensemble_band": _band(series, "indoor_c_p10", "indoor_c_p90", labels["ensemble_band"]),
+        "median": _long(series, {"indoor_c": labels["median"]})},
+        {INDOOR_LABELS[name]: label for name, label in labels.items()})
 
 
-def power_chart(series: pd.DataFrame, lang: str) -> alt.Chart:
-    """Bars under the indoor curve: the share of each hour with power (1 = on all hour, 0 = off)."""
+@functools.lru_cache(maxsize=8)
+def _power_skeleton(lang: str) -> str:
+    """``power_chart``'s spec without its bars (named dataset ``power``)."""
     t = lambda key, **kw: i18n.text(key, lang, **kw)  # noqa: E731
-    frame = series[["power_on"]].dropna().copy()
-    frame["end"] = frame.index + pd.Timedelta(hours=1) if len(frame) < 2 else \
-        frame.index.append(pd.DatetimeIndex([frame.index[-1] + (frame.index[-1] - frame.index[-2])]))[1:]
-    frame.index, frame["end"] = wall_clock(frame.index), wall_clock(frame["end"])
-    frame = frame.rename_axis("time").reset_index()
-    return localised(alt.Chart(frame).mark_bar(color="#f2b01e").encode(
-        x=alt.X("time:T", title=t("axis_time"), axis=alt.Axis(format="%d.%m %H:%M")), x2="end:T",
+    return json.dumps(localised(alt.Chart(alt.NamedData(name="power")).mark_bar(color="#f2b01e").encode(
+        x=_time_axis(lang), x2="end:T",
         y=alt.Y("power_on:Q", title=t("axis_power"), scale=alt.Scale(domain=[0, 1]),
                 axis=alt.Axis(format=".0%", values=[0, 0.5, 1])), y2=alt.datum(0),
         tooltip=[alt.Tooltip("time:T", format="%d.%m %H:%M", title=t("axis_time")),
                  alt.Tooltip("power_on:Q", format=".0%", title=t("axis_power"))],
-    ).properties(height=160), lang)
+    ).properties(height=160), lang).to_dict(validate=False))
+
+
+def power_chart(series: pd.DataFrame, lang: str) -> dict:
+    """Bars under the indoor curve: the share of each hour with power (1 = on all hour, 0 = off): a Vega-Lite spec."""
+    frame = series[["power_on"]].dropna().copy()
+    frame["end"] = frame.index + pd.Timedelta(hours=1) if len(frame) < 2 else \
+        frame.index.append(pd.DatetimeIndex([frame.index[-1] + (frame.index[-1] - frame.index[-2])]))[1:]
+    frame.index, frame["end"] = wall_clock(frame.index), wall_clock(frame["end"])
+    return _from_skeleton(_power_skeleton(lang), {"power": frame.rename_axis("time").reset_index()})
 
 
 def history_chart(history: pd.DataFrame, lang: str) -> alt.Chart:

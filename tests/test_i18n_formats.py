@@ -104,12 +104,15 @@ def test_chart_tooltips_and_axes_write_numbers_in_the_language():
 
     index = pd.date_range("2026-02-01", periods=3, freq="h")
     series = pd.DataFrame({"power_on": [1.0, 0.5, 0.0]}, index=index)
-    spec = support.power_chart(series, "uk").to_dict()
+    spec = support.power_chart(series, "uk")
     assert spec["config"]["locale"]["number"] == {"decimal": ",", "thousands": NBSP, "grouping": [3],
                                                   "currency": ["", ""], "minus": "-", "percent": "%"}
     titles = [tip["title"] for tip in spec["encoding"]["tooltip"]]
     assert titles == [i18n.text("axis_time", "uk"), i18n.text("axis_power", "uk")]  # never a field name
-    assert support.power_chart(series, "en").to_dict()["config"]["locale"]["number"]["decimal"] == "."
+    assert support.power_chart(series, "en")["config"]["locale"]["number"]["decimal"] == "."
+    bars = spec["datasets"]["power"]
+    assert [(b["time"], b["end"]) for b in bars][:2] == [("2026-02-01T02:00:00", "2026-02-01T03:00:00"),
+                                                         ("2026-02-01T03:00:00", "2026-02-01T04:00:00")]  # Kyiv time
 
 
 def test_localised_numbers_keeps_the_values_and_writes_each_column_with_its_decimals():

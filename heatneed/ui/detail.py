@@ -18,22 +18,6 @@ def cached_tau_ranks(key, _result):
     return explain.tau_ranks(_result)
 
 
-#: The series columns the outdoor chart draws (``app_support.outdoor_chart``): the spec's cache key.
-OUTDOOR_COLUMNS = ["outdoor_c", "wind_chill_c", "outdoor_c_p10", "outdoor_c_p90"]
-
-
-@st.cache_data(max_entries=64, show_spinner=False)
-def outdoor_spec(series: pd.DataFrame, lang: str) -> dict:
-    """The outdoor chart's spec, kept per series content (Streamlit hashes the frame): a new τ or
-    gain changes the indoor curve only, so a re-rank draws the same outdoor and power charts."""
-    return support.outdoor_chart(series, lang).to_dict(validate=False)
-
-
-@st.cache_data(max_entries=64, show_spinner=False)
-def power_spec(series: pd.DataFrame, lang: str) -> dict:
-    return support.power_chart(series, lang).to_dict(validate=False)
-
-
 def tau_ranks(result):
     scores = result.priority[["district_code", "risk_score", "residents_unheated"]].to_csv(index=False)
     return cached_tau_ranks((id(result), result.params, scores), result)
@@ -73,8 +57,8 @@ def render(table, inputs, result, lang: str, params, output_dir) -> None:
         st.info(t("detail_unknown_homes" if pd.isna(homes) else "detail_no_homes"))
         detail = support.district_detail(result, code)
         st.markdown(f"**{t('chart_outdoor')}**")
-        st.vega_lite_chart(outdoor_spec(detail.series[OUTDOOR_COLUMNS], lang), width="stretch")
-        st.vega_lite_chart(power_spec(detail.series[["power_on"]], lang), width="stretch")
+        chart(st, support.outdoor_chart(detail.series, lang))
+        chart(st, support.power_chart(detail.series, lang))
         st.caption(t("chart_power"))
         return
     detail = support.district_detail(result, code)
@@ -82,8 +66,8 @@ def render(table, inputs, result, lang: str, params, output_dir) -> None:
     st.dataframe(support.threshold_table(detail.hours, result, lang), hide_index=True)
     c1, c2 = st.columns(2)
     c1.markdown(f"**{t('chart_outdoor')}**")
-    c1.vega_lite_chart(outdoor_spec(detail.series[OUTDOOR_COLUMNS], lang), width="stretch")
+    chart(c1, support.outdoor_chart(detail.series, lang))
     c2.markdown(f"**{t('chart_indoor')}**")
     chart(c2, support.indoor_chart(detail.series, params, float(result.detail.at[code, "tau_hours"]), lang))
-    c2.vega_lite_chart(power_spec(detail.series[["power_on"]], lang), width="stretch")
+    chart(c2, support.power_chart(detail.series, lang))
     c2.caption(t("chart_power"))

@@ -94,8 +94,8 @@ def test_every_chart_is_a_valid_vega_lite_spec():
                   app_calibrate.fit_chart(series, lang), app_calibrate.residual_chart(series, lang),
                   app_calibrate.band_chart(calibration, lang)]
         for chart in charts:
-            if isinstance(chart, dict):  # a spec made from a skeleton (the indoor chart): validated as read
-                chart = alt.LayerChart.from_dict(chart)  # raises on a schema error
+            if isinstance(chart, dict):  # a spec made from a skeleton (the detail's charts): validated as read
+                chart = (alt.LayerChart if "layer" in chart else alt.Chart).from_dict(chart)  # raises on a schema error
             spec = chart.to_dict()  # validates (raises on a schema error)
             assert spec["$schema"].startswith("https://vega.github.io/schema/vega-lite/")
             assert spec == chart.to_dict(validate=False)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 from appcheck import captions, errors_text, priority_table
 
 from heatneed import app_support, pipeline
@@ -61,8 +62,10 @@ def test_detail_view_power_bars_follow_the_schedule():
     assert (power[46:] == 0.25).all()  # the daily 18 h off once the schedule has ended
     # The indoor curve shown is the one ranked: its minimum is the list's min_indoor_c.
     assert detail.series["indoor_c"].min() == result.detail.at[HOLOSIIVSKYI, "min_indoor_c"]
-    spec = app_support.power_chart(detail.series, "uk").to_dict()
+    spec = app_support.power_chart(detail.series, "uk")
     assert spec["mark"]["type"] == "bar" and spec["encoding"]["y"]["title"] == "світло"
+    bars = pd.DataFrame(spec["datasets"]["power"])  # the bars drawn are the shares modelled
+    np.testing.assert_array_equal(bars["power_on"].to_numpy(), power.to_numpy())
     plain = pipeline.rank(pipeline.load_inputs(), model_params(), sensitivity=True)
     assert (app_support.district_detail(plain, HOLOSIIVSKYI).series["power_on"].dropna() == 0.25).all()
 
