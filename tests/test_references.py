@@ -55,3 +55,41 @@ def test_nothing_points_outside_the_repository(path):
 def test_the_model_code_cites_its_sources():
     for name in ("physics.py", "indices.py", "defaults.toml"):
         assert citations(ROOT / "heatneed" / name), name
+
+
+def _slugs(text: str) -> set[str]:
+    """GitHub's heading anchors of a Markdown text: lower case, punctuation dropped (letters of any
+    script, digits, ``_`` and ``-`` kept), spaces as ``-``, a repeated heading numbered ``-1``, ``-2``…"""
+    seen: dict[str, int] = {}
+    slugs = set()
+    in_code = False
+    for line in text.splitlines():
+        if line.startswith("```"):
+            in_code = not in_code
+        match = None if in_code else re.match(r"#{1,6} (.+?)\s*#*$", line)
+        if match:
+            heading = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", match.group(1))  # a link: its text
+            slug = re.sub(r"[^\w\- ]", "", heading.lower()).replace(" ", "-")
+            slugs.add(slug if slug not in seen else f"{slug}-{seen[slug]}")
+            seen[slug] = seen.get(slug, 0) + 1
+    return slugs
+
+
+MARKDOWN = sorted([*ROOT.glob("*.md"), *ROOT.glob("docs/*.md"), *ROOT.glob("benchmarks/*.md"),
+                   *ROOT.glob("deploy/*.md")])
+
+
+@pytest.mark.parametrize("path", MARKDOWN, ids=lambda p: p.relative_to(ROOT).as_posix())
+def test_every_link_to_a_heading_finds_it(path):
+    """``[text](#anchor)`` and ``[text](other.md#anchor)`` name a heading that exists."""
+    text = path.read_text(encoding="utf-8")
+    broken = []
+    for target, anchor in re.findall(r"\]\(([^)#\s]*)#([^)\s]+)\)", text):
+        if target.startswith(("http://", "https://")):
+            continue
+        other = (path.parent / target) if target else path
+        if not other.is_file() or other.suffix != ".md":
+            broken.append(f"{target}#{anchor} (no such file)")
+        elif anchor not in _slugs(other.read_text(encoding="utf-8")):
+            broken.append(f"{target}#{anchor}")
+    assert not broken, f"{path.name}: links to headings that do not exist: {broken}"
