@@ -82,10 +82,20 @@ async def download_csv(page) -> bytes:
 
 
 async def in_use(page) -> list[str]:
-    await page.get_by_role("tab", name="Inputs").click()  # reruns the page (tracked tabs): wait for it
-    await page.get_by_text(re.compile(r"^In use: ")).first.wait_for(timeout=TIMEOUT_MS)
-    await idle(page)
-    return [t.strip() for t in await page.get_by_text(re.compile(r"^In use: ")).all_inner_texts()]
+    """The "In use:" lines of the inputs tab. The tab switch reruns the page (tracked tabs), and
+    under this load that run can start after the page first looks idle; the lines are drawn at the
+    end of the tab's run (placeholders filled once the editors are known), so they are read once
+    the page is idle with all four uploaders' lines drawn (or, failing that, as they are at the end)."""
+    await page.get_by_role("tab", name="Inputs").click()
+    await page.wait_for_timeout(2000)  # the switch's run has started (under this load it can take a second)
+    lines = []
+    for _ in range(int(TIMEOUT_MS / 1000)):
+        await idle(page)
+        lines = [t.strip() for t in await page.get_by_text(re.compile(r"^In use: ")).all_inner_texts()]
+        if len(lines) == 4:
+            break
+        await page.wait_for_timeout(1000)
+    return lines
 
 
 async def open_app(browser, url: str, blocked: list[str]):
