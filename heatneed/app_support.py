@@ -301,24 +301,18 @@ def setting_sources(path: Path = DEFAULTS_FILE) -> dict[str, str]:
 
 # --------------------------------------------------------------------------- what the page shows
 
-@dataclasses.dataclass(frozen=True)
-class Listing:
-    """A priority list with its provenance: ranked here (``result``) or published (``published``)."""
+@dataclasses.dataclass(frozen=True, eq=False)
+class ListFiles:
+    """A list's CSV and HXL downloads, made on first use (a click: the app's download buttons are
+    deferred), once per list: a re-rank at 1,469 districts does not wait 0.1 s for each. It holds
+    the list alone, so a session's download buttons keep no ranking arrays alive."""
 
-    priority: pd.DataFrame  # README: Priority list columns
-    issued_at: str
-    forecast_source: str
-    stale: bool
-    result: pipeline.RankResult | None = None
-    published: store.Published | None = None
-    state: DataState | None = None  # embedded inputs and forecast age (``heatneed.datastate``)
+    priority: pd.DataFrame
     published_csv: bytes | None = None  # the published file's bytes, as read
 
-    # The downloads are made on first use (a click: the app's download buttons are deferred), once
-    # per (cached) listing: a re-rank at 1,469 districts does not wait 0.1 s for each.
     @functools.cached_property
     def csv(self) -> bytes:
-        """The CSV download: the CLI's bytes for ``result``, the published file for ``published``."""
+        """The CLI's bytes for a ranked list, the published file for a published one."""
         return self.published_csv if self.published_csv is not None else priority_bytes(self.priority, "csv")
 
     @functools.cached_property
@@ -326,9 +320,31 @@ class Listing:
         return priority_bytes(self.priority, "csv", hxl=True)
 
 
+@dataclasses.dataclass(frozen=True)
+class Listing:
+    """A priority list with its provenance: ranked here (``result``) or published (``published``)."""
+
+    priority: pd.DataFrame  # README: Priority list columns
+    files: ListFiles  # its CSV and HXL downloads
+    issued_at: str
+    forecast_source: str
+    stale: bool
+    result: pipeline.RankResult | None = None
+    published: store.Published | None = None
+    state: DataState | None = None  # embedded inputs and forecast age (``heatneed.datastate``)
+
+    @property
+    def csv(self) -> bytes:
+        return self.files.csv
+
+    @property
+    def hxl(self) -> bytes:
+        return self.files.hxl
+
+
 def model_listing(result: pipeline.RankResult) -> Listing:
-    return Listing(result.priority, result.forecast.attrs.get("issued_at", ""), result.forecast.attrs.get("source", ""),
-                   result.stale, result=result, state=result.data_state)
+    return Listing(result.priority, ListFiles(result.priority), result.forecast.attrs.get("issued_at", ""),
+                   result.forecast.attrs.get("source", ""), result.stale, result=result, state=result.data_state)
 
 
 def published_listing(published: store.Published) -> Listing:
@@ -345,8 +361,8 @@ def published_listing(published: store.Published) -> Listing:
     state = data_state(recorded.get("embedded") or (), {"issued_at": forecast.get("issued_at"),
                                                          "stale": forecast.get("stale", False)},
                        stale_after_hours=recorded.get("stale_after_hours"))  # its age now, not at publication
-    return Listing(published.priority, forecast.get("issued_at") or "", forecast.get("source") or "",
-                   published.stale or state.stale, published=published, state=state, published_csv=data)
+    return Listing(published.priority, ListFiles(published.priority, data), forecast.get("issued_at") or "",
+                   forecast.get("source") or "", published.stale or state.stale, published=published, state=state)
 
 
 def data_state_lines(state: DataState | None, lang: str) -> tuple[str | None, str | None, str]:
@@ -708,6 +724,9 @@ def _band(series: pd.DataFrame, low: str, high: str, label: str) -> pd.DataFrame
 # chart's Vega-Lite spec is built once per language (and threshold lines) as a skeleton: JSON text
 # whose curves are named datasets and whose labels that change with a setting are placeholders;
 # a district's chart is the skeleton with its curves and labels put in (``_from_skeleton``).
+# The skeletons live as long as the process: they are built with Altair's default data transformer
+# and theme, which the app never changes (it draws every chart with ``st.vega_lite_chart``; Streamlit
+# switches them only while drawing ``st.altair_chart`` and its simple charts).
 
 def _records(frame: pd.DataFrame) -> list[dict]:
     """Rows as Vega-Lite data values, times written as Altair writes them (ISO 8601, no zone)."""

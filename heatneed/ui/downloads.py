@@ -39,11 +39,11 @@ def render(shown, lang: str) -> None:
     def name(kind: str) -> str:
         return export.export_file_name(shown.issued_at, digest, kind)
 
-    priority = shown.priority
+    priority, files = shown.priority, shown.files  # what the buttons keep: the list, not the ranking
     (d1, d2), (d3, d4) = st.columns(2), st.columns(2)  # two by two: the labels stay whole at 1366 px
-    d1.download_button(t("download_csv"), lambda: shown.csv, name("csv"), "text/csv",
+    d1.download_button(t("download_csv"), lambda: files.csv, name("csv"), "text/csv",
                        key="download_csv", help=t("download_help"), on_click="ignore")
-    d2.download_button(t("download_hxl"), lambda: shown.hxl, name("hxl"), "text/csv",
+    d2.download_button(t("download_hxl"), lambda: files.hxl, name("hxl"), "text/csv",
                        key="download_hxl", help=t("download_help"), on_click="ignore")
     d3.download_button(t("download_xlsx"), lambda: export.xlsx_bytes(priority, prov), name("xlsx"), XLSX_MIME,
                        key="download_xlsx", help=t("download_xlsx_help"), on_click="ignore")

@@ -55,7 +55,7 @@ _DERIVED_LOCK = threading.Lock()
 def derived(owner, name: str, make, *args):
     """``make(*args)``, computed once per ``owner`` (a cached object: ``RankResult``, ``Inputs``)
     and ``name``: what every rerun and every session would otherwise recompute from the same
-    object (the CSV bytes, the needs table, the header figures, selector labels).
+    object (the list shown, the needs table, the header figures, selector names).
 
     Cached results are shared by all sessions and never change, so what is derived from one stays
     right as long as it lives; the entry is dropped when the object is collected (before its id

@@ -6,6 +6,7 @@ here: on a shared machine they move with the load.
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import io
 import json
@@ -16,6 +17,7 @@ import pytest
 from heatneed import app_support as support
 from heatneed import i18n, pipeline
 from heatneed.config import default_params
+from heatneed.export import priority_bytes
 from heatneed.ui import state
 
 
@@ -87,10 +89,13 @@ def test_priority_view_names_a_district_missing_from_the_names_by_its_listed_nam
     assert view.at["UA80000000000624772", "district"] == "Pecherskyi"
 
 
-def test_listing_hxl_is_made_once(kyiv):
+def test_listing_downloads_are_made_once_on_first_use_from_the_list_alone(kyiv):
     listing = support.model_listing(kyiv)
-    assert listing.hxl is listing.hxl
+    assert "csv" not in vars(listing.files) and "hxl" not in vars(listing.files)  # nothing made yet
+    assert listing.hxl is listing.hxl and listing.csv is listing.csv
+    assert listing.csv == priority_bytes(kyiv.priority, "csv")
     assert listing.hxl.splitlines()[1].startswith(b"#")  # the HXL hashtag row
+    assert {f.name for f in dataclasses.fields(listing.files)} == {"priority", "published_csv"}  # no ranking
 
 
 def test_map_and_needs_tabs_run_only_while_open(app):
@@ -116,12 +121,20 @@ def test_a_rerank_shows_the_new_listing_not_a_kept_one(app):
     from appcheck import downloaded, priority_table
 
     at = app()
-    before = downloaded(at, "download_csv").content
+    before = downloaded(at, "download_csv", deferred=True)
+    hxl_before = downloaded(at, "download_hxl", deferred=True)
     hours = priority_table(at)["hours_to_12c"].copy()
     at = at.number_input(key="set_tau_hours").set_value(120.0).run()
     assert not at.exception
     after = downloaded(at, "download_csv").content
-    assert after != before
+    assert after != before.content
+    expected = pipeline.rank(pipeline.load_inputs(), default_params().replace(tau_hours=120.0)).priority
+    assert after == priority_bytes(expected, "csv")
+    hxl_after = downloaded(at, "download_hxl")
+    assert hxl_after.content == priority_bytes(expected, "csv", hxl=True) != hxl_before.content
+    # the names carry the settings' digest: a new τ, a new name (the same data time)
+    assert downloaded(at, "download_csv").filename != before.filename
+    assert hxl_after.filename != hxl_before.filename and hxl_after.filename.endswith("_hxl.csv")
     later = priority_table(at)["hours_to_12c"]
     exposed = hours.notna() & (hours > 0)
     assert (later[exposed] >= hours[exposed]).all() and (later[exposed] > hours[exposed]).any()  # slower cooling
