@@ -76,3 +76,59 @@ def captions(at) -> list[str]:
 def wait_idle(page, timeout_ms: int = 90_000) -> None:
     """Wait until the app's script has finished its run."""
     page.locator("[data-testid='stApp'][data-test-script-state='notRunning']").wait_for(timeout=timeout_ms)
+
+
+#: Records in the page when the script's next run has ended: any change of the app's script state
+#: away from "running" (read from each change's old value, so a quick run whose two changes arrive
+#: together is not missed).
+WATCH_RUN_END = """() => {
+  const app = document.querySelector("[data-testid='stApp']");
+  window.__heatneedRunEnded = false;
+  new MutationObserver((records, observer) => {
+    for (const r of records) {
+      if (r.oldValue === "running" && app.getAttribute("data-test-script-state") !== "running") {
+        window.__heatneedRunEnded = true;
+        observer.disconnect();
+        return;
+      }
+    }
+  }).observe(app, {attributes: true, attributeFilter: ["data-test-script-state"], attributeOldValue: true});
+}"""
+#: True once the run has ended (seen by ``WATCH_RUN_END``) or while a run is going on (read afresh:
+#: a page that redrew its app element under load leaves the observer watching the old one).
+RUN_SEEN = ("window.__heatneedRunEnded === true || document.querySelector(\"[data-testid='stApp']\")"
+            "?.getAttribute('data-test-script-state') === 'running'")
+#: How long a tab switch's run may take to start [ms]; after that the page is taken as it is.
+RUN_START_MS = 15_000
+
+
+def open_tab(page, name: str, timeout_ms: int = 90_000) -> None:
+    """Open the tab ``name`` as a user does and wait for the run it starts (the tabs are tracked:
+    switching reruns the page) to end, so that nothing is uploaded into, clicked on or read from
+    the tab's previous drawing. An already open tab: only waits until the page is idle."""
+    from playwright.sync_api import TimeoutError as Timeout
+
+    tab = page.get_by_role("tab", name=name)
+    if tab.get_attribute("aria-selected") != "true":
+        page.evaluate(WATCH_RUN_END)
+        tab.click()
+        try:
+            page.wait_for_function(RUN_SEEN, timeout=RUN_START_MS, polling=50)
+        except Timeout:
+            pass  # no run seen starting: the page as it is (idle below)
+    wait_idle(page, timeout_ms)
+
+
+async def open_tab_async(page, name: str, timeout_ms: int = 90_000) -> None:
+    """``open_tab`` for the async Playwright API (the load test)."""
+    from playwright.async_api import TimeoutError as Timeout
+
+    tab = page.get_by_role("tab", name=name)
+    if await tab.get_attribute("aria-selected") != "true":
+        await page.evaluate(WATCH_RUN_END)
+        await tab.click()
+        try:
+            await page.wait_for_function(RUN_SEEN, timeout=RUN_START_MS, polling=50)
+        except Timeout:
+            pass
+    await page.locator("[data-testid='stApp'][data-test-script-state='notRunning']").wait_for(timeout=timeout_ms)

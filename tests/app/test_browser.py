@@ -13,7 +13,7 @@ import time
 import numpy as np
 import pandas as pd
 import pytest
-from appcheck import wait_idle
+from appcheck import open_tab, wait_idle
 from PIL import Image
 
 from heatneed.pipeline import PRIORITY_COLUMNS
@@ -40,7 +40,7 @@ def test_download_in_the_browser_gives_the_cli_file(page, cli, tmp_path):
 
 
 def test_map_draws_districts_without_basemap_tiles(page):
-    page.get_by_role("tab", name="Map").click()
+    open_tab(page, "Map")
     chart = page.locator("[data-testid='stDeckGlJsonChart']")
     chart.wait_for(timeout=60_000)
     canvas = chart.locator("canvas").first
@@ -58,7 +58,7 @@ def test_map_draws_districts_without_basemap_tiles(page):
 def test_bad_upload_in_the_browser_shows_the_problem_and_keeps_the_list(page):
     residents = page.get_by_text("119,606").first  # key figure of the embedded scenario
     residents.wait_for(timeout=60_000)
-    page.get_by_role("tab", name="Inputs").click()
+    open_tab(page, "Inputs")
     bad = b"district_code;reported_at;unheated_buildings\nUA80000000000624772;2026-02-01;-5\n"
     page.locator("[data-testid='stFileUploaderDropzoneInput']").first.set_input_files(
         files=[{"name": "unheated_today.csv", "mimeType": "text/csv", "buffer": bad}])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 
 import pytest
-from appcheck import wait_idle
+from appcheck import open_tab, wait_idle
 from openpyxl import Workbook
 
 pytestmark = pytest.mark.browser
@@ -44,14 +44,14 @@ def first_rows(page, n: int = 3) -> list[str]:
 def test_a_ukrainian_xlsx_upload_changes_the_ranking(page):
     before = first_rows(page)
     assert before[0] == "Desnianskyi"
-    page.get_by_role("tab", name="Inputs").click()
+    open_tab(page, "Inputs")
     page.locator("[data-testid='stFileUploaderDropzoneInput']").first.set_input_files(files=[{
         "name": "звіт_01.02.xlsx", "buffer": ukrainian_workbook(),
         "mimeType": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}])
     page.get_by_text("In use: звіт_01.02.xlsx").first.wait_for(timeout=90_000)
     wait_idle(page)
     assert page.get_by_text("was not used").count() == 0
-    page.get_by_role("tab", name="Priority list").click()
+    open_tab(page, "Priority list")
     page.get_by_text("Pecherskyi").first.wait_for(timeout=60_000)
     after = first_rows(page)
     assert after[0] == "Pecherskyi" and after != before

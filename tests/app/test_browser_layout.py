@@ -14,7 +14,7 @@ from urllib.parse import parse_qs, urlparse
 
 import numpy as np
 import pytest
-from appcheck import wait_idle
+from appcheck import open_tab, wait_idle
 from PIL import Image
 
 from heatneed import app_support as support
@@ -110,7 +110,7 @@ def test_lang_is_kept_on_reload_and_the_radio_writes_the_address(browser, server
         page.get_by_role("tab", name=i18n.text("tab_list", "uk")).wait_for(timeout=60_000)
         assert parse_qs(urlparse(page.url).query)["lang"] == ["uk"]
         # Streamlit's own uploader texts, drawn in Ukrainian by the CSS (the original text is size 0).
-        page.get_by_role("tab", name=i18n.text("tab_inputs", "uk")).click()
+        open_tab(page, i18n.text("tab_inputs", "uk"))
         zone = page.locator(".st-key-upload_unheated [data-testid='stFileUploaderDropzone']")
         zone.wait_for(timeout=30_000)
         after = zone.evaluate("""z => {

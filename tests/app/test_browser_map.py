@@ -9,6 +9,7 @@ import time
 import numpy as np
 import pytest
 import shapely
+from appcheck import open_tab
 from PIL import Image
 
 from heatneed import app_map, pipeline
@@ -73,7 +74,7 @@ def test_clicking_a_polygon_chooses_its_district(page):
     data = app_map.map_data(priority, inputs.districts, support.district_names(inputs.districts, "en"), "en")
     view = app_map.map_deck(data, height_px=560).initial_view_state
 
-    page.get_by_role("tab", name="Map").click()
+    open_tab(page, "Map")
     chart = page.locator("[data-testid='stDeckGlJsonChart']")
     chart.wait_for(timeout=60_000)
     assert severity_pixels(page, timeout_s=60) > 2000, "no severity-coloured polygons on the map canvas"
@@ -87,7 +88,7 @@ def test_clicking_a_polygon_chooses_its_district(page):
     assert severity_pixels(page, timeout_s=30) > 2000  # the new chart starts unselected: colours are back
     assert page.blocked_hosts == []  # no basemap: the page asked for nothing beyond the app's server
 
-    page.get_by_role("tab", name="Priority list").click()
+    open_tab(page, "Priority list")
     page.get_by_role("heading", name="Holosiivskyi / Голосіївський — severity 4").wait_for(timeout=30_000)
     selector = page.locator("[data-testid='stSelectbox']").filter(has_text="District").first
     assert selector.locator("input").first.input_value() == "4. Holosiivskyi / Голосіївський"

@@ -11,7 +11,7 @@ import io
 
 import pandas as pd
 import pytest
-from appcheck import wait_idle
+from appcheck import open_tab, wait_idle
 
 from heatneed.pipeline import PRIORITY_COLUMNS
 
@@ -23,7 +23,7 @@ SCENARIO_UNHEATED = ("district_code,reported_at,unheated_buildings\n"
 
 
 def _upload(page, data: bytes, name: str) -> None:
-    page.get_by_role("tab", name="Inputs").click()
+    open_tab(page, "Inputs")
     page.locator("[data-testid='stFileUploaderDropzoneInput']").first.set_input_files(
         files=[{"name": name, "mimeType": "text/csv", "buffer": data}])
 
@@ -38,7 +38,7 @@ def test_illustrative_warning_stays_after_an_upload_and_the_csv_says_so(page, tm
     assert "district registry, power outages, forecast" in text  # still embedded: named
     assert "unheated buildings" not in text.split(":", 1)[-1].split(".")[0]  # the upload is real data
     page.get_by_text("STALE forecast: issued").first.wait_for(timeout=30_000)  # Feb 2026 forecast, > 24 h
-    page.get_by_role("tab", name="Priority list").click()
+    open_tab(page, "Priority list")
     with page.expect_download(timeout=60_000) as info:
         page.get_by_role("button", name="Download priority list (CSV)").click()
     path = tmp_path / "list.csv"

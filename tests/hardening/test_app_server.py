@@ -11,7 +11,7 @@ import uuid
 from urllib.parse import urlparse
 
 import pytest
-from appcheck import wait_idle
+from appcheck import open_tab, wait_idle
 from hardening_support import good_upload
 
 pytestmark = pytest.mark.browser
@@ -49,7 +49,7 @@ def multipart(name: str, data: bytes) -> tuple[bytes, str]:
 def upload_channel(page):
     """A real upload from the page: the upload URL of this session and the XSRF cookie and header
     it sent, for requests made outside the browser."""
-    page.get_by_role("tab", name="Inputs").click()
+    open_tab(page, "Inputs")
     name, data = good_upload("unheated")
     with page.expect_request(lambda r: "/_stcore/upload_file/" in r.url and r.method == "PUT") as info:
         page.locator("[data-testid='stFileUploaderDropzoneInput']").first.set_input_files(

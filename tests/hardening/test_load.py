@@ -23,6 +23,7 @@ from urllib.parse import urlparse
 
 import pandas as pd
 import pytest
+from appcheck import open_tab_async
 from hardening_support import SCENARIO, unheated_counts
 
 from heatneed import pipeline
@@ -65,8 +66,7 @@ async def download_csv(page) -> bytes:
 
     # The tab switch reruns the page (tracked tabs); until that run is over the tab may show the
     # elements of its last drawing (a button of the list before the upload): wait for the whole run.
-    await page.get_by_role("tab", name="Priority list").click()
-    await page.wait_for_timeout(2000)  # the switch's run has started (under this load it can take a second)
+    await open_tab_async(page, "Priority list", TIMEOUT_MS)
     for attempt in range(3):
         await idle(page)
         try:
@@ -86,8 +86,7 @@ async def in_use(page) -> list[str]:
     under this load that run can start after the page first looks idle; the lines are drawn at the
     end of the tab's run (placeholders filled once the editors are known), so they are read once
     the page is idle with all four uploaders' lines drawn (or, failing that, as they are at the end)."""
-    await page.get_by_role("tab", name="Inputs").click()
-    await page.wait_for_timeout(2000)  # the switch's run has started (under this load it can take a second)
+    await open_tab_async(page, "Inputs", TIMEOUT_MS)
     lines = []
     for _ in range(int(TIMEOUT_MS / 1000)):
         await idle(page)
@@ -131,10 +130,10 @@ async def load(url: str, chromium: str, args: list[str]) -> tuple[list[dict], di
         seen = {"name": name, "blocked": []}
         context, page = await open_app(browser, url, seen["blocked"])
         try:
-            await page.get_by_role("tab", name="Inputs").click()  # reruns the page (tracked tabs): the
-            # uploader must not be redrawn under the file being set, so wait until the tab is drawn and idle
+            # The tab switch reruns the page (tracked tabs): the uploader must not be redrawn under
+            # the file being set, so wait until that run is over.
+            await open_tab_async(page, "Inputs", TIMEOUT_MS)
             await page.get_by_text(re.compile(r"^In use: ")).first.wait_for(timeout=TIMEOUT_MS)
-            await idle(page)
             await page.locator("[data-testid='stFileUploaderDropzoneInput']").first.set_input_files(
                 files=[{"name": name, "mimeType": "text/csv", "buffer": data}])
             await page.get_by_text(f"In use: {name}", exact=True).wait_for(timeout=TIMEOUT_MS)
