@@ -173,12 +173,23 @@ class Busy(RuntimeError):
     """Another refresh holds the output folder's lock (exit code 3)."""
 
 
+#: How long a refused run waits for the holder's line [s]: a run writes it just after taking the
+#: lock, so one refused in between reads an empty file for a moment (a race seen in the test suite).
+HOLDER_SETTLE_S = 0.5
+
+
 def _holder(fd: int) -> str:
-    try:
-        text = os.pread(fd, 200, 0).decode("utf-8", "replace").strip()
-    except OSError:
-        text = ""
-    return text or "holder unknown"
+    """The lock holder's line ("pid N since T"), read again for up to ``HOLDER_SETTLE_S`` while
+    it is still empty; "holder unknown" when it stays empty (a holder that stopped before writing)."""
+    deadline = time.monotonic() + HOLDER_SETTLE_S
+    while True:
+        try:
+            text = os.pread(fd, 200, 0).decode("utf-8", "replace").strip()
+        except OSError:
+            text = ""
+        if text or time.monotonic() >= deadline:
+            return text or "holder unknown"
+        time.sleep(0.02)
 
 
 @contextlib.contextmanager

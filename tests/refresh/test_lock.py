@@ -87,3 +87,33 @@ def test_two_real_runs_at_once_never_corrupt_anything(published):
     check_published(published)
     assert store.read_history(published)["run_id"].nunique() == 1 + codes.count(0)
     assert lock_is_free(published)
+
+
+def test_a_refused_run_waits_a_moment_for_the_holders_line(published, run):
+    """A run refused just after another took the lock, before that one wrote its line, reads the
+    line once written (within ``store.HOLDER_SETTLE_S``) rather than calling the holder unknown."""
+    import threading
+
+    published.mkdir(parents=True, exist_ok=True)
+    fd = os.open(published / ".lock", os.O_RDWR | os.O_CREAT)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        os.ftruncate(fd, 0)  # taken, its line not written yet
+        writer = threading.Timer(0.15, lambda: os.pwrite(fd, f"{HOLDER}\n".encode(), 0))
+        writer.start()
+        with pytest.raises(store.Busy, match="pid 4242"):
+            with store.refresh_lock(published):
+                pass
+        writer.join()
+    finally:
+        os.close(fd)
+    empty = published / "other"
+    empty.mkdir()
+    fd = os.open(empty / ".lock", os.O_RDWR | os.O_CREAT)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # a holder that never writes its line
+        with pytest.raises(store.Busy, match="holder unknown"):
+            with store.refresh_lock(empty):
+                pass
+    finally:
+        os.close(fd)
