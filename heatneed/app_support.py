@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import shlex
 import hashlib
 import json
 import math
 import re
+import shlex
 import unicodedata
 from collections.abc import Mapping
 from pathlib import Path

@@ -253,10 +253,9 @@ def problem(line: str, lang: str) -> str:
 def vega_locale(lang: str) -> dict:
     """The d3-format number locale of ``lang`` for Vega-Lite's ``config.locale`` (chart axes and
     tooltips), from the same CLDR symbols as ``number``: ``-9,4`` and ``27 601`` in Ukrainian."""
-    locale = _locale(lang)
-    return {"number": {"decimal": get_decimal_symbol(locale), "thousands": get_group_symbol(locale),
-                       "grouping": [3], "currency": ["", ""], "minus": get_minus_sign_symbol(locale),
-                       "percent": "%"}}
+    group, decimal, minus = _symbols(lang)
+    return {"number": {"decimal": decimal, "thousands": group, "grouping": [3], "currency": ["", ""],
+                       "minus": minus, "percent": "%"}}
 
 
 # --------------------------------------------------------------------------- which language

@@ -10,6 +10,7 @@ rows numbered as Excel shows them (header = row 1), real number and date cells o
 from __future__ import annotations
 
 import datetime as dt
+import html
 import io
 import re
 import zipfile
@@ -209,8 +210,6 @@ def _sheet_member(archive: zipfile.ZipFile, sheet: str) -> str | None:
         rels = archive.read("xl/_rels/workbook.xml.rels").decode("utf-8", "replace")
     except KeyError:
         return None
-    import html
-
     for tag in re.findall(r"<(?:\w+:)?sheet\b[^>]*>", book):
         found = dict(re.findall(r'([\w:]+)="([^"]*)"', tag))
         if html.unescape(found.get("name", "")) == sheet:

@@ -28,13 +28,12 @@ def render(table, inputs, result, lang: str, params, output_dir) -> None:
     if ss.get("district") not in ss.table_codes:
         ss.pop("district", None)
     labels = derived(inputs, f"name_labels_{lang}", support.name_labels, inputs.districts, lang)
+    names = labels.reindex(table.index).fillna(table["district"])  # both names, else the list's
     # The format function runs once per district on every rerun: a dict lookup each.
-    options = dict(zip(table.index, table["rank"].astype(str) + ". "
-                       + labels.reindex(table.index).fillna(table["district"])))
+    options = dict(zip(table.index, table["rank"].astype(str) + ". " + names))
     code = st.selectbox(t("district"), ss.table_codes, key="district", format_func=options.__getitem__)
     row = table.loc[code]
-    name = labels[code] if code in labels.index else table.at[code, "district"]
-    st.markdown(f"### {support.plain(name)} — "
+    st.markdown(f"### {support.plain(names[code])} — "
                 f"{t('col_severity').lower()} {row['severity']}: {row['severity_label']}")
     if result is None:
         st.info(t("detail_published", model=t("view_model")))

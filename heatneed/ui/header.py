@@ -7,6 +7,7 @@ import streamlit as st
 from heatneed import app_support as support
 from heatneed.ui.state import derived, t
 
+
 def render(shown, published, sources, output_dir, names, lang: str, params) -> None:
     priority = shown.priority
     st.title(t("title"))

@@ -70,9 +70,10 @@ def render(lang: str, edits: dict, take_upload) -> dict:
     if ss.registry_edit and ss.registry_edit[0] == key:
         in_use["districts"] = ss.registry_edit[1]
         st.caption(t("registry_in_use_edited"))
-    in_use_inputs = inputs_of({**ss.sources, **in_use})
-    name, data = derived(in_use_inputs, f"registry_download_{support.sources_key({**ss.sources, **in_use})}",
-                         registry.registry_download, in_use_inputs, {**ss.sources, **in_use})
+    in_use_sources = {**ss.sources, **in_use}
+    in_use_inputs = inputs_of(in_use_sources)
+    name, data = derived(in_use_inputs, f"registry_download_{support.sources_key(in_use_sources)}",
+                         registry.registry_download, in_use_inputs, in_use_sources)
     st.download_button(t("registry_download", name=support.plain(name)), data, name, "text/csv",
                        key="download_districts", on_click="ignore")
     return in_use
